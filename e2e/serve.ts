@@ -1,0 +1,66 @@
+/**
+ * A dependency-free static server for the e2e tests and benchmarks: it serves the *built*
+ * bundles (dist/) at `/` and the fixture pages (e2e/fixtures/) at `/fixtures/`, on
+ * http://localhost (a secure context, which WebGPU and crypto.subtle need).
+ * `?coi=1` on a page adds COOP/COEP so WASM threads can be tested under cross-origin isolation.
+ */
+import { createServer } from 'node:http'
+import { readFile, stat } from 'node:fs/promises'
+import { extname, join, normalize, resolve } from 'node:path'
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.bin': 'application/octet-stream',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.map': 'application/json',
+  '.txt': 'text/plain; charset=utf-8',
+  '.webmanifest': 'application/manifest+json',
+}
+
+const root = resolve(import.meta.dirname, '..')
+const roots: Array<[string, string]> = [
+  ['/fixtures/', join(root, 'e2e', 'fixtures')],
+  ['/', join(root, 'dist')],
+]
+
+export function startServer(port: number) {
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    if (url.pathname === '/healthz') return void res.end('ok')
+    for (const [prefix, dir] of roots) {
+      if (!url.pathname.startsWith(prefix)) continue
+      let rel = decodeURIComponent(url.pathname.slice(prefix.length))
+      if (rel === '' || rel.endsWith('/')) rel += 'index.html'
+      const file = normalize(join(dir, rel))
+      if (!file.startsWith(dir)) break
+      try {
+        const s = await stat(file)
+        if (!s.isFile()) continue
+        const headers: Record<string, string> = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' }
+        if (url.searchParams.get('coi') === '1' || req.headers['referer']?.includes('coi=1')) {
+          headers['cross-origin-opener-policy'] = 'same-origin'
+          headers['cross-origin-embedder-policy'] = 'require-corp'
+        }
+        res.writeHead(200, headers)
+        return void res.end(await readFile(file))
+      } catch {
+        continue
+      }
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' })
+    res.end('not found')
+  })
+  return new Promise<typeof server>((ok) => server.listen(port, () => ok(server)))
+}
+
+if (process.argv[1] && import.meta.filename === resolve(process.argv[1])) {
+  const i = process.argv.indexOf('--port')
+  const port = i > 0 ? Number(process.argv[i + 1]) : 4317
+  startServer(port).then(() => console.log(`serving dist/ and e2e/fixtures/ on http://localhost:${port}`))
+}

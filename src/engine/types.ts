@@ -1,0 +1,87 @@
+import type { Clock } from '../clock'
+import type { LocalRankError } from '../errors'
+import type { StoredEvent, TrackInput } from '../events/types'
+import type { Interest, ProfileConfig } from '../interest/types'
+import type { Candidate, RankOptions, RankResult } from '../rank/types'
+import type { HistoryExport, RetentionPolicy, StoreChange, StoreMeta } from '../store/types'
+
+export type BackendName = 'webgpu' | 'wasm' | 'cpu'
+
+/** Model loading progress, keyed on `status` as in Transformers.js. */
+export type LoadProgress =
+  | { status: 'initiate'; file: string }
+  | { status: 'download'; file: string }
+  | { status: 'progress'; file: string; loaded: number; total: number; progress: number }
+  | { status: 'done'; file: string }
+  | { status: 'ready'; backend: BackendName; reason: string }
+  | { status: 'error'; error: LocalRankError }
+
+export type Consent = 'granted' | 'denied' | 'pending'
+
+export interface EngineOptions {
+  /** URL of the encoder's model.json. Omit to rank with the decay profile alone. */
+  model?: string
+  /** Expected SHA-256 (hex) of the model's weights; a mismatch refuses the model. */
+  modelSha256?: string
+  /** URL of the offline item-to-item similarity table (JSON). Optional. */
+  similarity?: string
+  /** Force a backend; an unavailable one is an error naming the valid options. */
+  backend?: BackendName
+  /** Throw errors into the caller instead of reporting them to `onError`. Default false. */
+  strict?: boolean
+  onError?: (error: LocalRankError) => void
+  onProgress?: (p: LoadProgress) => void
+  /** Storage: IndexedDB by default; 'memory' keeps history for this page only. */
+  storage?: 'indexeddb' | 'memory'
+  dbName?: string
+  retention?: Partial<RetentionPolicy>
+  profile?: Partial<ProfileConfig>
+  /** Default deadline for `rerank`, ms. */
+  deadlineMs?: number
+  /** Window in which bought items are demoted, ms. Default 30 days. */
+  demotePurchasedMs?: number
+  /**
+   * The shopper's consent. 'pending' keeps events in memory until a choice is made;
+   * 'denied' stores nothing and keeps the server's order. Default 'granted'.
+   * `navigator.globalPrivacyControl === true` always acts as 'denied'.
+   */
+  consent?: Consent
+  /** Honour Global Privacy Control. Default true. */
+  respectGPC?: boolean
+  clock?: Clock
+}
+
+export interface EngineInfo {
+  backend: BackendName | null
+  backendReason: string
+  model: { url: string; ready: boolean; error?: string } | null
+  events: number
+  storage: 'indexeddb' | 'memory'
+  storageReason?: string
+  consent: Consent
+  gpc: boolean
+  paused: boolean
+}
+
+export interface Engine {
+  /** Validate and record one event. Resolves to the stored event, or null when not recorded (consent, pause, non-strict error). */
+  track(event: TrackInput): Promise<StoredEvent | null>
+  rerank<C extends Candidate>(candidates: ReadonlyArray<C>, options?: RankOptions): Promise<RankResult<C>>
+  /** The newest `limit` events, oldest first. */
+  history(limit?: number): Promise<StoredEvent[]>
+  /** The strongest current interests (decayed), for the shopper's controls. */
+  interests(n?: number): Promise<Interest[]>
+  forget(itemId: string): Promise<number>
+  forgetEvent(eventId: string): Promise<boolean>
+  blockCategory(category: string): Promise<void>
+  unblockCategory(category: string): Promise<void>
+  pause(paused: boolean): Promise<void>
+  setConsent(consent: Consent): Promise<void>
+  clear(): Promise<void>
+  export(): Promise<HistoryExport>
+  meta(): Promise<StoreMeta>
+  info(): EngineInfo
+  /** Subscribe to history changes (this tab and others). Returns an unsubscribe function. */
+  on(type: 'change', listener: (change: StoreChange) => void): () => void
+  dispose(): Promise<void>
+}

@@ -1,0 +1,48 @@
+import { defineConfig } from 'vite'
+
+/**
+ * Three builds from one config, picked by `--mode`:
+ * - default: the demo shop (index.html) into dist/.
+ * - `lib`:   the ESM library (src/index.ts) into dist/lib/localrank.mjs, with lazy chunks
+ *            (the engine worker and TensorFlow.js backends) beside it.
+ * - `embed`: the tiny classic-script loader (src/embed/loader.ts) into dist/lib/localrank.js.
+ * `npm run build` runs all three.
+ */
+export default defineConfig(({ mode }) => {
+  const common = {
+    worker: { format: 'es' as const },
+    test: {
+      include: ['src/**/*.test.ts', 'e2e/perf/**/*.test.ts'],
+      environment: 'node',
+      testTimeout: 30_000,
+    },
+  }
+  if (mode === 'lib') {
+    return {
+      ...common,
+      publicDir: false,
+      build: {
+        outDir: 'dist/lib',
+        emptyOutDir: false,
+        sourcemap: true,
+        lib: { entry: 'src/index.ts', formats: ['es'], fileName: () => 'localrank.mjs' },
+        rollupOptions: { output: { chunkFileNames: 'chunks/[name]-[hash].js' } },
+      },
+    }
+  }
+  if (mode === 'embed') {
+    return {
+      ...common,
+      publicDir: false,
+      build: {
+        outDir: 'dist/lib',
+        emptyOutDir: false,
+        lib: { entry: 'src/embed/loader.ts', formats: ['iife'], name: 'LocalRankLoader', fileName: () => 'localrank.js' },
+      },
+    }
+  }
+  return {
+    ...common,
+    build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
+  }
+})
