@@ -31,7 +31,7 @@ export interface CandidateIssue {
   index: number
   field: string
   reason: string
-  action: 'dropped' | 'score_ignored'
+  action: 'dropped' | 'score_ignored' | 'field_ignored'
 }
 
 export interface RankResult<C extends Candidate = Candidate> {

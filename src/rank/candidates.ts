@@ -1,0 +1,87 @@
+import { ValidationError } from '../errors'
+import type { Candidate, CandidateIssue } from './types'
+
+/** Lists longer than this are cut (strict mode: rejected). A shop's list is 20–1,000 items. */
+export const MAX_CANDIDATES = 10_000
+
+export interface SanitizedCandidates<C extends Candidate> {
+  /** Valid candidates in the server's order. */
+  valid: C[]
+  /** Server score per valid candidate, NaN where missing or not finite. */
+  serverScores: Float64Array
+  issues: CandidateIssue[]
+}
+
+/**
+ * Check the server's list and clean it up instead of crashing. The documented clean-up:
+ * - not an object, or an id that is missing/empty/not a string → dropped
+ *   (a finite number id is accepted as its decimal string: many shops use numeric SKUs);
+ * - a duplicate id → the later copy is dropped (the server's first placement wins);
+ * - a `score` that is not a finite number → ignored (the item keeps its server position);
+ * - malformed optional fields (`category` not an array of strings, `price` not finite…) →
+ *   ignored for personalisation; the candidate object itself is returned untouched;
+ * - more than MAX_CANDIDATES → the excess is dropped (one issue records it).
+ * In strict mode the first problem is thrown as a `ValidationError` naming the field.
+ */
+export function sanitizeCandidates<C extends Candidate>(input: unknown, strict = false): SanitizedCandidates<C> {
+  if (!Array.isArray(input)) throw new ValidationError('invalid_candidates', 'candidates', 'must be an array')
+  const issues: CandidateIssue[] = []
+  const report = (index: number, field: string, reason: string, action: CandidateIssue['action']) => {
+    if (strict) throw new ValidationError('invalid_candidates', field, reason)
+    issues.push({ index, field, reason, action })
+  }
+  let n = input.length
+  if (n > MAX_CANDIDATES) {
+    report(MAX_CANDIDATES, 'candidates', `has ${n} items; at most ${MAX_CANDIDATES} are ranked`, 'dropped')
+    n = MAX_CANDIDATES
+  }
+  const valid: C[] = []
+  const scores: number[] = []
+  const seen = new Set<string>()
+  for (let i = 0; i < n; i++) {
+    const c = input[i] as unknown
+    const at = `candidates[${i}]`
+    if (typeof c !== 'object' || c === null || Array.isArray(c)) {
+      report(i, at, 'must be an object', 'dropped')
+      continue
+    }
+    let id = (c as { id?: unknown }).id
+    if (typeof id === 'number' && Number.isFinite(id)) id = String(id)
+    if (typeof id !== 'string' || id.length === 0) {
+      report(i, `${at}.id`, id === undefined ? 'is missing' : 'must be a non-empty string', 'dropped')
+      continue
+    }
+    if (seen.has(id)) {
+      report(i, `${at}.id`, `duplicate of an earlier candidate "${id}"`, 'dropped')
+      continue
+    }
+    seen.add(id)
+    const s = (c as { score?: unknown }).score
+    let score = Number.NaN
+    if (s !== undefined) {
+      if (typeof s === 'number' && Number.isFinite(s)) score = s
+      else report(i, `${at}.score`, 'must be a finite number', 'score_ignored')
+    }
+    const cat = (c as { category?: unknown }).category
+    if (cat !== undefined && !(Array.isArray(cat) && cat.every((x) => typeof x === 'string'))) {
+      report(i, `${at}.category`, 'must be an array of strings', 'field_ignored')
+    }
+    const price = (c as { price?: unknown }).price
+    if (price !== undefined && !(typeof price === 'number' && Number.isFinite(price))) {
+      report(i, `${at}.price`, 'must be a finite number', 'field_ignored')
+    }
+    valid.push((typeof (c as Candidate).id === 'string' ? c : { ...c, id }) as C)
+    scores.push(score)
+  }
+  return { valid, serverScores: Float64Array.from(scores), issues }
+}
+
+/** The item fields personalisation may read, with malformed ones removed. */
+export function cleanFeatures(c: Candidate): Candidate {
+  const out: Candidate = { id: c.id }
+  if (Array.isArray(c.category) && c.category.every((x) => typeof x === 'string')) out.category = c.category
+  if (typeof c.brand === 'string') out.brand = c.brand
+  if (typeof c.price === 'number' && Number.isFinite(c.price) && c.price >= 0) out.price = c.price
+  if (typeof c.title === 'string') out.title = c.title
+  return out
+}

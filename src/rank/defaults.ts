@@ -1,0 +1,38 @@
+/**
+ * How the ranker fuses its three signals. Each signal is first made comparable within the
+ * list (see `normalise` in fuse.ts), then
+ *
+ *   final(c) = server · ẑ_server(c) + profile · ẑ_profile(c) + encoder · ẑ_encoder(c)
+ *
+ * The values are the library defaults; the evaluation report (src/offline/eval/report/)
+ * holds the evidence for them. They are chosen on validation items only.
+ */
+export interface FusionWeights {
+  server: number
+  profile: number
+  encoder: number
+}
+
+export interface RankerConfig {
+  weights: FusionWeights
+  /**
+   * How server scores become comparable: 'rank' uses only the server's order (robust to any
+   * score scale); 'log' uses log1p(max(score,0)) (keeps popularity magnitudes); 'raw' as sent.
+   * Candidates without a score always fall back to their position.
+   */
+  serverTransform: 'rank' | 'log' | 'raw'
+  /** Items bought within this window (ms) are moved below the rest. Default 30 days. */
+  demotePurchasedMs: number
+  /** MMR re-scores only the top `mmrWindow` items (it is O(window · limit)). */
+  mmrWindow: number
+  /** Explanations per item. */
+  maxExplanations: number
+}
+
+export const DEFAULT_RANKER_CONFIG: RankerConfig = {
+  weights: { server: 1, profile: 1, encoder: 1 },
+  serverTransform: 'rank',
+  demotePurchasedMs: 30 * 24 * 3600 * 1000,
+  mmrWindow: 200,
+  maxExplanations: 3,
+}

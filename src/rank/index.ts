@@ -1,0 +1,5 @@
+export { rankCandidates, rerank, describe, type RankContext, type RerankContext } from './ranker'
+export { sanitizeCandidates, cleanFeatures, MAX_CANDIDATES } from './candidates'
+export { DEFAULT_RANKER_CONFIG, type RankerConfig, type FusionWeights } from './defaults'
+export { standardise, serverSignal } from './fuse'
+export type { Candidate, RankedItem, RankResult, RankOptions, RankPath, Explanation, CandidateIssue, EncoderScorer } from './types'

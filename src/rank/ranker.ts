@@ -1,0 +1,194 @@
+import type { StoredEvent } from '../events/types'
+import type { Contribution, InterestProfile } from '../interest/types'
+import { cleanFeatures, sanitizeCandidates } from './candidates'
+import { DEFAULT_RANKER_CONFIG, type RankerConfig } from './defaults'
+import { serverSignal, standardise } from './fuse'
+import { mmr } from './mmr'
+import type { Candidate, EncoderScorer, Explanation, RankOptions, RankPath, RankResult, RankedItem } from './types'
+
+/** What the ranker knows besides the list. Everything is optional: with nothing, it returns the server's order. */
+export interface RankContext {
+  now: number
+  profile?: InterestProfile | null
+  /** Encoder scores aligned with the *valid* candidates (from `sanitizeCandidates`), or null. */
+  encoderScores?: Float32Array | Float64Array | null
+  /** item id → time of the latest purchase. */
+  purchases?: ReadonlyMap<string, number>
+  /** Category keys (as the profile builds them, and plain names) that must never be boosted. */
+  blockedCategories?: ReadonlySet<string>
+  config?: Partial<RankerConfig>
+  /** Why a higher path was not taken (carried into the result). */
+  reason?: string
+  strict?: boolean
+}
+
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now())
+
+/**
+ * Rank synchronously: the single code path that the browser engine and the offline
+ * evaluator share. The output is always a permutation of the valid input; ties keep the
+ * server's order (the sort key ends with the server position), so the result is stable.
+ */
+export function rankCandidates<C extends Candidate>(candidates: ReadonlyArray<C>, ctx: RankContext, options: RankOptions = {}): RankResult<C> {
+  const t0 = now()
+  const cfg: RankerConfig = { ...DEFAULT_RANKER_CONFIG, ...ctx.config, weights: { ...DEFAULT_RANKER_CONFIG.weights, ...ctx.config?.weights } }
+  const { valid, serverScores, issues } = sanitizeCandidates<C>(candidates, ctx.strict)
+  const n = valid.length
+  const explain = options.explain !== false
+  const features = valid.map(cleanFeatures)
+
+  const server = standardise(serverSignal(serverScores, cfg.serverTransform))
+  let path: RankPath = 'server'
+  const personal = new Float64Array(n)
+  const profile = ctx.profile && ctx.profile.size > 0 ? ctx.profile : null
+  if (profile) {
+    const raw = new Float64Array(n)
+    for (let i = 0; i < n; i++) raw[i] = profile.score(features[i] as Candidate, ctx.now).score
+    const z = standardise(raw)
+    let informative = false
+    for (let i = 0; i < n; i++) {
+      personal[i] = cfg.weights.profile * (z[i] as number)
+      if (z[i] !== 0) informative = true
+    }
+    if (informative) path = 'profile'
+  }
+  const enc = ctx.encoderScores
+  if (enc && enc.length === n) {
+    const z = standardise(enc)
+    for (let i = 0; i < n; i++) personal[i] = (personal[i] as number) + cfg.weights.encoder * (z[i] as number)
+    path = 'encoder'
+  }
+
+  const blocked = ctx.blockedCategories
+  const final = new Float64Array(n)
+  const demoted = new Uint8Array(n)
+  for (let i = 0; i < n; i++) {
+    let p = personal[i] as number
+    // A blocked category is never boosted: personal signals may only push it down.
+    if (p > 0 && blocked && blocked.size > 0 && inBlocked(features[i] as Candidate, blocked)) p = 0
+    final[i] = cfg.weights.server * (server[i] as number) + p
+    const bought = ctx.purchases?.get((valid[i] as C).id)
+    if (bought !== undefined && ctx.now - bought <= cfg.demotePurchasedMs) demoted[i] = 1
+  }
+
+  let order = Array.from({ length: n }, (_, i) => i)
+  order.sort((a, b) => (demoted[a] as number) - (demoted[b] as number) || (final[b] as number) - (final[a] as number) || a - b)
+
+  const limit = options.limit !== undefined && options.limit >= 0 ? Math.min(Math.floor(options.limit), n) : n
+  const lambda = options.diversity
+  if (lambda !== undefined && lambda < 1 && n > 1) {
+    order = mmr(order, final, features, Math.max(0, lambda), Math.min(n, Math.max(cfg.mmrWindow, limit)), limit)
+  }
+  const items: RankedItem<C>[] = []
+  for (let k = 0; k < limit; k++) {
+    const i = order[k] as number
+    const c = valid[i] as C
+    const item: RankedItem<C> = { id: c.id, candidate: c, score: final[i] as number, serverRank: i, explanation: [] }
+    if (explain) {
+      if (demoted[i]) item.explanation.push({ text: 'Moved down: you bought this recently', source: 'demotion' })
+      if (path !== 'server' && profile && (personal[i] as number) > 0 && !(blocked && inBlocked(features[i] as Candidate, blocked))) {
+        for (const contribution of profile.score(features[i] as Candidate, ctx.now).contributions.slice(0, cfg.maxExplanations)) {
+          if (contribution.value > 0) item.explanation.push({ text: describe(contribution), source: contribution.kind === 'similar' ? 'similar' : 'profile', contribution })
+        }
+      }
+      if (path === 'encoder' && enc && (personal[i] as number) > 0 && item.explanation.length === 0) {
+        item.explanation.push({ text: 'Fits the pattern of your recent activity', source: 'encoder' })
+      }
+    }
+    items.push(item)
+  }
+  const result: RankResult<C> = { items, path, issues, timings: { totalMs: now() - t0 } }
+  const reason = ctx.reason ?? (path === 'server' ? (profile ? 'no personal signal for these candidates' : 'no history yet') : undefined)
+  if (reason !== undefined) result.reason = reason
+  return result
+}
+
+function inBlocked(c: Candidate, blocked: ReadonlySet<string>): boolean {
+  const path = c.category
+  if (!path) return false
+  let prefix = ''
+  for (const level of path) {
+    prefix = prefix ? `${prefix}>${level}` : level
+    if (blocked.has(level) || blocked.has(prefix)) return true
+  }
+  return false
+}
+
+/** Human text for one contribution. Keys are the profile's own (see src/interest). */
+export function describe(c: Contribution): string {
+  const key = c.key.includes('>') ? c.key.split('>').join(' › ') : c.key
+  switch (c.kind) {
+    case 'item':
+      return 'You looked at this before'
+    case 'category':
+      return `Matches your interest in ${key}`
+    case 'brand':
+      return `You like ${key}`
+    case 'price':
+      return `In your usual price range (${key})`
+    case 'query':
+      return `Matches your search “${key}”`
+    case 'similar':
+      return `Similar to ${key}, which you viewed`
+  }
+}
+
+export interface RerankContext extends Omit<RankContext, 'encoderScores'> {
+  encoder?: EncoderScorer | null
+  deadlineMs?: number
+}
+
+/**
+ * The async front of the ranker: asks the encoder (if ready) under a deadline, and falls
+ * back in order encoder → profile → server. It never rejects unless `strict` is set and the
+ * input itself is invalid; any failure of a personal path only lowers the path.
+ */
+export async function rerank<C extends Candidate>(candidates: ReadonlyArray<C>, ctx: RerankContext, options: RankOptions = {}): Promise<RankResult<C>> {
+  const t0 = now()
+  let encoderScores: Float32Array | null = null
+  let reason: string | undefined
+  let encoderMs: number | undefined
+  const deadline = options.deadlineMs ?? ctx.deadlineMs ?? 50
+  if (ctx.encoder) {
+    if (!ctx.encoder.ready()) reason = 'encoder not ready'
+    else {
+      const te = now()
+      const ac = new AbortController()
+      let timer: ReturnType<typeof setTimeout> | undefined
+      try {
+        // The encoder scores the *valid* list so its output aligns with rankCandidates.
+        const { valid } = sanitizeCandidates<C>(candidates, ctx.strict)
+        const timeout = new Promise<'deadline'>((ok) => {
+          timer = setTimeout(() => ok('deadline'), deadline)
+        })
+        const r = await Promise.race([ctx.encoder.score(valid, ac.signal), timeout])
+        if (r === 'deadline') {
+          ac.abort()
+          reason = `encoder missed the ${deadline} ms deadline`
+        } else if (r === null) reason = 'encoder could not score'
+        else if (r.length !== valid.length) reason = 'encoder returned a wrong number of scores'
+        else encoderScores = r
+      } catch (err) {
+        if (ctx.strict && (err as { code?: string }).code === 'invalid_candidates') throw err
+        reason = `encoder failed: ${err instanceof Error ? err.message : String(err)}`
+      } finally {
+        clearTimeout(timer)
+        encoderMs = now() - te
+      }
+    }
+  }
+  const base: RankContext = { ...ctx, encoderScores }
+  if (reason !== undefined) base.reason = reason
+  let result: RankResult<C>
+  try {
+    result = rankCandidates(candidates, base, options)
+  } catch (err) {
+    if (ctx.strict || (err as { code?: string }).code === 'invalid_candidates') throw err
+    // The profile path itself failed: answer with the server's order.
+    result = rankCandidates(candidates, { now: ctx.now, reason: `profile failed: ${err instanceof Error ? err.message : String(err)}` }, options)
+  }
+  if (reason !== undefined && result.path !== 'server') result.reason = reason
+  result.timings.totalMs = now() - t0
+  if (encoderMs !== undefined) result.timings.encoderMs = encoderMs
+  return result
+}
