@@ -38,12 +38,19 @@ export function rankCandidates<C extends Candidate>(candidates: ReadonlyArray<C>
   const features = valid.map(cleanFeatures)
 
   const server = standardise(serverSignal(serverScores, cfg.serverTransform))
+  const blocked = ctx.blockedCategories
+  const isBlocked = new Uint8Array(n)
+  if (blocked && blocked.size > 0) for (let i = 0; i < n; i++) isBlocked[i] = inBlocked(features[i] as Candidate, blocked) ? 1 : 0
   let path: RankPath = 'server'
   const personal = new Float64Array(n)
   const profile = ctx.profile && ctx.profile.size > 0 ? ctx.profile : null
   if (profile) {
     const raw = new Float64Array(n)
-    for (let i = 0; i < n; i++) raw[i] = profile.score(features[i] as Candidate, ctx.now).score
+    for (let i = 0; i < n; i++) {
+      const v = profile.score(features[i] as Candidate, ctx.now).score
+      // A blocked category carries no interest: it can sink, never rise, on the shopper's history.
+      raw[i] = isBlocked[i] ? Math.min(v, 0) : v
+    }
     const z = standardise(raw)
     let informative = false
     for (let i = 0; i < n; i++) {
@@ -54,19 +61,17 @@ export function rankCandidates<C extends Candidate>(candidates: ReadonlyArray<C>
   }
   const enc = ctx.encoderScores
   if (enc && enc.length === n) {
-    const z = standardise(enc)
+    let lo = Infinity
+    for (let i = 0; i < n; i++) if (!isBlocked[i] && Number.isFinite(enc[i])) lo = Math.min(lo, enc[i] as number)
+    const z = standardise(isBlocked.some((b) => b === 1) ? Array.from(enc, (v, i) => (isBlocked[i] ? Math.min(v, lo) : v)) : enc)
     for (let i = 0; i < n; i++) personal[i] = (personal[i] as number) + cfg.weights.encoder * (z[i] as number)
     path = 'encoder'
   }
 
-  const blocked = ctx.blockedCategories
   const final = new Float64Array(n)
   const demoted = new Uint8Array(n)
   for (let i = 0; i < n; i++) {
-    let p = personal[i] as number
-    // A blocked category is never boosted: personal signals may only push it down.
-    if (p > 0 && blocked && blocked.size > 0 && inBlocked(features[i] as Candidate, blocked)) p = 0
-    final[i] = cfg.weights.server * (server[i] as number) + p
+    final[i] = cfg.weights.server * (server[i] as number) + (personal[i] as number)
     const bought = ctx.purchases?.get((valid[i] as C).id)
     if (bought !== undefined && ctx.now - bought <= cfg.demotePurchasedMs) demoted[i] = 1
   }
@@ -86,7 +91,7 @@ export function rankCandidates<C extends Candidate>(candidates: ReadonlyArray<C>
     const item: RankedItem<C> = { id: c.id, candidate: c, score: final[i] as number, serverRank: i, explanation: [] }
     if (explain) {
       if (demoted[i]) item.explanation.push({ text: 'Moved down: you bought this recently', source: 'demotion' })
-      if (path !== 'server' && profile && (personal[i] as number) > 0 && !(blocked && inBlocked(features[i] as Candidate, blocked))) {
+      if (path !== 'server' && profile && (personal[i] as number) > 0 && !isBlocked[i]) {
         for (const contribution of profile.score(features[i] as Candidate, ctx.now).contributions.slice(0, cfg.maxExplanations)) {
           if (contribution.value > 0) item.explanation.push({ text: describe(contribution), source: contribution.kind === 'similar' ? 'similar' : 'profile', contribution })
         }

@@ -1,0 +1,194 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { ValidationError } from '../errors'
+import type { Item } from '../events/types'
+import type { Contribution, InterestProfile, ProfileConfig } from '../interest/types'
+import { MAX_CANDIDATES, rankCandidates, rerank, sanitizeCandidates } from '.'
+import type { Candidate, EncoderScorer } from './types'
+
+const NOW = Date.UTC(2026, 0, 1)
+
+/** A tiny hand-made profile: +1 per matching category level, +2 for a seen item. Test fixture, not a stub of the real one. */
+function fixtureProfile(categories: string[], items: string[] = []): InterestProfile {
+  return {
+    config: {} as ProfileConfig,
+    size: categories.length + items.length,
+    add() {},
+    top: () => [],
+    score(item: Item) {
+      const contributions: Contribution[] = []
+      for (const c of item.category ?? []) if (categories.includes(c)) contributions.push({ kind: 'category', key: c, value: 1 })
+      if (items.includes(item.id)) contributions.push({ kind: 'item', key: item.id, value: 2 })
+      contributions.sort((a, b) => b.value - a.value)
+      return { score: contributions.reduce((s, c) => s + c.value, 0), contributions }
+    },
+  }
+}
+
+const list = (n: number, cat = (i: number) => (i % 2 ? 'comedy' : 'drama')): Candidate[] =>
+  Array.from({ length: n }, (_, i) => ({ id: `m${i}`, category: [cat(i)], score: n - i }))
+
+describe('sanitizeCandidates', () => {
+  it('drops later duplicates, bad ids and non-objects; ignores non-finite scores; coerces numeric ids', () => {
+    const { valid, issues, serverScores } = sanitizeCandidates([
+      { id: 'a', score: 1 },
+      { id: 'a', score: 2 },
+      { id: '' },
+      { score: 3 },
+      null,
+      'x',
+      { id: 7 },
+      { id: 'b', score: Number.NaN },
+      { id: 'c', score: Infinity, category: 'nope' },
+    ])
+    expect(valid.map((c) => c.id)).toEqual(['a', '7', 'b', 'c'])
+    expect(Array.from(serverScores).map((x) => (Number.isNaN(x) ? 'nan' : x))).toEqual([1, 'nan', 'nan', 'nan'])
+    expect(issues.map((i) => [i.field, i.action])).toEqual([
+      ['candidates[1].id', 'dropped'],
+      ['candidates[2].id', 'dropped'],
+      ['candidates[3].id', 'dropped'],
+      ['candidates[4]', 'dropped'],
+      ['candidates[5]', 'dropped'],
+      ['candidates[7].score', 'score_ignored'],
+      ['candidates[8].score', 'score_ignored'],
+      ['candidates[8].category', 'field_ignored'],
+    ])
+  })
+  it('rejects a non-array with a typed error naming the field', () => {
+    expect(() => sanitizeCandidates({})).toThrowError(ValidationError)
+    try {
+      sanitizeCandidates('x')
+    } catch (e) {
+      expect((e as ValidationError).field).toBe('candidates')
+    }
+  })
+  it('in strict mode throws on the first problem, naming it', () => {
+    expect(() => sanitizeCandidates([{ id: 'a' }, { id: 'a' }], true)).toThrow(/candidates\[1\]\.id: duplicate/)
+  })
+  it(`ranks up to ${MAX_CANDIDATES} and cuts the excess with one issue`, () => {
+    const big = list(MAX_CANDIDATES + 5)
+    const r = rankCandidates(big, { now: NOW })
+    expect(r.items).toHaveLength(MAX_CANDIDATES)
+    expect(r.issues).toHaveLength(1)
+    expect(r.issues[0]?.field).toBe('candidates')
+  })
+})
+
+describe('rankCandidates', () => {
+  it('keeps the server order with no history, and says so', () => {
+    const r = rankCandidates(list(10), { now: NOW })
+    expect(r.path).toBe('server')
+    expect(r.reason).toBe('no history yet')
+    expect(r.items.map((i) => i.serverRank)).toEqual([...Array(10).keys()])
+  })
+  it('lifts the profiled category above the server order, with explanations', () => {
+    const r = rankCandidates(list(10), { now: NOW, profile: fixtureProfile(['comedy']), config: { weights: { server: 1, profile: 4, encoder: 1 } } })
+    expect(r.path).toBe('profile')
+    expect(r.items.slice(0, 5).every((i) => i.candidate.category?.[0] === 'comedy')).toBe(true)
+    expect(r.items[0]?.explanation[0]?.text).toBe('Matches your interest in comedy')
+    // Inside each group the server's order is kept.
+    expect(r.items.slice(0, 5).map((i) => i.serverRank)).toEqual([1, 3, 5, 7, 9])
+  })
+  it('never boosts a blocked category', () => {
+    const r = rankCandidates(list(10), { now: NOW, profile: fixtureProfile(['comedy']), blockedCategories: new Set(['comedy']) })
+    expect(r.items.map((i) => i.serverRank)).toEqual([...Array(10).keys()])
+    expect(r.items.every((i) => i.explanation.length === 0)).toBe(true)
+  })
+  it('demotes items bought inside the window only', () => {
+    const purchases = new Map([
+      ['m0', NOW - 1000],
+      ['m1', NOW - 40 * 86400e3],
+    ])
+    const r = rankCandidates(list(4), { now: NOW, purchases })
+    expect(r.items.map((i) => i.id)).toEqual(['m1', 'm2', 'm3', 'm0'])
+    expect(r.items[3]?.explanation[0]?.source).toBe('demotion')
+  })
+  it('uses encoder scores when given and names the path', () => {
+    const enc = Float32Array.from([0, 0, 0, 5])
+    const r = rankCandidates(list(4), { now: NOW, encoderScores: enc, config: { weights: { server: 1, profile: 1, encoder: 2 } } })
+    expect(r.path).toBe('encoder')
+    expect(r.items[0]?.id).toBe('m3')
+  })
+  it('MMR diversity interleaves categories that relevance alone would cluster', () => {
+    const c = list(6, (i) => (i < 3 ? 'drama' : 'comedy'))
+    expect(rankCandidates(c, { now: NOW }).items.slice(0, 2).map((i) => i.candidate.category?.[0])).toEqual(['drama', 'drama'])
+    const r = rankCandidates(c, { now: NOW }, { diversity: 0.3 })
+    expect(r.items.slice(0, 2).map((i) => i.candidate.category?.[0])).toEqual(['drama', 'comedy'])
+    expect(new Set(r.items.map((i) => i.id)).size).toBe(6)
+  })
+  it('honours limit', () => {
+    expect(rankCandidates(list(10), { now: NOW }, { limit: 3 }).items).toHaveLength(3)
+  })
+})
+
+describe('rerank fallbacks', () => {
+  const encoder = (impl: EncoderScorer['score'], ready = true): EncoderScorer => ({ ready: () => ready, score: impl })
+  it('falls back to the profile when the encoder misses the deadline', async () => {
+    let aborted = false
+    const slow = encoder((_c, signal) => {
+      signal.addEventListener('abort', () => (aborted = true))
+      return new Promise(() => {})
+    })
+    const t0 = performance.now()
+    const r = await rerank(list(10), { now: NOW, profile: fixtureProfile(['comedy']), encoder: slow, deadlineMs: 30 })
+    expect(performance.now() - t0).toBeLessThan(1000)
+    expect(r.path).toBe('profile')
+    expect(r.reason).toMatch(/deadline/)
+    expect(aborted).toBe(true)
+  })
+  it('falls back when the encoder throws, returns null or is not ready', async () => {
+    for (const [enc, why] of [
+      [encoder(async () => { throw new Error('boom') }), /encoder failed: boom/],
+      [encoder(async () => null), /could not score/],
+      [encoder(async () => new Float32Array(2)), /wrong number/],
+      [encoder(async () => new Float32Array(10), false), /not ready/],
+    ] as const) {
+      const r = await rerank(list(10), { now: NOW, profile: fixtureProfile(['comedy']), encoder: enc })
+      expect(r.path).toBe('profile')
+      expect(r.reason).toMatch(why)
+    }
+  })
+  it('falls back to the server order when the profile throws', async () => {
+    const broken = { ...fixtureProfile(['comedy']), score: () => { throw new Error('corrupt') } }
+    const r = await rerank(list(5), { now: NOW, profile: broken })
+    expect(r.path).toBe('server')
+    expect(r.reason).toMatch(/profile failed: corrupt/)
+    expect(r.items.map((i) => i.serverRank)).toEqual([0, 1, 2, 3, 4])
+  })
+  it('takes the encoder path inside the deadline', async () => {
+    const r = await rerank(list(4), { now: NOW, encoder: encoder(async (c) => Float32Array.from(c.map((_, i) => (i === 3 ? 9 : 0)))), deadlineMs: 1000, config: { weights: { server: 1, profile: 1, encoder: 3 } } })
+    expect(r.path).toBe('encoder')
+    expect(r.items[0]?.id).toBe('m3')
+    expect(r.timings.encoderMs).toBeGreaterThanOrEqual(0)
+  })
+})
+
+describe('properties (fast-check, 1,000 cases each)', () => {
+  const junk = fc.oneof(
+    fc.record({ id: fc.oneof(fc.string({ maxLength: 3 }), fc.integer(), fc.constant(undefined)), score: fc.oneof(fc.double(), fc.constant(undefined), fc.string()), category: fc.oneof(fc.array(fc.constantFrom('a', 'b', 'c'), { maxLength: 3 }), fc.integer(), fc.constant(undefined)) }, { requiredKeys: [] }),
+    fc.anything(),
+  )
+  it('never crashes and returns a permutation of the valid input', () => {
+    fc.assert(
+      fc.property(fc.array(junk, { maxLength: 60 }), fc.option(fc.double({ min: 0, max: 1, noNaN: true })), fc.boolean(), (cands, diversity, withProfile) => {
+        const { valid } = sanitizeCandidates(cands)
+        const r = rankCandidates(cands as Candidate[], { now: NOW, profile: withProfile ? fixtureProfile(['a'], ['x']) : null }, diversity === null ? {} : { diversity })
+        const out = r.items.map((i) => i.id)
+        expect(out.slice().sort()).toEqual(valid.map((c) => c.id).sort())
+        expect(new Set(out).size).toBe(out.length)
+        expect(r.items.every((i) => Number.isFinite(i.score))).toBe(true)
+      }),
+      { numRuns: 1000 },
+    )
+  })
+  it('is stable on ties: equal scores keep the server order', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 80 }), (n) => {
+        const c = Array.from({ length: n }, (_, i) => ({ id: `x${i}`, score: 1 }))
+        const r = rankCandidates(c, { now: NOW, config: { serverTransform: 'raw' } })
+        expect(r.items.map((i) => i.serverRank)).toEqual([...Array(n).keys()])
+      }),
+      { numRuns: 1000 },
+    )
+  })
+})
