@@ -32,6 +32,12 @@ const EventSchema = v.strictObject(
   'unknown field',
 )
 
+/** strictObject reports both a missing key and an unknown key with its own message; tell them apart. */
+function reasonOf(issue: v.BaseIssue<unknown>): string {
+  if (issue.type === 'strict_object' && issue.received === 'undefined') return 'is required'
+  return issue.message
+}
+
 function pathOf(issue: v.BaseIssue<unknown>): string {
   let out = ''
   for (const seg of issue.path ?? []) {
@@ -47,7 +53,7 @@ export function validateItem(input: unknown, field = 'item'): Item {
   if (!r.success) {
     const issue = r.issues[0]
     const sub = pathOf(issue)
-    throw new ValidationError('invalid_event', sub === 'event' ? field : `${field}.${sub}`, issue.message)
+    throw new ValidationError('invalid_event', sub === 'event' ? field : `${field}.${sub}`, reasonOf(issue))
   }
   return r.output
 }
@@ -63,7 +69,7 @@ export function validateEvent(input: unknown, clock: Clock, makeId: () => string
   const r = v.safeParse(EventSchema, input)
   if (!r.success) {
     const issue = r.issues[0]
-    throw new ValidationError('invalid_event', pathOf(issue), issue.message)
+    throw new ValidationError('invalid_event', pathOf(issue), reasonOf(issue))
   }
   const e = r.output as TrackInput
   if (e.type === 'search') {
