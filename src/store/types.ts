@@ -90,4 +90,16 @@ export interface StoreOptions {
   indexedDB?: IDBFactory
   /** Force the in-memory store. */
   memory?: boolean
+  /**
+   * How long `append` waits to gather more events into one transaction. Default 4 ms (the
+   * clamp browsers apply to nested timers anyway). 0 batches only the calls of the same tick
+   * (a microtask), which is what the property tests use to stay fast.
+   */
+  batchWindowMs?: number
+  /**
+   * Give up opening IndexedDB after this long and fall back to memory. Default 3,000 ms:
+   * Safari has been seen to leave `indexedDB.open` pending forever (WebKit bug 226547), and
+   * an open blocked by another tab never settles on its own.
+   */
+  openTimeoutMs?: number
 }
