@@ -59,6 +59,8 @@ export interface Contribution {
   /** The feature key: item id, category name, brand, band label, query token or similar item id. */
   key: string
   value: number
+  /** How many history units (item occurrences or searches) carried this feature, undecayed. */
+  count?: number
 }
 
 export interface ProfileScore {
@@ -73,6 +75,18 @@ export interface Interest {
   key: string
   weight: number
   lastSeen: number
+  /** How many history units (item occurrences or searches) carried this feature, undecayed. */
+  count?: number
+}
+
+/** The profile's decayed masses at one instant and the gate they give (see GateParams). */
+export interface ProfileMasses {
+  /** Long-term profile: total decayed |event weight| (every unit counts, removals too). */
+  long: number
+  /** Short-term profile: total decayed |event weight| (the gate's `shortMass`). */
+  short: number
+  /** g in (0, 1): the short-term profile's share of the fused weights. */
+  gate: number
 }
 
 export interface InterestProfile {
@@ -81,6 +95,12 @@ export interface InterestProfile {
   add(event: StoredEvent): void
   /** Score a candidate at time `now` (ms). Pure: does not mutate the profile. */
   score(item: Item, now: number): ProfileScore
+  /** The same number as `score(item, now).score`, without building contributions: the hot path. */
+  value(item: Item, now: number): number
+  /** Fused, decayed weight of one feature at `now` (0 when unknown). Category keys as `categoryKeys` builds them. */
+  weight(kind: FeatureKind, key: string, now: number): number
+  /** Decayed masses and the gate at `now`. */
+  masses(now: number): ProfileMasses
   /** The strongest interests at `now`, optionally of one kind. */
   top(now: number, n: number, kind?: FeatureKind): Interest[]
   /** Number of events folded in. */

@@ -1,0 +1,375 @@
+import { ValidationError } from '../errors'
+import type { Item, StoredEvent } from '../events/types'
+import { makeAccumulator, UnitList, type Accumulator } from './accumulator'
+import { FEATURE_KINDS, resolveProfileConfig } from './config'
+import { escapeSegment, CATEGORY_SEPARATOR, priceBand, priceBandLabel, uniqueTokens } from './features'
+import type {
+  Contribution,
+  DecayKernel,
+  FeatureKind,
+  Interest,
+  InterestProfile,
+  ProfileConfig,
+  ProfileMasses,
+  ProfileScore,
+  SimilarityTable,
+} from './types'
+
+/**
+ * One profiled feature: its units (shared by both kernels) and one accumulator per kernel.
+ * `c*` fields cache the fused weight for one (version, now), so scoring 100 candidates at
+ * one instant computes each feature once.
+ */
+interface Entry {
+  readonly kind: FeatureKind
+  readonly key: string
+  readonly list: UnitList
+  readonly long: Accumulator
+  readonly short: Accumulator
+  count: number
+  lastSeen: number
+  cVer: number
+  cNow: number
+  cVal: number
+}
+
+/** Category trie node: keyed by raw segment, so paths never collide whatever the segments hold. */
+interface CatNode {
+  readonly entry: Entry
+  children: Map<string, CatNode> | null
+}
+
+const TITLE_CACHE_MAX = 4096
+const KIND_ORDER: Record<Contribution['kind'], number> = { item: 0, category: 1, brand: 2, price: 3, query: 4, similar: 5 }
+
+/**
+ * The fused interest profile. See `createProfile` for the model.
+ */
+class Profile implements InterestProfile {
+  readonly config: ProfileConfig
+  private readonly longK: DecayKernel
+  private readonly shortK: DecayKernel
+  private readonly similarity: SimilarityTable | undefined
+  private readonly items = new Map<string, Entry>()
+  private readonly brands = new Map<string, Entry>()
+  private readonly queries = new Map<string, Entry>()
+  private readonly catRoot = new Map<string, CatNode>()
+  private readonly catByKey = new Map<string, Entry>()
+  private readonly prices: Array<Entry | undefined>
+  private readonly mass: Entry
+  private readonly titleTokens = new Map<string, string[]>()
+  private version = 0
+  private events = 0
+  // Per-instant cache of the masses and gate.
+  private cVer = -1
+  private cNow = Number.NaN
+  private massLong = 0
+  private massShort = 0
+  private g = 0
+
+  constructor(config: Partial<ProfileConfig> | undefined, similarity: SimilarityTable | undefined) {
+    const r = resolveProfileConfig(config)
+    this.config = r.config
+    this.longK = r.long
+    this.shortK = r.short
+    this.similarity = similarity
+    this.prices = new Array<Entry | undefined>(r.config.priceBands.length + 1).fill(undefined)
+    this.mass = this.entry('item', '')
+  }
+
+  get size(): number {
+    return this.events
+  }
+
+  private entry(kind: FeatureKind, key: string): Entry {
+    const list = new UnitList()
+    return {
+      kind,
+      key,
+      list,
+      long: makeAccumulator(this.longK, list),
+      short: makeAccumulator(this.shortK, list),
+      count: 0,
+      lastSeen: -Infinity,
+      cVer: -1,
+      cNow: Number.NaN,
+      cVal: 0,
+    }
+  }
+
+  private static fold(e: Entry, t: number, w: number): void {
+    e.list.push(t, w)
+    e.long.add(t, w)
+    e.short.add(t, w)
+    e.count++
+    if (t > e.lastSeen) e.lastSeen = t
+  }
+
+  private fromMap(map: Map<string, Entry>, kind: FeatureKind, key: string): Entry {
+    let e = map.get(key)
+    if (!e) map.set(key, (e = this.entry(kind, key)))
+    return e
+  }
+
+  add(event: StoredEvent): void {
+    // Check everything before touching state, so a bad event leaves the profile as it was.
+    if (typeof event !== 'object' || event === null) throw new ValidationError('invalid_event', 'event', 'must be an object')
+    const t = event.timestamp
+    if (typeof t !== 'number' || !Number.isFinite(t)) throw new ValidationError('invalid_event', 'timestamp', 'must be a finite number')
+    const weights = this.config.eventWeights
+    if (typeof event.type !== 'string' || !Object.hasOwn(weights, event.type)) {
+      throw new ValidationError('invalid_event', 'type', `must be one of ${Object.keys(weights).join(', ')}`)
+    }
+    const items = event.items ?? []
+    if (!Array.isArray(items)) throw new ValidationError('invalid_event', 'items', 'must be an array')
+    items.forEach((it, i) => {
+      if (typeof it !== 'object' || it === null || typeof it.id !== 'string') throw new ValidationError('invalid_event', `items[${i}].id`, 'must be a string')
+    })
+
+    this.version++
+    this.events++
+    // Items of a search event (if a shop sends any) count with the search weight.
+    const w = weights[event.type]
+    const edges = this.config.priceBands
+    for (const it of items) {
+      // One unit per item occurrence: it adds |w| to the mass, and its (signed) weight to
+      // each of its features.
+      Profile.fold(this.mass, t, Math.abs(w))
+      Profile.fold(this.fromMap(this.items, 'item', it.id), t, w)
+      if (Array.isArray(it.category)) {
+        let map = this.catRoot
+        let key = ''
+        for (const seg of it.category) {
+          if (typeof seg !== 'string' || seg.length === 0) break
+          key = key ? key + CATEGORY_SEPARATOR + escapeSegment(seg) : escapeSegment(seg)
+          let node = map.get(seg)
+          if (!node) {
+            node = { entry: this.entry('category', key), children: null }
+            map.set(seg, node)
+            this.catByKey.set(key, node.entry)
+          }
+          Profile.fold(node.entry, t, w)
+          map = node.children ??= new Map()
+        }
+      }
+      if (typeof it.brand === 'string' && it.brand.length > 0) Profile.fold(this.fromMap(this.brands, 'brand', it.brand), t, w)
+      const band = priceBand(it.price, edges)
+      if (band >= 0) {
+        const e = (this.prices[band] ??= this.entry('price', priceBandLabel(band, edges)))
+        Profile.fold(e, t, w)
+      }
+    }
+    if (typeof event.query === 'string') {
+      // A query is one unit; each distinct token carries the search weight once.
+      const ws = weights.search
+      Profile.fold(this.mass, t, Math.abs(ws))
+      for (const tok of uniqueTokens(event.query)) Profile.fold(this.fromMap(this.queries, 'query', tok), t, ws)
+    }
+  }
+
+  /** Masses and gate at `now`, computed once per (version, now). */
+  private at(now: number): void {
+    if (this.cVer === this.version && this.cNow === now) return
+    this.massLong = this.mass.long.sum(now)
+    this.massShort = this.mass.short.sum(now)
+    const { bias, slope } = this.config.gate
+    const x = bias + slope * Math.log1p(this.massShort > 0 ? this.massShort : 0) // > 0 also rejects NaN
+    this.g = sigmoid(x)
+    this.cVer = this.version
+    this.cNow = now
+  }
+
+  /**
+   * Fused weight of one feature (call `at(now)` first):
+   *   v(f) = g · S_short(f)/M_short + (1 − g) · S_long(f)/M_long
+   */
+  private fused(e: Entry, now: number): number {
+    if (e.cVer === this.version && e.cNow === now) return e.cVal
+    const vs = e.short.share(this.mass.short, now, this.massShort)
+    const vl = e.long.share(this.mass.long, now, this.massLong)
+    const v = this.g * vs + (1 - this.g) * vl
+    e.cVer = this.version
+    e.cNow = now
+    e.cVal = v
+    return v
+  }
+
+  private tokensOf(title: string): string[] {
+    let toks = this.titleTokens.get(title)
+    if (!toks) {
+      if (this.titleTokens.size >= TITLE_CACHE_MAX) this.titleTokens.clear()
+      toks = uniqueTokens(title)
+      this.titleTokens.set(title, toks)
+    }
+    return toks
+  }
+
+  /** The one scoring walk; `out` null = hot path (no allocation beyond cached title tokens). */
+  private walk(item: Item, now: number, out: Contribution[] | null): number {
+    if (this.events === 0 || typeof item !== 'object' || item === null) return 0
+    this.at(now)
+    const fw = this.config.featureWeights
+    let s = 0
+    const id = item.id
+    if (fw.item !== 0 && typeof id === 'string') {
+      const e = this.items.get(id)
+      if (e) s += this.term(e, 'item', fw.item, now, out)
+    }
+    if (fw.category !== 0 && Array.isArray(item.category)) {
+      let map: Map<string, CatNode> | null = this.catRoot
+      for (let i = 0; i < item.category.length && map; i++) {
+        const node: CatNode | undefined = map.get(item.category[i] as string)
+        if (!node) break
+        s += this.term(node.entry, 'category', fw.category, now, out)
+        map = node.children
+      }
+    }
+    if (fw.brand !== 0 && typeof item.brand === 'string') {
+      const e = this.brands.get(item.brand)
+      if (e) s += this.term(e, 'brand', fw.brand, now, out)
+    }
+    if (fw.price !== 0) {
+      const band = priceBand(item.price, this.config.priceBands)
+      const e = band >= 0 ? this.prices[band] : undefined
+      if (e) s += this.term(e, 'price', fw.price, now, out)
+    }
+    if (fw.query !== 0 && this.queries.size > 0 && typeof item.title === 'string') {
+      for (const tok of this.tokensOf(item.title)) {
+        const e = this.queries.get(tok)
+        if (e) s += this.term(e, 'query', fw.query, now, out)
+      }
+    }
+    const sim = this.similarity
+    if (sim && fw.similar !== 0 && typeof id === 'string' && this.items.size > 0) {
+      // Decayed item-to-item CF: Σ_h v(h)·sim(h, c), walking the candidate's own neighbour
+      // list (O(k)) and looking each neighbour up in the history. Exact for a symmetric
+      // table, where c's neighbours are exactly the items that list c as a neighbour.
+      const nbrs = sim.neighbors(id)
+      for (let i = 0; i < nbrs.length; i++) {
+        const pair = nbrs[i] as readonly [string, number]
+        const e = this.items.get(pair[0])
+        if (e && pair[1] === pair[1]) s += this.term(e, 'similar', fw.similar * pair[1], now, out)
+      }
+    }
+    return s
+  }
+
+  /** One score term: weight · v(e), recorded in `out` when explaining. */
+  private term(e: Entry, kind: Contribution['kind'], weight: number, now: number, out: Contribution[] | null): number {
+    const v = weight * this.fused(e, now)
+    if (out && v !== 0) out.push({ kind, key: e.key, value: v, count: e.count })
+    return v
+  }
+
+  value(item: Item, now: number): number {
+    return this.walk(item, now, null)
+  }
+
+  score(item: Item, now: number): ProfileScore {
+    const contributions: Contribution[] = []
+    const score = this.walk(item, now, contributions)
+    contributions.sort(byValue)
+    return { score, contributions }
+  }
+
+  weight(kind: FeatureKind, key: string, now: number): number {
+    const e = this.lookup(kind, key)
+    if (!e || this.events === 0) return 0
+    this.at(now)
+    return this.fused(e, now)
+  }
+
+  private lookup(kind: FeatureKind, key: string): Entry | undefined {
+    switch (kind) {
+      case 'item':
+        return this.items.get(key)
+      case 'category':
+        return this.catByKey.get(key)
+      case 'brand':
+        return this.brands.get(key)
+      case 'query':
+        return this.queries.get(key)
+      case 'price':
+        return this.prices.find((e) => e?.key === key)
+    }
+  }
+
+  masses(now: number): ProfileMasses {
+    this.at(now)
+    return { long: this.massLong, short: this.massShort, gate: this.g }
+  }
+
+  top(now: number, n: number, kind?: FeatureKind): Interest[] {
+    if (!(n > 0) || this.events === 0) return []
+    this.at(now)
+    const out: Interest[] = []
+    const visit = (e: Entry | undefined) => {
+      if (!e) return
+      const w = this.fused(e, now)
+      if (w > 0) out.push({ kind: e.kind, key: e.key, weight: w, lastSeen: e.lastSeen, count: e.count })
+    }
+    const kinds = kind ? [kind] : FEATURE_KINDS
+    for (const k of kinds) {
+      if (k === 'item') this.items.forEach(visit)
+      else if (k === 'category') this.catByKey.forEach(visit)
+      else if (k === 'brand') this.brands.forEach(visit)
+      else if (k === 'query') this.queries.forEach(visit)
+      else if (k === 'price') this.prices.forEach(visit)
+    }
+    out.sort((a, b) => b.weight - a.weight || b.lastSeen - a.lastSeen || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    return out.length > n ? out.slice(0, n) : out
+  }
+}
+
+function byValue(a: Contribution, b: Contribution): number {
+  return b.value - a.value || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
+}
+
+/** Numerically stable logistic function. */
+export function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x))
+  const z = Math.exp(x)
+  return z / (1 + z)
+}
+
+/**
+ * An empty interest profile.
+ *
+ * **Units.** Every item occurrence in an event is one unit with the event type's weight
+ * w = eventWeights[type]; a query is one unit with weight eventWeights.search. A unit
+ * carries its features: the item id, every category prefix key (`home`, `home>lamps`), the
+ * brand and the price band for an item; the distinct query tokens for a query. Item titles
+ * are NOT profiled (a view's title words would flood the shopper's interest list with
+ * noise); they are matched at scoring time against the query tokens the shopper typed.
+ *
+ * **Two profiles.** For each kernel P ∈ {long, short} and feature f:
+ *   S_P(f) = Σ_{units u ∋ f} w_u · K_P(now − t_u),  M_P = Σ_u |w_u| · K_P(now − t_u)
+ * share_P(f) = S_P(f) / M_P ∈ [−1, 1] (0 if M_P = 0): the decayed fraction of activity that
+ * involved f, comparable between the two profiles whatever their time scales. A negative
+ * weight (remove_from_cart) lowers S_P(f) and still counts as activity in M_P: a removal is
+ * recent behaviour, and |S| ≤ M keeps every share bounded however the history is spread.
+ *
+ * **Gate** (types.ts GateParams): g = sigmoid(bias + slope · log(1 + M_short)), and
+ *   v(f) = g · share_short(f) + (1 − g) · share_long(f).
+ *
+ * **Score** of a candidate c:
+ *   Σ_kind featureWeights[kind] · Σ_{f ∈ features(c, kind)} v(f)
+ *   + featureWeights.similar · Σ_{h ∈ neighbours(c)} v(item h) · sim(h, c)
+ * where features(c, query) are c's distinct title tokens. Contributions list each term.
+ *
+ * **Cost.** `add` is O(features of the event). `score`/`value` are O(features of c + k);
+ * with the linear, window or power kernel, the first lookup of a feature at a new `now`
+ * walks that feature's unit list (cached until the next `add` or another `now`).
+ *
+ * @throws ValidationError (`invalid_options`) naming the bad config field.
+ */
+export function createProfile(config?: Partial<ProfileConfig>, similarity?: SimilarityTable): InterestProfile {
+  return new Profile(config, similarity)
+}
+
+/** A profile with `events` folded in, in order. */
+export function buildProfile(events: Iterable<StoredEvent>, config?: Partial<ProfileConfig>, similarity?: SimilarityTable): InterestProfile {
+  const p = new Profile(config, similarity)
+  for (const e of events) p.add(e)
+  return p
+}
