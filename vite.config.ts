@@ -25,7 +25,8 @@ export default defineConfig(({ mode }) => {
         outDir: 'dist/lib',
         emptyOutDir: false,
         sourcemap: true,
-        lib: { entry: 'src/index.ts', formats: ['es'], fileName: () => 'localrank.mjs' },
+        // Two entries sharing chunks: the library, and the embed runtime the classic loader imports.
+        lib: { entry: { localrank: 'src/index.ts', 'localrank-embed': 'src/embed/index.ts' }, formats: ['es'], fileName: (_format, name) => `${name}.mjs` },
         rollupOptions: { output: { chunkFileNames: 'chunks/[name]-[hash].js' } },
       },
     }

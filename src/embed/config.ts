@@ -1,0 +1,74 @@
+import type { BackendName, Consent, EngineOptions } from '../engine/types'
+import { parseConsent } from './consent'
+
+/**
+ * The `<script>` tag's attributes → options. All optional:
+ *
+ * | attribute              | option           | notes                                                        |
+ * |------------------------|------------------|--------------------------------------------------------------|
+ * | `data-model`           | `model`          | URL of model.json, relative to the page                      |
+ * | `data-model-sha256`    | `modelSha256`    | hex SHA-256 of the weights; a mismatch refuses the model     |
+ * | `data-similarity`      | `similarity`     | URL of the item-to-item similarity table                     |
+ * | `data-backend`         | `backend`        | force `webgpu`, `wasm` or `cpu`                              |
+ * | `data-consent`         | `consent`        | `granted` (default), `denied` or `pending`                   |
+ * | `data-consent-mode`    | –                | `auto` (default): follow Google consent mode if `dataLayer`  |
+ * |                        |                  | exists; `google`: create `dataLayer` and follow it; `off`    |
+ * | `data-storage`         | `storage`        | `indexeddb` (default) or `memory`                            |
+ * | `data-db-name`         | `dbName`         | IndexedDB database name                                      |
+ * | `data-deadline`        | `deadlineMs`     | encoder deadline inside `rerank`, ms                         |
+ * | `data-respect-gpc`     | `respectGPC`     | `false` to ignore Global Privacy Control (not recommended)   |
+ * | `data-track`           | –                | `off` disables declarative tracking from `data-lr-*`         |
+ * | `data-strict`          | `strict`         | `true`: errors reject instead of going to `onError`          |
+ *
+ * Invalid values are dropped and reported, never thrown.
+ */
+export interface EmbedConfig {
+  options: EngineOptions
+  consentMode: 'auto' | 'google' | 'off'
+  track: boolean
+  problems: string[]
+}
+
+export function parseScriptConfig(data: Readonly<Record<string, string | undefined>>, baseUrl: string): EmbedConfig {
+  const options: EngineOptions = {}
+  const problems: string[] = []
+  const url = (name: string, v: string | undefined) => {
+    if (!v) return undefined
+    try {
+      return new URL(v, baseUrl).href
+    } catch {
+      problems.push(`data-${name}: "${v}" is not a URL`)
+      return undefined
+    }
+  }
+  const model = url('model', data['model'])
+  if (model) options.model = model
+  if (data['modelSha256']) options.modelSha256 = data['modelSha256'].trim().toLowerCase()
+  const similarity = url('similarity', data['similarity'])
+  if (similarity) options.similarity = similarity
+  const backend = data['backend']
+  if (backend) {
+    if (backend === 'webgpu' || backend === 'wasm' || backend === 'cpu') options.backend = backend as BackendName
+    else problems.push(`data-backend: "${backend}" is not one of webgpu, wasm, cpu`)
+  }
+  if (data['consent']) {
+    const c: Consent | undefined = parseConsent(data['consent'])
+    if (c) options.consent = c
+    else problems.push(`data-consent: "${data['consent']}" is not one of granted, denied, pending`)
+  }
+  const storage = data['storage']
+  if (storage === 'indexeddb' || storage === 'memory') options.storage = storage
+  else if (storage) problems.push(`data-storage: "${storage}" is not one of indexeddb, memory`)
+  if (data['dbName']) options.dbName = data['dbName']
+  if (data['deadline']) {
+    const d = Number(data['deadline'])
+    if (Number.isFinite(d) && d >= 0) options.deadlineMs = d
+    else problems.push(`data-deadline: "${data['deadline']}" is not a number of ms ≥ 0`)
+  }
+  if (data['respectGpc'] === 'false') options.respectGPC = false
+  if (data['strict'] === 'true' || data['strict'] === '') options.strict = true
+  const mode = data['consentMode'] ?? 'auto'
+  const consentMode = mode === 'google' || mode === 'off' ? mode : 'auto'
+  if (mode !== consentMode) problems.push(`data-consent-mode: "${mode}" is not one of auto, google, off`)
+  return { options, consentMode, track: data['track'] !== 'off', problems }
+}

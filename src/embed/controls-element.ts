@@ -1,0 +1,326 @@
+import type { Engine } from '../engine/types'
+import type { StoredEvent } from '../events/types'
+import type { Interest } from '../interest/types'
+import { debug, engineSource } from './source'
+
+/**
+ * `<localrank-controls>`: the shopper's view of, and control over, their on-device history,
+ * for a shop's privacy page. `<localrank-controls interests="8" events="20"></localrank-controls>`
+ *
+ * - Top interests with a bar for each one's current decayed weight (relative to the strongest),
+ *   exposed as `role="meter"` so screen readers announce the value.
+ * - Recent events, newest first; forget one event, or everything about one item.
+ * - Block a category (it is never boosted again) and unblock it; pause; clear everything
+ *   (a second, explicit confirmation button, never `window.confirm`, which screen readers and
+ *   some embedded browsers handle badly); export as JSON (a file download).
+ * - Every control is a real `<button>` with a visible label and, where the visible label is
+ *   short ("Forget"), an `aria-label` naming its object. Status changes are announced through
+ *   a polite live region. After a row disappears, focus moves to the next row's button (or the
+ *   list's heading), so a keyboard user is never dropped back to the top of the page.
+ * - All shop and history text is inserted with `textContent`: titles can never become markup.
+ * - Re-renders on history changes in this tab and others (`engine.on('change')`) and once a
+ *   minute, because the weights decay with time even when nothing happens.
+ */
+const STYLE = `
+:host{display:block;font:inherit;color:inherit;--lr-accent:#2563eb;--lr-muted:#6b7280;--lr-bar:#e5e7eb}
+section{display:grid;gap:.75rem}
+h2,h3{margin:.25rem 0;font-size:1.1em}
+h3{font-size:1em}
+ul,ol{list-style:none;margin:0;padding:0;display:grid;gap:.35rem}
+li{display:grid;grid-template-columns:minmax(8rem,1fr) minmax(6rem,2fr) auto;gap:.5rem;align-items:center}
+li.event{grid-template-columns:auto 1fr auto auto}
+.kind,.when,.empty{color:var(--lr-muted);font-size:.85em}
+.bar{height:.6rem;border-radius:.3rem;background:var(--lr-bar);overflow:hidden}
+.bar>span{display:block;height:100%;background:var(--lr-accent)}
+.toolbar{display:flex;flex-wrap:wrap;gap:.5rem}
+button{font:inherit;padding:.3rem .7rem;border-radius:.4rem;border:1px solid #9ca3af;background:#fff;color:#111;cursor:pointer}
+button:hover{background:#f3f4f6}
+button:focus-visible{outline:3px solid var(--lr-accent);outline-offset:2px}
+button.danger{border-color:#b91c1c;color:#b91c1c}
+button[aria-pressed="true"]{background:#111;color:#fff}
+.status{min-height:1.2em;margin:0}
+.label{overflow-wrap:anywhere}
+`
+
+const VERB: Record<StoredEvent['type'], string> = {
+  view_item: 'Viewed',
+  select_item: 'Opened',
+  add_to_cart: 'Added to cart',
+  remove_from_cart: 'Removed from cart',
+  add_to_wishlist: 'Wished for',
+  begin_checkout: 'Checked out',
+  purchase: 'Bought',
+  search: 'Searched for',
+}
+
+const KIND: Record<Interest['kind'], string> = { item: 'item', category: 'category', brand: 'brand', price: 'price band', query: 'search word' }
+
+type ControlsEngine = Pick<Engine, 'interests' | 'history' | 'forget' | 'forgetEvent' | 'blockCategory' | 'unblockCategory' | 'pause' | 'clear' | 'export' | 'meta' | 'info' | 'on'>
+
+export function defineControlsElement(registry: CustomElementRegistry = customElements): void {
+  if (!registry.get('localrank-controls')) registry.define('localrank-controls', LocalRankControls)
+}
+
+function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, string> = {}, ...kids: Array<Node | string>): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag)
+  for (const [k, v] of Object.entries(props)) {
+    if (k === 'text') el.textContent = v
+    else el.setAttribute(k, v)
+  }
+  for (const k of kids) el.append(k) // strings become text nodes
+  return el
+}
+
+/** A category key `a>b>c` (see interest/features.ts) for people: `a › b › c`. */
+export function categoryLabel(key: string): string {
+  return key
+    .split(/(?<!\\)>/)
+    .map((s) => s.replace(/\\(.)/g, '$1'))
+    .join(' › ')
+}
+
+export class LocalRankControls extends HTMLElement {
+  engine: ControlsEngine | null = null
+  #root: ShadowRoot
+  #status: HTMLElement
+  #body: HTMLElement
+  #off: (() => void) | null = null
+  #tick: ReturnType<typeof setInterval> | undefined
+  #confirming = false
+  #busy = false
+  #again = false
+
+  constructor() {
+    super()
+    this.#root = this.attachShadow({ mode: 'open' })
+    const style = document.createElement('style')
+    style.textContent = STYLE
+    this.#status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' })
+    this.#body = h('div')
+    const title = this.getAttribute('heading') ?? 'Your personalisation on this device'
+    this.#root.append(style, h('section', { 'aria-labelledby': 'lr-title' }, h('h2', { id: 'lr-title', text: title, tabindex: '-1' }), this.#status, this.#body))
+  }
+
+  connectedCallback(): void {
+    void this.#attach()
+    this.#tick = setInterval(() => void this.render(), 60_000)
+  }
+
+  disconnectedCallback(): void {
+    this.#off?.()
+    this.#off = null
+    clearInterval(this.#tick)
+  }
+
+  async #engine(): Promise<ControlsEngine> {
+    return this.engine ?? (await engineSource())
+  }
+
+  async #attach(): Promise<void> {
+    try {
+      const engine = await this.#engine()
+      this.#off?.()
+      this.#off = engine.on('change', () => void this.render())
+      await this.render()
+    } catch (err) {
+      debug('localrank-controls', err)
+    }
+  }
+
+  announce(text: string): void {
+    this.#status.textContent = text
+  }
+
+  /** Re-read the engine and redraw, keeping keyboard focus on the equivalent control. */
+  async render(): Promise<void> {
+    if (this.#busy) {
+      this.#again = true
+      return
+    }
+    this.#busy = true
+    try {
+      const engine = await this.#engine()
+      const nInterests = Number(this.getAttribute('interests') ?? 8)
+      const nEvents = Number(this.getAttribute('events') ?? 20)
+      const [interests, history, meta] = await Promise.all([engine.interests(nInterests), engine.history(nEvents), engine.meta()])
+      const info = engine.info()
+      const focused = this.#root.activeElement as HTMLElement | null
+      const focusKey = focused?.dataset['focus']
+      const focusIndex = focused ? Number(focused.dataset['index'] ?? -1) : -1
+      const focusList = focused?.dataset['list']
+      this.#body.replaceChildren(this.#toolbar(!!meta.paused, info), ...this.#interests(interests, history), ...this.#blocked(meta.blockedCategories ?? []), ...this.#events(history))
+      if (focused) this.#refocus(focusKey, focusList, focusIndex)
+    } catch (err) {
+      debug('localrank-controls render', err)
+    } finally {
+      this.#busy = false
+      if (this.#again) {
+        this.#again = false
+        void this.render()
+      }
+    }
+  }
+
+  #refocus(key: string | undefined, list: string | undefined, index: number): void {
+    const q = (sel: string) => this.#root.querySelector<HTMLElement>(sel)
+    const same = key ? q(`[data-focus="${CSS.escape(key)}"]`) : null
+    if (same) return same.focus()
+    if (list) {
+      const rows = this.#root.querySelectorAll<HTMLElement>(`[data-list="${CSS.escape(list)}"]`)
+      const next = rows[Math.min(index, rows.length - 1)]
+      if (next) return next.focus()
+      const heading = q(`#lr-${list}`)
+      if (heading) return heading.focus()
+    }
+    q('#lr-title')?.focus()
+  }
+
+  #button(label: string, onClick: () => Promise<unknown>, props: Record<string, string> = {}): HTMLButtonElement {
+    const b = h('button', { type: 'button', ...props, text: label })
+    b.addEventListener('click', () => {
+      void (async () => {
+        try {
+          await onClick()
+        } catch (err) {
+          this.announce('That did not work; please try again.')
+          debug('localrank-controls action', err)
+        }
+        await this.render()
+      })()
+    })
+    return b
+  }
+
+  #toolbar(paused: boolean, info: ReturnType<ControlsEngine['info']>): HTMLElement {
+    const state = info.gpc
+      ? 'Off: your browser sends Global Privacy Control, so nothing is stored.'
+      : info.consent === 'denied'
+        ? 'Off: you have not consented to personalisation, so nothing is stored.'
+        : info.consent === 'pending'
+          ? 'Waiting for your consent choice: nothing is saved yet.'
+          : paused
+            ? 'Paused: nothing new is recorded and the shop’s own order is shown.'
+            : `On. History is kept only in this browser (${info.storage === 'indexeddb' ? 'IndexedDB' : 'memory, for this page only'}) and is never sent to the shop.`
+    const engine = () => this.#engine()
+    const bar = h('div', { class: 'toolbar' })
+    bar.append(
+      this.#button(paused ? 'Resume personalisation' : 'Pause personalisation', async () => {
+        await (await engine()).pause(!paused)
+        this.announce(paused ? 'Personalisation resumed.' : 'Personalisation paused.')
+      }, { 'aria-pressed': String(paused), 'data-focus': 'pause' }),
+      this.#button('Export my data (JSON)', async () => {
+        const dump = await (await engine()).export()
+        const url = URL.createObjectURL(new Blob([JSON.stringify(dump, null, 2)], { type: 'application/json' }))
+        const a = h('a', { href: url, download: 'localrank-history.json' })
+        a.style.display = 'none'
+        this.#root.append(a)
+        a.click()
+        a.remove()
+        setTimeout(() => URL.revokeObjectURL(url), 10_000)
+        this.announce(`Exported ${dump.events.length} events.`)
+      }, { 'data-focus': 'export' }),
+    )
+    if (!this.#confirming) {
+      bar.append(
+        this.#button('Clear everything…', async () => {
+          this.#confirming = true
+        }, { class: 'danger', 'data-focus': 'clear', 'aria-haspopup': 'false' }),
+      )
+    } else {
+      bar.append(
+        this.#button('Yes, delete all my history', async () => {
+          this.#confirming = false
+          await (await engine()).clear()
+          this.announce('All history on this device was deleted.')
+        }, { class: 'danger', 'data-focus': 'clear-confirm' }),
+        this.#button('Cancel', async () => {
+          this.#confirming = false
+        }, { 'data-focus': 'clear-cancel' }),
+      )
+      queueMicrotask(() => this.#root.querySelector<HTMLElement>('[data-focus="clear-confirm"]')?.focus())
+    }
+    return h('div', {}, h('p', { class: 'state', text: state }), bar)
+  }
+
+  #interests(list: Interest[], history: StoredEvent[]): Node[] {
+    const heading = h('h3', { id: 'lr-interests', tabindex: '-1', text: 'What this shop thinks you like' })
+    if (list.length === 0) return [heading, h('p', { class: 'empty', text: 'No interests yet.' })]
+    const titles = new Map<string, string>()
+    for (const e of history) for (const it of e.items) if (it.title) titles.set(it.id, it.title)
+    const max = Math.max(...list.map((i) => i.weight), 1e-9)
+    const ul = h('ul', { 'aria-labelledby': 'lr-interests' })
+    list.forEach((it, index) => {
+      const label = it.kind === 'category' ? categoryLabel(it.key) : it.kind === 'item' ? (titles.get(it.key) ?? it.key) : it.key
+      const pct = Math.max(0, Math.min(100, Math.round((it.weight / max) * 100)))
+      const bar = h('div', { class: 'bar', role: 'meter', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(pct), 'aria-label': `${label}: ${pct}% of your strongest interest` }, h('span'))
+      ;(bar.firstElementChild as HTMLElement).style.width = `${pct}%`
+      const name = h('span', {}, h('span', { class: 'label', text: label }), ' ', h('span', { class: 'kind', text: `(${KIND[it.kind]})` }))
+      let action: HTMLElement = h('span')
+      const common = { 'data-list': 'interests', 'data-index': String(index) }
+      if (it.kind === 'category') {
+        action = this.#button('Block', async () => {
+          await (await this.#engine()).blockCategory(it.key)
+          this.announce(`${label} will not be boosted any more.`)
+        }, { ...common, 'data-focus': `block:${it.key}`, 'aria-label': `Block category ${label}: never boost it again` })
+      } else if (it.kind === 'item') {
+        action = this.#button('Forget', async () => {
+          const n = await (await this.#engine()).forget(it.key)
+          this.announce(`Forgot ${label} (${n} events).`)
+        }, { ...common, 'data-focus': `forget-item:${it.key}`, 'aria-label': `Forget everything about ${label}` })
+      }
+      ul.append(h('li', { 'data-kind': it.kind, 'data-key': it.key }, name, bar, action))
+    })
+    return [heading, ul]
+  }
+
+  #blocked(list: string[]): Node[] {
+    if (list.length === 0) return []
+    const heading = h('h3', { id: 'lr-blocked', tabindex: '-1', text: 'Never boosted' })
+    const ul = h('ul', { 'aria-labelledby': 'lr-blocked' })
+    list.forEach((key, index) => {
+      const label = categoryLabel(key)
+      ul.append(
+        h('li', {}, h('span', { class: 'label', text: label }), h('span'),
+          this.#button('Unblock', async () => {
+            await (await this.#engine()).unblockCategory(key)
+            this.announce(`${label} can be boosted again.`)
+          }, { 'data-list': 'blocked', 'data-index': String(index), 'data-focus': `unblock:${key}`, 'aria-label': `Unblock category ${label}` }),
+        ),
+      )
+    })
+    return [heading, ul]
+  }
+
+  #events(history: StoredEvent[]): Node[] {
+    const heading = h('h3', { id: 'lr-events', tabindex: '-1', text: 'Recent activity' })
+    if (history.length === 0) return [heading, h('p', { class: 'empty', text: 'Nothing recorded.' })]
+    const ol = h('ol', { 'aria-labelledby': 'lr-events', reversed: '' })
+    history
+      .slice()
+      .reverse()
+      .forEach((e, index) => {
+        const what = e.type === 'search' ? `“${e.query ?? ''}”` : e.items.map((i) => i.title ?? i.id).join(', ')
+        const time = h('time', { class: 'when', datetime: new Date(e.timestamp).toISOString(), text: new Date(e.timestamp).toLocaleString() })
+        const desc = `${VERB[e.type]} ${what}`
+        const row = h('li', { class: 'event', 'data-event-id': e.id }, time, h('span', { class: 'label', text: desc }))
+        row.append(
+          this.#button('Forget', async () => {
+            await (await this.#engine()).forgetEvent(e.id)
+            this.announce(`Forgot: ${desc}.`)
+          }, { 'data-list': 'events', 'data-index': String(index), 'data-focus': `event:${e.id}`, 'aria-label': `Forget this event: ${desc}` }),
+        )
+        const first = e.items[0]
+        if (first) {
+          const name = first.title ?? first.id
+          row.append(
+            this.#button('Forget item', async () => {
+              const n = await (await this.#engine()).forget(first.id)
+              this.announce(`Forgot ${name} (${n} events).`)
+            }, { 'data-focus': `item:${e.id}`, 'aria-label': `Forget everything about ${name}` }),
+          )
+        } else row.append(h('span'))
+        ol.append(row)
+      })
+    return [heading, ol]
+  }
+}

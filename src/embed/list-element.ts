@@ -1,0 +1,193 @@
+import type { Engine } from '../engine/types'
+import type { Candidate, RankResult } from '../rank/types'
+import { candidateFromAttributes } from './items'
+import { debug, engineSource } from './source'
+
+/**
+ * `<localrank-list>`: reorders its children (each with `data-item-id`) by the shopper's
+ * history, with no flash of the wrong order.
+ *
+ * ```html
+ * <localrank-list deadline="800" limit="12">
+ *   <article data-item-id="sku-1" data-lr-item='{"id":"sku-1","category":["lamps"]}'>…</article>
+ *   …
+ * </localrank-list>
+ * ```
+ *
+ * - The server's order is the markup's order; `data-score` on a child is its server score.
+ * - While ranking, the element is `visibility: hidden` (not `display: none`: the layout keeps
+ *   its size, so nothing below it jumps). It is shown once ranked, or at the deadline
+ *   (`deadline` attribute, ms, default 1000) in the server's order. After it has been shown
+ *   it is never reordered again by that round: a late answer is dropped, because a list that
+ *   reshuffles under the shopper's cursor is worse than an unpersonalised one.
+ * - Before the script has loaded, the README's CSS keeps `localrank-list:not(:defined)`
+ *   hidden for at most `REVEAL_MS` (a CSS animation reveals it even if no script ever runs).
+ *   Elements upgraded after that moment are left in the server's order.
+ * - `limit` hides (the `hidden` attribute) children beyond the first `limit`.
+ * - Children the engine rejects (invalid id…) keep their relative order after the ranked ones;
+ *   children without `data-item-id` stay where they are.
+ * - Each item child gets `data-lr-rank`, `data-lr-server-rank`, `data-lr-explanation`; a
+ *   descendant marked `[data-lr-explain]` gets the explanation as text.
+ * - Fires `localrank:ranked` (bubbles) with `{ state, result }`; `state` is `ranked`,
+ *   `timeout` or `late`. Replacing the children starts a new round.
+ */
+export const REVEAL_MS = 1500
+export const DEFAULT_DEADLINE_MS = 1000
+export type ListState = 'pending' | 'ranked' | 'timeout' | 'late'
+
+let upgrading = false
+/** Define the element; elements already in the page are upgraded now (and know it). */
+export function defineListElement(registry: CustomElementRegistry = customElements): void {
+  if (registry.get('localrank-list')) return
+  upgrading = true
+  try {
+    registry.define('localrank-list', LocalRankList)
+  } finally {
+    upgrading = false
+  }
+}
+
+export class LocalRankList extends HTMLElement {
+  /** Set to use this engine instead of the page's shared one. */
+  engine: Pick<Engine, 'rerank'> | null = null
+  /** The last answer (null until ranked). */
+  result: RankResult<Candidate> | null = null
+  #round = 0
+  #state: ListState = 'pending'
+  #moving = false
+  #mo: MutationObserver | null = null
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #upgraded = upgrading
+
+  get state(): ListState {
+    return this.#state
+  }
+
+  connectedCallback(): void {
+    try {
+      this.#mo ??= new MutationObserver(() => {
+        if (this.#moving) return
+        this.refresh()
+      })
+      this.#mo.observe(this, { childList: true })
+      // An element that was already in the page when the script arrived late has been shown
+      // by the CSS fallback: reordering it now would be exactly the flash we promise not to make.
+      if (this.#upgraded && performance.now() > REVEAL_MS) {
+        this.#upgraded = false
+        this.#applyLimit(this.#items())
+        this.#finish('late', null)
+        return
+      }
+      this.refresh()
+    } catch (err) {
+      debug('localrank-list', err)
+      this.#reveal()
+    }
+  }
+
+  disconnectedCallback(): void {
+    this.#mo?.disconnect()
+    clearTimeout(this.#timer)
+    this.#round++
+  }
+
+  /** Rank the current children again (called on its own when they change). */
+  refresh(): void {
+    const round = ++this.#round
+    clearTimeout(this.#timer)
+    this.#state = 'pending'
+    this.setAttribute('data-lr-state', 'pending')
+    this.style.visibility = 'hidden'
+    const items = this.#items()
+    this.#applyLimit(items)
+    let budget = Number(this.getAttribute('deadline') ?? DEFAULT_DEADLINE_MS)
+    if (!Number.isFinite(budget) || budget < 0) budget = DEFAULT_DEADLINE_MS
+    if (this.#upgraded) budget = Math.min(budget, Math.max(0, REVEAL_MS - performance.now()))
+    this.#upgraded = false
+    this.#timer = setTimeout(() => round === this.#round && this.#state === 'pending' && this.#finish('timeout', null), budget)
+    void this.#rank(round, items)
+  }
+
+  async #rank(round: number, items: HTMLElement[]): Promise<void> {
+    try {
+      const candidates: Candidate[] = []
+      for (const el of items) {
+        const c = candidateFromAttributes((n) => el.getAttribute(n))
+        if (c) candidates.push(c)
+      }
+      const engine = this.engine ?? (await engineSource())
+      if (round !== this.#round || this.#state !== 'pending') return
+      const result = await engine.rerank(candidates, { explain: true })
+      if (round !== this.#round || this.#state !== 'pending') return
+      this.#apply(items, result)
+      this.#finish('ranked', result)
+    } catch (err) {
+      debug('localrank-list: ranking failed, keeping the server order', err)
+      if (round === this.#round && this.#state === 'pending') this.#finish('timeout', null)
+    }
+  }
+
+  #items(): HTMLElement[] {
+    return Array.from(this.children).filter((c): c is HTMLElement => c instanceof HTMLElement && c.hasAttribute('data-item-id'))
+  }
+
+  #applyLimit(ordered: HTMLElement[]): void {
+    const limit = Number(this.getAttribute('limit') ?? Infinity)
+    ordered.forEach((el, i) => {
+      if (i < limit) el.removeAttribute('hidden')
+      else el.setAttribute('hidden', '')
+    })
+  }
+
+  #apply(items: HTMLElement[], result: RankResult<Candidate>): void {
+    const byId = new Map<string, HTMLElement>()
+    for (const el of items) if (!byId.has(el.getAttribute('data-item-id')!.trim())) byId.set(el.getAttribute('data-item-id')!.trim(), el)
+    const ordered: HTMLElement[] = []
+    result.items.forEach((r, i) => {
+      const el = byId.get(r.id)
+      if (!el) return
+      byId.delete(r.id)
+      ordered.push(el)
+      el.setAttribute('data-lr-rank', String(i))
+      el.setAttribute('data-lr-server-rank', String(r.serverRank))
+      const text = r.explanation.map((e) => e.text).join(' · ')
+      el.setAttribute('data-lr-explanation', text)
+      const slot = el.querySelector('[data-lr-explain]')
+      if (slot) slot.textContent = text // text, never HTML: explanations quote item titles
+    })
+    for (const el of items) if (!ordered.includes(el)) ordered.push(el) // rejected or duplicate ids, in server order
+    // Move only the item children, into the slots the items held, so other children stay put.
+    this.#moving = true
+    try {
+      const marks = items.map((el) => {
+        const m = document.createComment('')
+        el.replaceWith(m)
+        return m
+      })
+      marks.forEach((m, i) => m.replaceWith(ordered[i]!))
+      this.#mo?.takeRecords()
+    } finally {
+      this.#moving = false
+    }
+    this.#applyLimit(ordered)
+  }
+
+  #finish(state: Exclude<ListState, 'pending'>, result: RankResult<Candidate> | null): void {
+    clearTimeout(this.#timer)
+    this.#state = state
+    this.result = result
+    this.setAttribute('data-lr-state', state)
+    if (result) this.setAttribute('data-lr-path', result.path)
+    this.#reveal()
+    try {
+      this.dispatchEvent(new CustomEvent('localrank:ranked', { bubbles: true, composed: true, detail: { state, result } }))
+    } catch (err) {
+      debug('localrank:ranked listener threw', err)
+    }
+  }
+
+  #reveal(): void {
+    this.style.visibility = ''
+    if (this.getAttribute('style') === '') this.removeAttribute('style')
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The embed runtime: what the classic loader (`localrank.js`) imports lazily, as the ES
+ * module `localrank-embed.mjs` beside it. It creates the engine from the script tag's
+ * attributes, replaces the `window.localrank` stub with the real API, replays the queued
+ * commands in order, wires consent sources, starts declarative tracking and defines
+ * `<localrank-list>` and `<localrank-controls>`.
+ *
+ * Ordering: queued commands run in the order they were made. `consent` and `clear` are
+ * barriers (they wait for every earlier command and every later one waits for them), so
+ * `consent('granted')` then `track(…)` stores the event, and `track(…)` then
+ * `consent('denied')` wipes it. Other commands overlap, which keeps the store's batching.
+ */
+import { createEngine } from '../engine/engine'
+import type { Consent, Engine, EngineOptions } from '../engine/types'
+import { toLocalRankError, type LocalRankError } from '../errors'
+import { createPageApi, type PageApi } from './api'
+import { parseScriptConfig } from './config'
+import { parseConsent, watchGoogleConsent, type DataLayerHost } from './consent'
+import { defineControlsElement } from './controls-element'
+import { defineListElement } from './list-element'
+import { debug, provideEngine } from './source'
+import { startDomTracking } from './track-dom'
+
+export const VERSION = '0.1.0'
+
+type Queued = ArrayLike<unknown>
+interface Host extends DataLayerHost {
+  localrank?: ((...a: unknown[]) => unknown) & { q?: Queued[]; loaded?: boolean }
+}
+
+const BARRIERS = new Set(['consent', 'setConsent', 'clear', 'dispose'])
+
+/**
+ * Boot once per page. `data`: the loader's `script.dataset`; `scriptSrc`: its URL.
+ * Returns the page API (also installed as `window.localrank`).
+ */
+export function boot(data: Record<string, string | undefined>, scriptSrc: string, host: Host = window as Host): PageApi | undefined {
+  try {
+    if (host.localrank?.loaded) return host.localrank as unknown as PageApi
+    const queue: unknown[][] = Array.from(host.localrank?.q ?? [], (a) => Array.from(a))
+    const cfg = parseScriptConfig(data, document.baseURI || scriptSrc)
+
+    // `config` commands made before load are options for the engine, so they apply first.
+    let options: EngineOptions = { ...cfg.options }
+    let userOnError: ((e: LocalRankError) => void) | undefined
+    const rest: unknown[][] = []
+    let sawData = false
+    for (const args of queue) {
+      if (args[0] === 'config' && args[1] && typeof args[1] === 'object') options = { ...options, ...(args[1] as EngineOptions) }
+      else if (args[0] === 'consent' && !sawData && parseConsent(args[1])) options.consent = parseConsent(args[1])
+      else {
+        sawData ||= args[0] !== 'ready' && args[0] !== 'on'
+        rest.push(args)
+      }
+    }
+    userOnError = options.onError
+    const report = (err: unknown) => {
+      const e = toLocalRankError(err, 'invalid_options')
+      debug(e.message, e)
+      try {
+        userOnError?.(e)
+      } catch {
+        /* the page's handler threw: ignore */
+      }
+    }
+    for (const p of cfg.problems) report(new Error(p))
+
+    // Google consent mode: the CMP's current choice wins over the attribute's default.
+    let pushConsent: ((c: Consent) => void) | null = null
+    if (cfg.consentMode !== 'off' && (cfg.consentMode === 'google' || Array.isArray(host.dataLayer))) {
+      const w = watchGoogleConsent(host, (c) => pushConsent?.(c), cfg.consentMode === 'google')
+      if (w.current) options.consent = w.current
+    }
+
+    const engine: Promise<Engine | null> = createEngine({ ...options, onError: report }).catch((err: unknown) => {
+      report(err)
+      return null
+    })
+    const raw = createPageApi({ engine, report, strict: options.strict, version: VERSION })
+    const api = serialise(raw)
+    host.localrank = api as unknown as Host['localrank']
+    pushConsent = (c) => void api('consent', c)
+    provideEngine(engine.then((e) => e ?? Promise.reject(toLocalRankError(new Error('LocalRank could not start'), 'storage'))))
+
+    for (const args of rest) void api(...(args as [string, ...unknown[]]))
+    if (cfg.track) startDomTracking({ track: (e) => api.track(e), onError: report })
+    defineListElement()
+    defineControlsElement()
+    return api
+  } catch (err) {
+    debug('boot failed; the page keeps the server order', err)
+    return undefined
+  }
+}
+
+/** Wrap the command function so that barrier commands are ordered against all others. */
+function serialise(api: PageApi): PageApi {
+  let barrier: Promise<unknown> = Promise.resolve()
+  const inflight = new Set<Promise<unknown>>()
+  const run = (isBarrier: boolean, fn: () => Promise<unknown>): Promise<unknown> => {
+    const settle = (p: Promise<unknown>) => p.catch(() => undefined)
+    let p: Promise<unknown>
+    if (isBarrier) {
+      p = Promise.all([barrier, ...inflight].map(settle)).then(fn)
+      barrier = settle(p)
+    } else p = settle(barrier).then(fn)
+    inflight.add(p)
+    void settle(p).then(() => inflight.delete(p))
+    return p
+  }
+  const wrapped = function localrank(command: string, ...args: unknown[]) {
+    return run(BARRIERS.has(command), () => api(command, ...args))
+  } as PageApi
+  Object.assign(wrapped, api)
+  for (const key of Object.keys(api) as Array<keyof PageApi>) {
+    const v = api[key]
+    if (typeof v === 'function' && key !== 'ready' && key !== 'info' && key !== 'on') {
+      ;(wrapped as unknown as Record<string, unknown>)[key] = (...args: unknown[]) => run(BARRIERS.has(key), () => (v as (...a: unknown[]) => Promise<unknown>)(...args))
+    }
+  }
+  return wrapped
+}

@@ -1,0 +1,29 @@
+import type { Engine } from '../engine/types'
+
+/**
+ * Where the custom elements get their engine. The embed runtime provides the one it boots;
+ * an ESM user calls `defineLocalRankElements({ engine })`, or sets `element.engine`. Elements
+ * created before an engine exists simply wait for it (their deadline still runs).
+ */
+let resolveEngine: ((e: Engine | Promise<Engine>) => void) | null = null
+let current: Promise<Engine> = new Promise<Engine>((ok) => (resolveEngine = ok))
+let provided = false
+
+export function provideEngine(engine: Engine | Promise<Engine>): void {
+  if (provided) current = Promise.resolve(engine)
+  else resolveEngine?.(engine)
+  provided = true
+}
+
+export function engineSource(): Promise<Engine> {
+  return current
+}
+
+/** Report without throwing: the host page's console, at debug level (no noise for shoppers). */
+export function debug(...args: unknown[]): void {
+  try {
+    console.debug('[localrank]', ...args)
+  } catch {
+    /* no console */
+  }
+}
