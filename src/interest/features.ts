@@ -70,8 +70,10 @@ const WORD = /[\p{L}\p{M}\p{N}]+/gu
 // Scripts written without spaces between words. Lucene's CJKBigramFilter indexes them as
 // overlapping character bigrams; we do the same, which needs no dictionary and gives the
 // same tokens in Node and in every browser (Intl.Segmenter's CJK dictionaries vary by ICU).
-const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+/u
-const CJK_SPLIT = /([\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+)/u
+// Script_Extensions rather than Script: the prolonged sound mark ー is Script=Common but
+// belongs to Hiragana and Katakana words (スタンド, ケース).
+const CJK_RUN = /[\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}]+/u
+const CJK_SPLIT = /([\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}]+)/u
 
 /** Tokens shorter than this (in code points) are dropped, outside CJK runs. */
 export const MIN_TOKEN_LENGTH = 2
