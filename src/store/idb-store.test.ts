@@ -349,7 +349,7 @@ describe('several tabs', () => {
     const s = await idbStore({ dbName: 'closed' })
     await s.append([ev('a', T0)])
     const raw = txSpy.mock.contexts[0] as IDBDatabase
-    forceCloseDatabase(raw)
+    forceCloseDatabase(raw as unknown as typeof FDBDatabase) // its .d.ts mistypes the parameter as the class
     await s.append([ev('b', T0 + 1)])
     expect((await s.recent()).map((e) => e.id)).toEqual(['a', 'b'])
     expect(txSpy.mock.contexts.at(-1)).not.toBe(raw)
