@@ -11,7 +11,9 @@
  * - Writes `movies.json` (the whole catalogue: detail pages and client-side search),
  *   `index.json` (genres and page counts) and the candidate "endpoint" as static pages,
  *   `candidates/<genre>/<page>.json`, 100 candidates per page, best server score first.
- * - The "IMAX" pseudo-genre is a screen format, not a taste, so it is left out of genres.
+ * - Genres keep the file's order (IMAX included) as the item's category path, exactly as the
+ *   offline tools build items (src/offline/data/movielens.ts), so the trained encoder sees the
+ *   same features in the demo. "IMAX" is a screen format, not a taste: it gets no genre page.
  *
  * The derived files carry the GroupLens licence terms (LICENSE-DATA.md): research use only,
  * redistribution under the same terms, acknowledgement with the citation below.
@@ -105,14 +107,14 @@ export function buildCatalogue(moviesCsv: string, ratingsCsv: string, top: numbe
     const c = counts.get(r[0]!)
     if (!c) continue
     const { title, year } = splitTitle(r[1]!)
-    const genres = r[2] === '(no genres listed)' ? [] : r[2]!.split('|').filter((g) => g !== 'IMAX')
+    const genres = r[2] === '(no genres listed)' ? [] : r[2]!.split('|')
     movies.push({ id: r[0]!, title, year, genres, price: priceFor(year), ratings: c.n, rating: Math.round((c.sum / c.n) * 10) / 10 })
   }
   movies.sort((a, b) => b.ratings - a.ratings || Number(a.id) - Number(b.id))
   const kept = movies.slice(0, top)
   const max = kept[0]?.ratings ?? 1
   const lists = new Map<string, CatalogueMovie[]>([['All', kept]])
-  for (const m of kept) for (const g of m.genres) lists.set(g, [...(lists.get(g) ?? []), m])
+  for (const m of kept) for (const g of m.genres) if (g !== 'IMAX') lists.set(g, [...(lists.get(g) ?? []), m])
   const pages: CandidatePage[] = []
   const genres: Array<{ genre: string; slug: string; count: number; pages: number }> = []
   for (const [genre, list] of lists) {

@@ -324,3 +324,9 @@ export class LocalRankControls extends HTMLElement {
     return [heading, ol]
   }
 }
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'localrank-controls': LocalRankControls
+  }
+}

@@ -191,3 +191,9 @@ export class LocalRankList extends HTMLElement {
     if (this.getAttribute('style') === '') this.removeAttribute('style')
   }
 }
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'localrank-list': LocalRankList
+  }
+}
