@@ -60,7 +60,7 @@ export interface Accumulator {
 export class ExpAccumulator implements Accumulator {
   /** Σ w·exp(−λ(ref − t)) over the units folded in. */
   s = 0
-  /** Latest unit time (−∞ while empty). */
+  /** Latest time of a unit with w ≠ 0 (−∞ while there is none). */
   ref = -Infinity
   constructor(
     readonly kernel: DecayKernel,
@@ -69,6 +69,9 @@ export class ExpAccumulator implements Accumulator {
   ) {}
 
   add(t: number, w: number): void {
+    // A zero-weight unit changes no sum; letting it move the anchor could only push s
+    // towards the subnormal range (and the share's precision with it).
+    if (w === 0) return
     if (this.ref === -Infinity) {
       this.s = w
       this.ref = t
@@ -92,7 +95,7 @@ export class ExpAccumulator implements Accumulator {
    * factor cancels), so it is computed from the anchored sums: exact even when S and M have
    * both underflowed to 0 because the history is decades old.
    *   S/M = (s_f / s_M) · exp(−λ(ref_M − ref_f)),  ref_M ≥ ref_f
-   * (the mass sees every unit, so its anchor is the latest of all).
+   * (the mass sees every unit with w ≠ 0, as |w| > 0, so its anchor is the latest of all).
    */
   share(mass: Accumulator, now: number, massSum: number): number {
     if (this.ref === -Infinity) return 0

@@ -46,15 +46,16 @@ export function kernelView(us: ReadonlyArray<Unit>, kernel: DecayKernel, now: nu
   let mass = 0
   for (const u of us) mass += Math.abs(u.w) * kernel.weight(now - u.t)
   // The exponential's shares do not depend on `now` while `now` is after every unit; they
-  // are computed anchored at the latest unit (the same number, without underflow).
-  const tMax = us.reduce((m, u) => Math.max(m, u.t), -Infinity)
+  // are computed anchored at the latest unit that weighs anything (the same number,
+  // without underflow).
+  const tMax = us.reduce((m, u) => (u.w !== 0 ? Math.max(m, u.t) : m), -Infinity)
   const lambda = kernel.name === 'exponential' ? (kernel.params.lambda as number) : kernel.name === 'none' ? 0 : null
   const anchored = lambda !== null && (now >= tMax || lambda === 0)
   const k = (t: number) => (anchored ? Math.exp(-(lambda as number) * (tMax - t)) : kernel.weight(now - t))
   let m = 0
   const raw = new Map<string, { s: number; a: number }>()
   for (const u of us) {
-    const kw = k(u.t)
+    const kw = u.w === 0 ? 0 : k(u.t) // a zero-weight unit after the anchor would give 0·∞
     m += Math.abs(u.w) * kw
     for (const f of u.features) {
       const r = raw.get(f) ?? { s: 0, a: 0 }
