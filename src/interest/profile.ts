@@ -3,6 +3,7 @@ import type { Item, StoredEvent } from '../events/types'
 import { makeAccumulator, UnitList, type Accumulator } from './accumulator'
 import { FEATURE_KINDS, resolveProfileConfig } from './config'
 import { escapeSegment, CATEGORY_SEPARATOR, priceBand, priceBandLabel, uniqueTokens } from './features'
+import { MemorySimilarityTable } from './similarity'
 import type {
   Contribution,
   DecayKernel,
@@ -58,6 +59,13 @@ class Profile implements InterestProfile {
   private readonly prices: Array<Entry | undefined>
   private readonly mass: Entry
   private readonly titleTokens = new Map<string, string[]>()
+  // Fast path for the in-memory table: history items by table index, and the table's arrays.
+  private readonly memSim: MemorySimilarityTable | null
+  // simSlot[tableIndex] = 1 + position in simEntries (0 = not in the history). A dense
+  // Int32Array (4 bytes per table item) rather than a Map: ~3× faster lookups in the O(k) walk.
+  private simSlot: Int32Array | null = null
+  private readonly simEntries: Entry[] = []
+  private readonly csr: MemorySimilarityTable['csr'] | null
   private version = 0
   private events = 0
   // Per-instant cache of the masses and gate.
@@ -73,6 +81,8 @@ class Profile implements InterestProfile {
     this.longK = r.long
     this.shortK = r.short
     this.similarity = similarity
+    this.memSim = similarity instanceof MemorySimilarityTable ? similarity : null
+    this.csr = this.memSim ? this.memSim.csr : null
     this.prices = new Array<Entry | undefined>(r.config.priceBands.length + 1).fill(undefined)
     this.mass = this.entry('item', '')
   }
@@ -135,7 +145,16 @@ class Profile implements InterestProfile {
       // One unit per item occurrence: it adds |w| to the mass, and its (signed) weight to
       // each of its features.
       Profile.fold(this.mass, t, Math.abs(w))
-      Profile.fold(this.fromMap(this.items, 'item', it.id), t, w)
+      let itemEntry = this.items.get(it.id)
+      if (!itemEntry) {
+        this.items.set(it.id, (itemEntry = this.entry('item', it.id)))
+        const idx = this.memSim ? this.memSim.indexOf(it.id) : -1
+        if (idx >= 0 && this.memSim) {
+          this.simSlot ??= new Int32Array(this.memSim.size)
+          this.simSlot[idx] = this.simEntries.push(itemEntry)
+        }
+      }
+      Profile.fold(itemEntry, t, w)
       if (Array.isArray(it.category)) {
         let map = this.catRoot
         let key = ''
@@ -244,6 +263,18 @@ class Profile implements InterestProfile {
       // Decayed item-to-item CF: Σ_h v(h)·sim(h, c), walking the candidate's own neighbour
       // list (O(k)) and looking each neighbour up in the history. Exact for a symmetric
       // table, where c's neighbours are exactly the items that list c as a neighbour.
+      const csr = this.csr
+      if (csr && this.memSim) {
+        const row = this.memSim.indexOf(id)
+        const slots = this.simSlot
+        if (row < 0 || !slots) return s
+        const end = csr.offsets[row + 1] as number
+        for (let j = csr.offsets[row] as number; j < end; j++) {
+          const slot = slots[csr.neighbors[j] as number] as number
+          if (slot !== 0) s += this.term(this.simEntries[slot - 1] as Entry, 'similar', fw.similar * (csr.sims[j] as number), now, out)
+        }
+        return s
+      }
       const nbrs = sim.neighbors(id)
       for (let i = 0; i < nbrs.length; i++) {
         const pair = nbrs[i] as readonly [string, number]

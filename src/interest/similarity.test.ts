@@ -164,6 +164,16 @@ describe('decayed item-to-item similarity in the profile', () => {
     expect(buildProfile(events, { featureWeights: fw }).value({ id: 'c1' }, NOW)).toBe(0)
     expect(buildProfile(events, { featureWeights: { ...fw, similar: 0 } }, table).value({ id: 'c1' }, NOW)).toBe(0)
   })
+  it('the in-memory fast path (typed arrays) and the generic SimilarityTable path agree', () => {
+    const generic: SimilarityTable = { neighbors: (id) => table.neighbors(id) }
+    const fast = buildProfile(events, { featureWeights: fw }, table)
+    const slow = buildProfile(events, { featureWeights: fw }, generic)
+    for (const c of ['c1', 'c2', 'h1', 'h2', 'x', 'nope']) {
+      expect(fast.value({ id: c }, NOW)).toBeCloseTo(slow.value({ id: c }, NOW), 14)
+      expect(fast.score({ id: c }, NOW).contributions).toEqual(slow.score({ id: c }, NOW).contributions)
+    }
+    expect(fast.value({ id: 'c1' }, NOW)).toBeGreaterThan(0)
+  })
   it('walks only the candidate’s neighbour list (O(k)), not the history', () => {
     let calls = 0
     const counting: SimilarityTable = {
