@@ -1,0 +1,216 @@
+import { extname } from 'node:path'
+import { EVENT_TYPES, type EventType, type Item } from '../../events/types'
+import { DatasetBuilder, tokenize } from './builder'
+import { parseCsv } from './csv'
+import { RowReport, parseNumberStrict, readText } from './read'
+import type { Dataset, ItemMeta } from './types'
+
+/**
+ * A shop's own logs. Two files:
+ *
+ * **Events** (`.csv` with a header, or `.jsonl`/`.ndjson`, one JSON object a line):
+ * `user,item,timestamp[,type][,text]`.
+ * - `timestamp`: a number (Unix seconds or milliseconds, see `timeUnit`) or an ISO-8601 string.
+ * - `type`: a GA4 event name (src/events/types.ts); default `view_item`.
+ * - `text`: the query of a `search` event (whose `item` may then be empty); for other
+ *   types it becomes the item's title when the item file has none.
+ *
+ * **Items** (optional; `.csv` with a header or `.jsonl`): `id[,title][,category][,brand][,price]`.
+ * In CSV `category` is a path written `Home > Lighting > Lamps`; in JSONL an array or that string.
+ */
+export interface EventLogOptions {
+  /** Path of the items file; without it items are bare `{ id }` plus any title from `text`. */
+  items?: string
+  /**
+   * Unit of numeric timestamps. `auto` (default): values below 1e11 are seconds, larger
+   * ones milliseconds (1e11 s is the year 5138, 1e11 ms is 1973, so real logs never clash).
+   */
+  timeUnit?: 'auto' | 's' | 'ms'
+  name?: string
+}
+
+const TYPES = new Set<string>(EVENT_TYPES)
+
+interface RawEvent {
+  user: unknown
+  item: unknown
+  timestamp: unknown
+  type?: unknown
+  text?: unknown
+}
+
+function isJsonl(path: string): boolean {
+  const e = extname(path).toLowerCase()
+  return e === '.jsonl' || e === '.ndjson'
+}
+
+/** Yields [line, object | error] for JSONL or header CSV. */
+function* rows(text: string, path: string): Generator<{ line: number; row?: Record<string, unknown>; error?: string }> {
+  if (isJsonl(path)) {
+    const lines = text.split('\n')
+    for (let k = 0; k < lines.length; k++) {
+      const l = lines[k]!.trim()
+      if (l === '') continue
+      try {
+        const v: unknown = JSON.parse(l)
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) yield { line: k + 1, error: 'not a JSON object' }
+        else yield { line: k + 1, row: v as Record<string, unknown> }
+      } catch (e) {
+        yield { line: k + 1, error: `invalid JSON (${(e as Error).message})` }
+      }
+    }
+    return
+  }
+  let header: string[] | null = null
+  for (const rec of parseCsv(text)) {
+    if (header === null) {
+      header = rec.fields.map((h) => h.trim().toLowerCase())
+      continue
+    }
+    if (rec.error) {
+      yield { line: rec.line, error: rec.error }
+      continue
+    }
+    if (rec.fields.length !== header.length) {
+      yield { line: rec.line, error: `expected ${header.length} fields, found ${rec.fields.length}` }
+      continue
+    }
+    const row: Record<string, unknown> = {}
+    header.forEach((h, k) => {
+      const v = rec.fields[k]!
+      if (v !== '') row[h] = v
+    })
+    yield { line: rec.line, row }
+  }
+}
+
+function idOf(v: unknown): string | null {
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v)
+  if (typeof v !== 'string') return null
+  const t = v.trim()
+  return t.length >= 1 && t.length <= 256 ? t : null
+}
+
+/** Milliseconds since the epoch, or an error message. */
+export function parseTimestamp(v: unknown, unit: 'auto' | 's' | 'ms' = 'auto'): number | string {
+  let n: number | null = null
+  if (typeof v === 'number') n = v
+  else if (typeof v === 'string') {
+    n = parseNumberStrict(v)
+    if (n === null) {
+      const d = Date.parse(v)
+      if (Number.isNaN(d)) return `timestamp "${v}" is neither a number nor an ISO-8601 date`
+      return d
+    }
+  } else return 'timestamp is missing'
+  if (!Number.isFinite(n) || n < 0) return `timestamp ${String(v)} must be a non-negative number`
+  const seconds = unit === 's' || (unit === 'auto' && n < 1e11)
+  return Math.round(seconds ? n * 1000 : n)
+}
+
+function parseCategory(v: unknown): string[] | null | undefined {
+  if (v === undefined || v === null || v === '') return undefined
+  const parts = Array.isArray(v) ? v : typeof v === 'string' ? v.split('>') : null
+  if (parts === null || parts.some((p) => typeof p !== 'string')) return null
+  const out = (parts as string[]).map((p) => p.trim()).filter((p) => p !== '')
+  if (out.length > 8 || out.some((p) => p.length > 128)) return null
+  return out.length > 0 ? out : undefined
+}
+
+function loadItems(b: DatasetBuilder, path: string): RowReport {
+  const rep = new RowReport(path)
+  for (const r of rows(readText(path, 'item file'), path)) {
+    rep.row()
+    if (r.error || !r.row) {
+      rep.bad(r.line, r.error ?? 'empty row')
+      continue
+    }
+    const o = r.row
+    const id = idOf(o.id)
+    if (id === null) {
+      rep.bad(r.line, 'id is missing or not 1–256 characters')
+      continue
+    }
+    const item: Item = { id }
+    const cat = parseCategory(o.category)
+    if (cat === null) {
+      rep.bad(r.line, 'category must be a path of at most 8 names (≤ 128 characters each)')
+      continue
+    }
+    if (cat) item.category = cat
+    if (typeof o.title === 'string' && o.title.trim() !== '') item.title = o.title.trim().slice(0, 512)
+    if (typeof o.brand === 'string' && o.brand.trim() !== '') item.brand = o.brand.trim().slice(0, 128)
+    if (o.price !== undefined) {
+      const p = typeof o.price === 'number' ? o.price : parseNumberStrict(String(o.price))
+      if (p === null || !Number.isFinite(p) || p < 0) {
+        rep.bad(r.line, `price "${String(o.price)}" must be a finite number ≥ 0`)
+        continue
+      }
+      item.price = p
+    }
+    const meta: ItemMeta = { labels: cat ?? [], tokens: item.title ? tokenize(item.title) : [] }
+    if (!b.addItem(item, meta)) rep.bad(r.line, `duplicate item id ${id}`)
+  }
+  return rep
+}
+
+/** Load a generic event log (and optional item file) into the common Dataset. */
+export function loadEventLog(eventsPath: string, opts: EventLogOptions = {}): Dataset {
+  const unit = opts.timeUnit ?? 'auto'
+  const b = new DatasetBuilder()
+  const reports = []
+  const files = [eventsPath]
+  if (opts.items) {
+    reports.push(loadItems(b, opts.items).report)
+    files.unshift(opts.items)
+  }
+  const text = readText(eventsPath, 'event log')
+  const rep = new RowReport(eventsPath)
+  for (const r of rows(text, eventsPath)) {
+    rep.row()
+    if (r.error || !r.row) {
+      rep.bad(r.line, r.error ?? 'empty row')
+      continue
+    }
+    const o = r.row as unknown as RawEvent
+    const user = idOf(o.user)
+    if (user === null) {
+      rep.bad(r.line, 'user is missing')
+      continue
+    }
+    const type = o.type === undefined ? 'view_item' : String(o.type).trim()
+    if (!TYPES.has(type)) {
+      rep.bad(r.line, `type "${type}" is not one of ${EVENT_TYPES.join(', ')}`)
+      continue
+    }
+    const ts = parseTimestamp(o.timestamp, unit)
+    if (typeof ts === 'string') {
+      rep.bad(r.line, ts)
+      continue
+    }
+    const text = typeof o.text === 'string' && o.text.trim() !== '' ? o.text.trim() : undefined
+    if (type === 'search') {
+      if (text === undefined) {
+        rep.bad(r.line, 'a search event needs its query in "text"')
+        continue
+      }
+      const item = o.item === undefined || o.item === '' ? null : idOf(o.item)
+      b.addEvent(user, 'search', item ? [item] : [], ts, text.slice(0, 512))
+      continue
+    }
+    const item = idOf(o.item)
+    if (item === null) {
+      rep.bad(r.line, 'item is missing or not 1–256 characters')
+      continue
+    }
+    const ev = b.addEvent(user, type as EventType, [item], ts)
+    const it = ev.items[0]!
+    if (text !== undefined && it.title === undefined) {
+      it.title = text.slice(0, 512)
+      const m = b.meta.get(it.id)
+      if (m && m.tokens.length === 0) m.tokens = tokenize(text)
+    }
+  }
+  reports.push(rep.report)
+  return b.build(opts.name ?? 'event-log', files, reports, 'event types as logged')
+}

@@ -1,0 +1,55 @@
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { DatasetError } from './errors'
+import type { MalformedReport } from './types'
+
+/** Read a whole text file, or throw a DatasetError that names the expected path. */
+export function readText(path: string, what: string): string {
+  if (!existsSync(path)) {
+    throw new DatasetError(path, `${what} not found: expected a file at ${path}`)
+  }
+  if (!statSync(path).isFile()) throw new DatasetError(path, `${what}: ${path} is not a file`)
+  return readFileSync(path, 'utf8')
+}
+
+/** How many malformed rows are listed by line number; the count always covers all of them. */
+export const MAX_EXAMPLES = 5
+
+/** Collects malformed rows for one file. */
+export class RowReport {
+  readonly report: MalformedReport
+  constructor(file: string) {
+    this.report = { file, rows: 0, malformed: 0, examples: [] }
+  }
+  row(): void {
+    this.report.rows++
+  }
+  bad(line: number, reason: string): void {
+    this.report.malformed++
+    if (this.report.examples.length < MAX_EXAMPLES) this.report.examples.push({ line, reason })
+  }
+}
+
+/** One line per file with malformed rows, e.g. `ratings.csv: 2 of 100 rows malformed (line 5: …; line 9: …)`. */
+export function formatReports(reports: ReadonlyArray<MalformedReport>): string[] {
+  return reports
+    .filter((r) => r.malformed > 0)
+    .map(
+      (r) =>
+        `${r.file}: ${r.malformed} of ${r.rows} rows malformed, skipped (${r.examples.map((e) => `line ${e.line}: ${e.reason}`).join('; ')}${r.malformed > r.examples.length ? '; …' : ''})`,
+    )
+}
+
+/** Parse a base-10 integer field strictly ("12a" and "" are not numbers). */
+export function parseIntStrict(s: string): number | null {
+  const t = s.trim()
+  if (!/^-?\d+$/.test(t)) return null
+  const v = Number(t)
+  return Number.isSafeInteger(v) ? v : null
+}
+
+export function parseNumberStrict(s: string): number | null {
+  const t = s.trim()
+  if (t === '' || !/^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t)) return null
+  const v = Number(t)
+  return Number.isFinite(v) ? v : null
+}

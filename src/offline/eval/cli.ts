@@ -1,0 +1,286 @@
+/**
+ * `npm run eval -- [flags]`: the offline evaluator. See index.ts for the flags and the
+ * model interface; `--help` prints the flags.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { DatasetError, DEFAULT_MOVIELENS_DIR, formatReports, loadDataset, type Dataset, type LoadOptions, type RatingMapping } from '../data'
+import { Bootstrap, DEFAULT_BOOTSTRAP } from '../metrics/bootstrap'
+import type { TieMode } from '../metrics/rank'
+import { PROTOCOLS, type Phase, type ProtocolName } from '../protocol/candidates'
+import { leaveOneOut } from '../protocol/split'
+import { pairCount } from '../similarity/neighbours'
+import { createContext } from './context'
+import { registry, selectModels, type TunedPoints } from './models'
+import { pointFromJSON, pointToJSON, START, type TunePoint } from './params'
+import { Progress, note } from './progress'
+import { resultTable, toJSON, writeReport, type Comparison, type ReportData, type TuningReport } from './report'
+import { CUTOFFS, runEvaluation, summarise, type Cell } from './run'
+import { DEFAULT_TUNE, eventWeightSweep, Tuner } from './tune'
+
+const HERE = dirname(fileURLToPath(import.meta.url))
+export const DEFAULT_TUNED = join(HERE, 'tuned.json')
+
+const HELP = `npm run eval -- [flags]
+
+  --dataset PATH        MovieLens dir (latest CSV, ML-1M .dat, ML-100k) or an event log
+                        (.csv/.jsonl: user,item,timestamp[,type][,text]). Default ${DEFAULT_MOVIELENS_DIR}
+  --items PATH          item file for an event log (.csv/.jsonl: id,title,category,brand,price)
+  --time-unit U         auto|s|ms for numeric event-log timestamps (default auto)
+  --ratings M           implicit (default: every rating = view_item) | graded (rating >= 4 = add_to_wishlist)
+  --protocol P          uniform|popularity|full|all (default all)
+  --phase P             test|val|both (default test)
+  --seed N              negatives, random baseline and bootstrap seed (default 42)
+  --limit-users N       evaluate only the first N users with a test item
+  --model LIST          comma-separated model names or all (default all)
+  --negatives N         sampled negatives per list (default 100)
+  --ties T              expected (default) | pessimistic
+  --bootstrap B         bootstrap resamples (default ${DEFAULT_BOOTSTRAP})
+  --json PATH           write every figure as JSON
+  --report DIR          write README.md, results.json and SVG plots into DIR
+  --tune                tune on validation items first, then write --tuned
+  --tuned PATH          tuned parameters file (default src/offline/eval/tuned.json)
+  --write-similarity P  write the similarity table (browser format) + LICENSE-DATA.md beside it
+  --help`
+
+export interface CliResult {
+  code: number
+}
+
+function fail(msg: string): never {
+  const e = new Error(msg) as Error & { usage?: boolean }
+  e.usage = true
+  throw e
+}
+
+function int(v: string | undefined, name: string, min = 0): number | undefined {
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < min) fail(`--${name} must be an integer ≥ ${min} (got "${v}")`)
+  return n
+}
+
+export function readTuned(path: string): (TunedPoints & { report?: TuningReport }) | null {
+  if (!existsSync(path)) return null
+  const raw = JSON.parse(readFileSync(path, 'utf8')) as { best: unknown; perKernel: Record<string, unknown>; report?: unknown }
+  const perKernel: TunedPoints['perKernel'] = {}
+  for (const [k, v] of Object.entries(raw.perKernel ?? {})) perKernel[k as keyof typeof perKernel] = pointFromJSON(v)
+  const out: TunedPoints & { report?: TuningReport } = { best: pointFromJSON(raw.best), perKernel }
+  if (raw.report) out.report = JSON.parse(JSON.stringify(raw.report), (_k, v: unknown) => (v === 'Infinity' ? Infinity : v)) as TuningReport
+  return out
+}
+
+export async function main(argv: string[]): Promise<CliResult> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      dataset: { type: 'string' },
+      items: { type: 'string' },
+      'time-unit': { type: 'string' },
+      ratings: { type: 'string' },
+      protocol: { type: 'string' },
+      phase: { type: 'string' },
+      seed: { type: 'string' },
+      'limit-users': { type: 'string' },
+      model: { type: 'string' },
+      negatives: { type: 'string' },
+      ties: { type: 'string' },
+      bootstrap: { type: 'string' },
+      json: { type: 'string' },
+      report: { type: 'string' },
+      tune: { type: 'boolean' },
+      tuned: { type: 'string' },
+      'write-similarity': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  })
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`)
+    return { code: 0 }
+  }
+  const t0 = performance.now()
+  const timings: Record<string, number> = {}
+  const seed = int(values.seed, 'seed') ?? 42
+  const limitUsers = int(values['limit-users'], 'limit-users', 1)
+  const negatives = int(values.negatives, 'negatives', 1) ?? 100
+  const B = int(values.bootstrap, 'bootstrap', 1) ?? DEFAULT_BOOTSTRAP
+  const protoArg = values.protocol ?? 'all'
+  const protocols: ProtocolName[] = protoArg === 'all' ? [...PROTOCOLS] : protoArg.split(',').map((p) => (PROTOCOLS.includes(p as ProtocolName) ? (p as ProtocolName) : fail(`--protocol must be uniform, popularity, full or all (got "${p}")`)))
+  const phaseArg = values.phase ?? 'test'
+  const phases: Phase[] = phaseArg === 'both' ? ['val', 'test'] : phaseArg === 'val' || phaseArg === 'test' ? [phaseArg] : fail(`--phase must be test, val or both (got "${phaseArg}")`)
+  const ties = (values.ties ?? 'expected') as TieMode
+  if (ties !== 'expected' && ties !== 'pessimistic') fail(`--ties must be expected or pessimistic (got "${String(values.ties)}")`)
+  let ratings: RatingMapping | undefined
+  if (values.ratings === 'graded') ratings = { kind: 'graded', threshold: 4, strong: 'add_to_wishlist' }
+  else if (values.ratings !== undefined && values.ratings !== 'implicit') fail(`--ratings must be implicit or graded (got "${values.ratings}")`)
+  const unit = values['time-unit'] ?? 'auto'
+  if (unit !== 'auto' && unit !== 's' && unit !== 'ms') fail(`--time-unit must be auto, s or ms (got "${unit}")`)
+  const tunedPath = values.tuned ?? DEFAULT_TUNED
+
+  // 1. Data.
+  let t = performance.now()
+  const datasetPath = values.dataset ?? DEFAULT_MOVIELENS_DIR
+  const loadOpts: LoadOptions = { timeUnit: unit }
+  if (values.items) loadOpts.items = values.items
+  if (ratings) loadOpts.ratings = ratings
+  const ds: Dataset = loadDataset(datasetPath, loadOpts)
+  for (const line of formatReports(ds.reports)) note(`warning: ${line}`)
+  if (ds.unknownItems > 0) note(`warning: ${ds.unknownItems} item ids occur in events but not in the item file (kept as bare ids)`)
+  timings['load dataset'] = performance.now() - t
+  t = performance.now()
+  const split = leaveOneOut(ds)
+  timings['split'] = performance.now() - t
+  const interactions = ds.users.reduce((s, u) => s + u.events.filter((e) => e.items.length > 0).length, 0)
+  note(`${ds.name}: ${ds.users.length} users, ${split.universe.length} items with interactions, ${interactions} interactions; ${split.evalUsers} evaluated, ${split.trainOnlyUsers} train-only`)
+
+  // 2. Tuning (validation only).
+  let tuned = readTuned(tunedPath)
+  let tuning: TuningReport | null = tuned?.report ?? null
+  if (values.tune) {
+    t = performance.now()
+    const tuner = new Tuner(ds, split, { ...DEFAULT_TUNE, seed, ...(limitUsers !== undefined ? { limitUsers } : {}), onStep: (l) => note(`tune: ${l}`) })
+    const r = await tuner.run(tuned?.best ?? START)
+    let eventWeights: TuningReport['eventWeights']
+    if (ds.name.startsWith('movielens') && !ratings) {
+      const graded = loadDataset(datasetPath, { ...loadOpts, ratings: { kind: 'graded', threshold: 4, strong: 'add_to_wishlist' } })
+      eventWeights = await eventWeightSweep(graded, r.best, seed, limitUsers, (l) => note(`tune: ${l}`))
+    }
+    const bestKernel = r.best.kernel
+    tuning = { objective: 'mean NDCG@10 on validation items, uniform-100 candidates', best: r.best, bestKernel, perKernel: r.perKernel, decayOff: r.decayOff, trace: r.trace, sweeps: r.sweeps, evaluations: r.evaluations, ms: r.ms, bytes: r.bytes, ...(eventWeights ? { eventWeights } : {}) }
+    const perKernel: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(r.perKernel)) perKernel[k] = pointToJSON(v.point)
+    mkdirSync(dirname(tunedPath), { recursive: true })
+    writeFileSync(tunedPath, toJSON({ dataset: ds.name, seed, best: pointToJSON(r.best), perKernel, report: tuning }))
+    note(`tune: wrote ${tunedPath}`)
+    tuned = readTuned(tunedPath)
+    timings['tuning'] = performance.now() - t
+  }
+
+  // 3. Models and the artifacts they need (built from training interactions only).
+  const best: TunePoint = tuned?.best ?? START
+  const ctx = createContext(ds, { seed, similarity: best.sim }, split)
+  const models = selectModels(registry(tuned), values.model)
+
+  // 4. Run.
+  const bar = new Progress('eval', (limitUsers !== undefined ? Math.min(limitUsers, split.evalUsers) : split.evalUsers) * models.length)
+  t = performance.now()
+  const run = await runEvaluation(ctx, models, { protocols, phases, negatives, ties, ...(limitUsers !== undefined ? { limitUsers } : {}), onProgress: (d, _n, label) => bar.update(d, label) })
+  timings['evaluate (all models)'] = performance.now() - t
+  for (const [k, v] of Object.entries(ctx.timings)) timings[`build ${k}`] = v
+  for (const m of models) {
+    const cells = run.cells.filter((c) => c.model === m.name)
+    timings[`model ${m.name}: replay + score`] = run.replayMs[m.name]! + cells.reduce((s, c) => s + c.scoreMs, 0)
+  }
+  t = performance.now()
+  const boot = new Bootstrap(run.users.length, B, seed)
+  const results = summarise(run, split.universe.length, boot)
+  const comparisons: Comparison[] = []
+  const cellOf = (m: string, p: string, ph: string): Cell | undefined => run.cells.find((c) => c.model === m && c.protocol === p && c.phase === ph)
+  for (const [a, b] of [['profile', 'popularity'], ['profile', 'profile-none'], ['profile', 'cooc-last'], ['profile', 'profile-nosim']] as const)
+    for (const p of protocols)
+      for (const ph of phases) {
+        const ca = cellOf(a, p, ph)
+        const cb = cellOf(b, p, ph)
+        if (ca && cb) comparisons.push({ a, b, protocol: p, phase: ph, metric: 'NDCG@10', diff: boot.diff(ca.ndcg[10]!, cb.ndcg[10]!) })
+      }
+  timings['bootstrap'] = performance.now() - t
+  timings['total wall time'] = performance.now() - t0
+
+  const art = models.some((m) => m.group === 'profile') ? ctx.artifact() : null
+  const data: ReportData = {
+    generated: new Date().toISOString(),
+    command: `npm run eval -- ${argv.join(' ')}`.trim(),
+    dataset: {
+      name: ds.name,
+      files: ds.files.map((f) => relative(process.cwd(), f)),
+      users: ds.users.length,
+      items: split.universe.length,
+      catalogue: ds.items.size,
+      interactions,
+      evalUsers: run.users.length,
+      trainOnlyUsers: split.trainOnlyUsers,
+      eventMapping: ds.eventMapping,
+      malformed: ds.reports.reduce((s, r) => s + r.malformed, 0),
+      reports: ds.reports.map((r) => ({ ...r, file: relative(process.cwd(), r.file) })),
+      unknownItems: ds.unknownItems,
+    },
+    protocol: { seed, negatives, ties, bootstrap: B, protocols, phases, cutoffs: [...CUTOFFS], limitUsers: limitUsers ?? null },
+    similarity: art ? { options: art.lists.options, bytes: art.bytes, pairs: pairCount(art.lists), items: art.json.items.length } : {},
+    models: models.map((m) => ({ name: m.name, description: m.description, group: m.group, ...(m.params ? { params: m.params } : {}) })),
+    results,
+    comparisons,
+    timings,
+    tuning,
+  }
+
+  // 5. Output.
+  for (const ph of phases)
+    for (const p of protocols) process.stdout.write(`\n${p} candidates, ${ph} items (${run.users.length} users), mean (95% CI):\n${resultTable(results, p, ph)}\n`)
+  process.stdout.write(`\nwall time ${(timings['total wall time']! / 1000).toFixed(1)} s\n`)
+  if (values.json) {
+    mkdirSync(dirname(values.json), { recursive: true })
+    writeFileSync(values.json, toJSON(data))
+    note(`wrote ${values.json}`)
+  }
+  if (values.report) for (const f of writeReport(values.report, data)) note(`wrote ${f}`)
+  if (values['write-similarity']) {
+    const out = values['write-similarity']
+    const a = ctx.artifact()
+    const json = { ...a.json, meta: { ...a.json.meta, licence: 'Derived from MovieLens ml-latest-small (GroupLens). Research use only, no commercial use; see LICENSE-DATA.md beside this file.', citation: 'F. Maxwell Harper and Joseph A. Konstan. 2015. The MovieLens Datasets: History and Context. ACM TiiS 5, 4: 19:1-19:19.' } }
+    mkdirSync(dirname(out), { recursive: true })
+    writeFileSync(out, JSON.stringify(json))
+    writeFileSync(join(dirname(out), 'LICENSE-DATA.md'), licenceText(relative(dirname(out), out), ds, best))
+    note(`wrote ${out} (${a.bytes} bytes) and ${join(dirname(out), 'LICENSE-DATA.md')}`)
+  }
+  return { code: 0 }
+}
+
+function licenceText(file: string, ds: Dataset, best: TunePoint): string {
+  return `# Data licence: ${file}
+
+\`${file}\` is an item-to-item similarity table (format \`localrank-similarity\` v1, see
+src/interest/similarity.ts) computed by \`npm run eval -- --write-similarity\`
+(src/offline/similarity/) from the TRAINING interactions of the MovieLens
+"ml-latest-small" dataset (generated 2018-09-26) by GroupLens Research, University of
+Minnesota (${ds.users.length} users; each user's last two ratings, the evaluation's
+validation and test items, are left out). Parameters: window ${best.sim.window}, k ${best.sim.k},
+α ${best.sim.alpha}, shrink ${best.sim.shrink}, min count ${best.sim.minCount}.
+
+It is a transformation of that dataset and is redistributed under the same licence
+conditions, which are (from the dataset's README.txt):
+
+> The data set may be used for any research purposes under the following conditions:
+>
+> * The user may not state or imply any endorsement from the University of Minnesota or the
+>   GroupLens Research Group.
+> * The user must acknowledge the use of the data set in publications resulting from the use
+>   of the data set (see below for citation information).
+> * The user may redistribute the data set, including transformations, so long as it is
+>   distributed under these same license conditions.
+> * The user may not use this information for any commercial or revenue-bearing purposes
+>   without first obtaining permission from a faculty member of the GroupLens Research
+>   Project at the University of Minnesota.
+
+It is NOT covered by the project's MIT licence.
+
+**Citation:** F. Maxwell Harper and Joseph A. Konstan. 2015. The MovieLens Datasets:
+History and Context. ACM Transactions on Interactive Intelligent Systems (TiiS) 5, 4:
+19:1–19:19. https://doi.org/10.1145/2827872
+`
+}
+
+// Run when executed directly (tsx src/offline/eval/cli.ts), not when imported by a test.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main(process.argv.slice(2)).then(
+    (r) => process.exit(r.code),
+    (err: unknown) => {
+      if (err instanceof DatasetError) process.stderr.write(`error: ${err.message}\n`)
+      else if ((err as { usage?: boolean }).usage || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) process.stderr.write(`error: ${(err as Error).message}\n\n${HELP}\n`)
+      else process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+      process.exit(err instanceof DatasetError ? 1 : 2)
+    },
+  )
+}

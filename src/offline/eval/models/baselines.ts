@@ -1,0 +1,128 @@
+import type { StoredEvent } from '../../../events/types'
+import type { Candidate } from '../../../rank/types'
+import { rngFor } from '../../protocol/prng'
+import type { EvalContext, ModelSpec, UserSession } from '../types'
+
+/**
+ * Baselines that do not use the shopper's profile. Where a baseline's own signal ties
+ * (no co-occurrence, no shared category), the server's popularity breaks the tie: a
+ * baseline should be at least as good as what the server sends.
+ */
+
+/** Secondary key: `primary + TIE · popularity / (max popularity + 1)`, small enough never to outrank a primary difference. */
+const TIE = 1e-9
+
+function withPopularity(primary: Float64Array, candidates: ReadonlyArray<Candidate>): Float64Array {
+  let max = 0
+  for (const c of candidates) max = Math.max(max, c.score ?? 0)
+  for (let i = 0; i < primary.length; i++) primary[i] = primary[i]! + (TIE * (candidates[i]!.score ?? 0)) / (max + 1)
+  return primary
+}
+
+/** The server's order: score = train-set popularity, exactly the list the ranker receives. */
+export const popularity: ModelSpec = {
+  name: 'popularity',
+  description: 'server order: train-set interaction count',
+  group: 'baseline',
+  create: () => ({
+    session: () => ({
+      add() {},
+      score: (cands) => Float64Array.from(cands, (c) => c.score ?? 0),
+    }),
+  }),
+}
+
+/** Uniform random scores, seeded per (user, time): the floor every model must clear. */
+export const random: ModelSpec = {
+  name: 'random',
+  description: 'uniform random order (seeded)',
+  group: 'baseline',
+  create: (ctx) => ({
+    session: (u) => ({
+      add() {},
+      score: (cands, now) => {
+        const rng = rngFor(ctx.seed, 'random', u.user, now)
+        return Float64Array.from(cands, () => rng())
+      },
+    }),
+  }),
+}
+
+/** Category labels (every level name of the path) of an item as the browser knows it. */
+function labels(c: { category?: string[] }): string[] {
+  return c.category ?? []
+}
+
+/**
+ * Recency: the categories of the last `m` items seen. score(c) = Σ_{k<m} J(c, h_k), the
+ * Jaccard overlap of c's category names with those of the k-th most recent history item;
+ * popularity breaks ties.
+ */
+export function recency(m = 5): ModelSpec {
+  return {
+    name: 'recency',
+    description: `categories of the last ${m} items seen (Jaccard), popularity breaks ties`,
+    group: 'baseline',
+    params: { m },
+    create: () => ({
+      session: () => {
+        const recent: Array<Set<string>> = []
+        return {
+          add(e: StoredEvent) {
+            for (const it of e.items) {
+              recent.push(new Set(labels(it)))
+              if (recent.length > m) recent.shift()
+            }
+          },
+          score(cands) {
+            const out = new Float64Array(cands.length)
+            cands.forEach((c, i) => {
+              const a = new Set(labels(c))
+              let s = 0
+              for (const b of recent) {
+                let inter = 0
+                for (const x of a) if (b.has(x)) inter++
+                const union = a.size + b.size - inter
+                if (union > 0) s += inter / union
+              }
+              out[i] = s
+            })
+            return withPopularity(out, cands)
+          },
+        }
+      },
+    }),
+  }
+}
+
+/**
+ * Item-to-item co-occurrence with no decay: score(c) = Σ_{a ∈ anchors} C(a, c), C = users
+ * who interacted with both in training (exact, unpruned). `last`: anchors = the last item
+ * seen; `all`: every history item. Popularity breaks ties.
+ */
+export function cooccurrence(anchors: 'last' | 'all'): ModelSpec {
+  return {
+    name: anchors === 'last' ? 'cooc-last' : 'cooc-all',
+    description: anchors === 'last' ? 'co-occurrence with the last item, no decay' : 'co-occurrence summed over all history, no decay',
+    group: 'baseline',
+    create: (ctx: EvalContext) => {
+      const co = ctx.cooccurrence()
+      const index = ctx.train().index
+      return {
+        session: (): UserSession => {
+          const hist: number[] = []
+          return {
+            add(e) {
+              for (const it of e.items) hist.push(index.get(it.id) ?? -1)
+            },
+            score(cands) {
+              const a = anchors === 'last' ? hist.slice(-1) : hist
+              const idx = Int32Array.from(cands, (c) => index.get(c.id) ?? -1)
+              return withPopularity(co.scores(a, idx), cands)
+            },
+          }
+        },
+      }
+    },
+  }
+}

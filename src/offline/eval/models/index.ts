@@ -1,0 +1,51 @@
+/**
+ * The model registry (`--model NAME[,NAME…]`, default all), in report order. Each entry is a
+ * `ModelSpec` (../types.ts). To add a model — e.g. the encoder (`--model encoder`) — write
+ * a file here exporting a ModelSpec whose sessions replay events and score candidate lists,
+ * and add it to `registry` below; the runner, metrics and report need no change.
+ */
+import type { KernelName } from '../../../interest/types'
+import { START, modelOptionsOf, type TunePoint } from '../params'
+import type { ModelSpec } from '../types'
+import { cooccurrence, popularity, random, recency } from './baselines'
+import { profileModel } from './profile'
+
+export { profileModel, type ProfileModelOptions } from './profile'
+export { cooccurrence, popularity, random, recency } from './baselines'
+
+/** The tuned points a registry is built from (tuned.json; START where absent). */
+export interface TunedPoints {
+  best: TunePoint
+  perKernel: Partial<Record<KernelName, TunePoint>>
+}
+
+export const PROFILE_KERNELS: KernelName[] = ['exponential', 'linear', 'window', 'power']
+
+export function registry(tuned: TunedPoints | null): ModelSpec[] {
+  const best = tuned?.best ?? START
+  const kernelPoint = (k: KernelName): TunePoint => tuned?.perKernel[k] ?? { ...best, kernel: k }
+  return [
+    popularity,
+    random,
+    recency(5),
+    cooccurrence('last'),
+    cooccurrence('all'),
+    profileModel({ name: 'profile', description: 'decay profile, library defaults (DEFAULT_PROFILE_CONFIG, DEFAULT_RANKER_CONFIG) + similarity table' }),
+    ...PROFILE_KERNELS.map((k) => profileModel(modelOptionsOf(kernelPoint(k), `profile-${k}`, `decay profile, ${k} kernel, tuned on validation`))),
+    profileModel(modelOptionsOf({ ...best, kernel: 'none' }, 'profile-none', 'the tuned profile with decay off (kernel none)')),
+    profileModel({ name: 'profile-nosim', description: 'library defaults without the similarity table (categories only)', similarity: false }),
+  ]
+}
+
+/** Pick models by name; 'all' (or nothing) keeps every one. Unknown names throw, listing the valid ones. */
+export function selectModels(all: ModelSpec[], names: string | undefined): ModelSpec[] {
+  if (!names || names === 'all') return all
+  const wanted = names.split(',').map((s) => s.trim()).filter(Boolean)
+  const out: ModelSpec[] = []
+  for (const w of wanted) {
+    const m = all.find((x) => x.name === w)
+    if (!m) throw new Error(`unknown model "${w}"; valid: ${all.map((x) => x.name).join(', ')}, all`)
+    out.push(m)
+  }
+  return out
+}

@@ -1,0 +1,56 @@
+import type { StoredEvent } from '../../events/types'
+import type { SimilarityTable } from '../../interest/types'
+import type { Candidate } from '../../rank/types'
+import type { Dataset } from '../data/types'
+import type { Split, UserSplit } from '../protocol/split'
+import type { Cooccurrence } from '../similarity/cooccurrence'
+import type { TrainingData } from '../similarity/training'
+
+/**
+ * What a model sees while it is evaluated: the dataset, the split, the training
+ * interactions and the offline artifacts built from them (never from validation or test
+ * items). Artifacts are built lazily, only when a model asks for them.
+ */
+export interface EvalContext {
+  dataset: Dataset
+  split: Split
+  seed: number
+  train(): TrainingData
+  /** The item-to-item table as the browser loads it (serialised and parsed back). */
+  similarity(): SimilarityTable
+  cooccurrence(): Cooccurrence
+  /** Train-set interaction count of an item (the server score of the protocol). */
+  popularity(itemId: string): number
+}
+
+/**
+ * One shopper, replayed. The evaluator calls `add` with the user's events in time order,
+ * exactly as the browser's `track()` would have stored them, and `score` at the time of
+ * the event being predicted, with the server's list (popularity order, `score` =
+ * popularity). Scores are aligned with `candidates`; higher is better.
+ * An encoder model may answer asynchronously.
+ */
+export interface UserSession {
+  add(event: StoredEvent): void
+  score(candidates: ReadonlyArray<Candidate>, now: number): Float64Array | Promise<Float64Array>
+}
+
+export interface Scorer {
+  session(user: UserSplit): UserSession
+}
+
+/**
+ * A model in the registry (models/index.ts). `create` runs once per evaluation run.
+ * To add one (e.g. `--model encoder`): write `models/encoder.ts` exporting a `ModelSpec`
+ * and register it in `models/index.ts`.
+ */
+export interface ModelSpec {
+  name: string
+  /** One line for the report. */
+  description: string
+  /** 'baseline' rows and 'profile' rows are grouped in the report. */
+  group: 'baseline' | 'profile' | 'encoder'
+  create(ctx: EvalContext): Scorer
+  /** Parameters worth printing in the report (JSON-serialisable). */
+  params?: Record<string, unknown>
+}
