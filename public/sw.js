@@ -15,7 +15,8 @@
 const CACHE = 'localrank-demo-v1'
 const SCOPE = new URL(self.registration.scope)
 const SHELL = ['./', 'index.html', 'manifest.webmanifest', 'icon.svg', 'catalogue/index.json', 'catalogue/movies.json', 'catalogue/candidates/all/1.json', 'catalogue/LICENSE-DATA.md']
-const REF = /["'`(]((?:\.{0,2}\/)?[\w@][\w./@-]*\.(?:js|mjs|css|wasm|json|bin|svg|webmanifest))(?=["'`)?#])/g
+// Vite's outputs: "/assets/name-HASH.ext" from HTML, "./name-HASH.ext" or "name-HASH.ext" between chunks.
+const REF = /["'`(]((?:\/|\.\/)?(?:assets\/)?[\w.@-]+-[\w-]{8}\.(?:js|mjs|css|wasm))(?=["'`)?#])/g
 
 async function put(cache, url) {
   try {
@@ -39,10 +40,8 @@ async function crawl(cache) {
     const text = await res.text()
     for (const m of text.matchAll(REF)) {
       const ref = m[1]
-      // Vite writes both "/assets/x.js" (from the root) and "x.js" (relative to the importing chunk).
-      for (const u of ref.startsWith('/') || ref.startsWith('.') ? [new URL(ref, url)] : [new URL(ref, url), new URL(ref, SCOPE)]) {
-        if (u.origin === SCOPE.origin && u.pathname.startsWith(SCOPE.pathname) && !u.pathname.includes('/catalogue/candidates/') && !seen.has(u.href)) queue.push(u.href)
-      }
+      const u = new URL(ref, url)
+      if (u.origin === SCOPE.origin && u.pathname.startsWith(SCOPE.pathname) && !seen.has(u.href)) queue.push(u.href)
     }
   }
   const model = await put(cache, new URL('model/model.json', SCOPE).href)

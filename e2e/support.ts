@@ -1,0 +1,124 @@
+/**
+ * Shared helpers for the end-to-end specs (not a spec itself). Every spec runs against the
+ * *built* bundles in dist/ (run `npm run build` first); `requireBuild()` fails loudly if
+ * they are missing rather than letting the specs time out on 404s.
+ */
+import { expect, type Page } from '@playwright/test'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+
+export const ROOT = join(import.meta.dirname, '..')
+
+export function requireBuild(): void {
+  for (const f of ['dist/index.html', 'dist/lib/localrank.js', 'dist/lib/localrank-embed.mjs', 'dist/lib/localrank.mjs']) {
+    if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run \`npm run build\` before the e2e tests`)
+  }
+}
+
+export const hasModel = () => existsSync(join(ROOT, 'dist', 'model', 'model.json'))
+
+export interface IdbDump {
+  name: string
+  stores: Record<string, unknown[]>
+}
+
+/** Every IndexedDB database of the page's origin, with every record of every store. */
+export async function dumpIndexedDB(page: Page): Promise<IdbDump[]> {
+  return page.evaluate(async () => {
+    const out: Array<{ name: string; stores: Record<string, unknown[]> }> = []
+    for (const info of await indexedDB.databases()) {
+      if (!info.name) continue
+      const db = await new Promise<IDBDatabase>((ok, ko) => {
+        const r = indexedDB.open(info.name!)
+        r.onsuccess = () => ok(r.result)
+        r.onerror = () => ko(r.error)
+      })
+      const stores: Record<string, unknown[]> = {}
+      for (const s of Array.from(db.objectStoreNames)) {
+        stores[s] = await new Promise<unknown[]>((ok, ko) => {
+          const r = db.transaction(s).objectStore(s).getAll()
+          r.onsuccess = () => ok(r.result)
+          r.onerror = () => ko(r.error)
+        })
+      }
+      db.close()
+      out.push({ name: info.name, stores })
+    }
+    return out
+  })
+}
+
+export const recordCount = (dump: IdbDump[]) => dump.reduce((n, d) => n + Object.values(d.stores).reduce((m, s) => m + s.length, 0), 0)
+
+/** The demo's engine (exposed as `window.localrankDemo.engine` for tests and curious people). */
+export async function demoReady(page: Page): Promise<void> {
+  await page.waitForFunction(() => !!(window as unknown as { localrankDemo?: unknown }).localrankDemo, null, { timeout: 20_000 })
+}
+
+export async function demoHistory(page: Page): Promise<Array<{ id: string; type: string; items: Array<{ id: string; title?: string; category?: string[] }>; query?: string; timestamp: number }>> {
+  return page.evaluate(() => (window as unknown as { localrankDemo: { engine: { history(): Promise<never> } } }).localrankDemo.engine.history())
+}
+
+/** Wait for the first `<localrank-list>` in `scope` to settle; returns its state. */
+export async function listSettled(page: Page, selector = 'localrank-list'): Promise<string> {
+  const list = page.locator(selector).first()
+  await expect(list).toHaveAttribute('data-lr-state', /ranked|timeout|late/, { timeout: 15_000 })
+  return (await list.getAttribute('data-lr-state'))!
+}
+
+export interface ShownCard {
+  id: string
+  title: string
+  genres: string[]
+  serverRank: number
+  explanation: string
+}
+
+/** The visible cards of the first list, in the order shown. */
+export async function shownCards(page: Page, selector = 'localrank-list'): Promise<ShownCard[]> {
+  return page.locator(selector).first().evaluate((list) =>
+    Array.from(list.children)
+      .filter((c) => !(c as HTMLElement).hidden)
+      .map((c, i) => {
+        const item = JSON.parse(c.getAttribute('data-lr-item') ?? '{}') as { category?: string[]; title?: string }
+        return {
+          id: c.getAttribute('data-item-id') ?? '',
+          title: item.title ?? '',
+          genres: item.category ?? [],
+          serverRank: Number(c.getAttribute('data-lr-server-rank') ?? i),
+          explanation: c.getAttribute('data-lr-explanation') ?? '',
+        }
+      }),
+  )
+}
+
+/** Same-document navigation in the demo (hash routes), waiting for the view to change. */
+export async function nav(page: Page, hash: string): Promise<void> {
+  await page.evaluate((h) => {
+    if (location.hash === h) return
+    document.getElementById('app')?.replaceChildren()
+    location.hash = h
+  }, hash)
+  await page.waitForFunction(() => (document.getElementById('app')?.childElementCount ?? 0) > 0)
+}
+
+/** Browse a genre like a shopper: open `n` of its movies (≥ 1.2 s each, so view_item fires), add one to the cart. */
+export async function browseGenre(page: Page, slug: string, pick: (c: ShownCard) => boolean, n: number): Promise<string[]> {
+  await page.goto(`/#/genre/${slug}`)
+  await demoReady(page)
+  await listSettled(page)
+  const cards = (await shownCards(page)).filter(pick).slice(0, n)
+  expect(cards.length, `need ${n} matching cards on /#/genre/${slug}`).toBe(n)
+  const opened: string[] = []
+  for (const [i, c] of cards.entries()) {
+    await nav(page, `#/genre/${slug}`)
+    await listSettled(page)
+    await page.locator(`localrank-list [data-item-id="${c.id}"] a.title`).click()
+    await expect(page.locator('.product h1')).toHaveText(c.title)
+    await page.waitForTimeout(1300) // 50% visible for ≥ 1 s → view_item
+    if (i === 0) await page.locator('.product button[data-lr-event="add_to_cart"]').click()
+    opened.push(c.id)
+  }
+  await expect.poll(async () => (await demoHistory(page)).filter((e) => e.type === 'view_item').length, { timeout: 10_000 }).toBeGreaterThanOrEqual(n)
+  return opened
+}
