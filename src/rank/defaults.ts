@@ -30,7 +30,7 @@ export interface RankerConfig {
 }
 
 export const DEFAULT_RANKER_CONFIG: RankerConfig = {
-  weights: { server: 1, profile: 1, encoder: 1 },
+  weights: { server: 1, profile: 3, encoder: 3 },
   serverTransform: 'rank',
   demotePurchasedMs: 30 * 24 * 3600 * 1000,
   mmrWindow: 200,

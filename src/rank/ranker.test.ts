@@ -15,6 +15,11 @@ function fixtureProfile(categories: string[], items: string[] = []): InterestPro
     size: categories.length + items.length,
     add() {},
     top: () => [],
+    value(item: Item) {
+      return this.score(item, NOW).score
+    },
+    weight: () => 0,
+    masses: () => ({ long: 0, short: 0, gate: 0 }),
     score(item: Item) {
       const contributions: Contribution[] = []
       for (const c of item.category ?? []) if (categories.includes(c)) contributions.push({ kind: 'category', key: c, value: 1 })

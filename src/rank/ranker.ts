@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../events/types'
+import { categoryKeys } from '../interest/features'
 import type { Contribution, InterestProfile } from '../interest/types'
 import { cleanFeatures, sanitizeCandidates } from './candidates'
 import { DEFAULT_RANKER_CONFIG, type RankerConfig } from './defaults'
@@ -47,7 +48,7 @@ export function rankCandidates<C extends Candidate>(candidates: ReadonlyArray<C>
   if (profile) {
     const raw = new Float64Array(n)
     for (let i = 0; i < n; i++) {
-      const v = profile.score(features[i] as Candidate, ctx.now).score
+      const v = profile.value(features[i] as Candidate, ctx.now)
       // A blocked category carries no interest: it can sink, never rise, on the shopper's history.
       raw[i] = isBlocked[i] ? Math.min(v, 0) : v
     }
@@ -108,25 +109,27 @@ export function rankCandidates<C extends Candidate>(candidates: ReadonlyArray<C>
   return result
 }
 
+function unescapeLeaf(key: string): string {
+  const parts = key.split(/(?<!\\)>/)
+  return (parts[parts.length - 1] ?? key).replace(/\\(.)/g, '$1')
+}
+
 function inBlocked(c: Candidate, blocked: ReadonlySet<string>): boolean {
   const path = c.category
   if (!path) return false
-  let prefix = ''
-  for (const level of path) {
-    prefix = prefix ? `${prefix}>${level}` : level
-    if (blocked.has(level) || blocked.has(prefix)) return true
-  }
-  return false
+  if (path.some((level) => blocked.has(level))) return true
+  return categoryKeys(path).some((key) => blocked.has(key))
 }
 
 /** Human text for one contribution. Keys are the profile's own (see src/interest). */
 export function describe(c: Contribution): string {
-  const key = c.key.includes('>') ? c.key.split('>').join(' › ') : c.key
+  // Category keys are escaped prefix paths (see categoryKeys in src/interest): show the leaf level.
+  const key = c.kind === 'category' ? unescapeLeaf(c.key) : c.key
   switch (c.kind) {
     case 'item':
       return 'You looked at this before'
     case 'category':
-      return `Matches your interest in ${key}`
+      return c.count !== undefined && c.count > 1 ? `You viewed ${c.count} items in ${key}` : `Matches your interest in ${key}`
     case 'brand':
       return `You like ${key}`
     case 'price':
