@@ -5,10 +5,11 @@
  * commands in order, wires consent sources, starts declarative tracking and defines
  * `<localrank-list>` and `<localrank-controls>`.
  *
- * Ordering: queued commands run in the order they were made. `consent` and `clear` are
- * barriers (they wait for every earlier command and every later one waits for them), so
- * `consent('granted')` then `track(…)` stores the event, and `track(…)` then
- * `consent('denied')` wipes it. Other commands overlap, which keeps the store's batching.
+ * Ordering: commands take effect in the order they were made. Tracking commands may overlap
+ * one another (so the store can batch them), but every other command is a barrier: it waits
+ * for everything before it, and everything after waits for it. So `track(…)` then
+ * `rerank(…)` ranks with that event, `consent('granted')` then `track(…)` stores the event,
+ * and `track(…)` then `consent('denied')` wipes it.
  */
 import { createEngine } from '../engine/engine'
 import type { Consent, Engine, EngineOptions } from '../engine/types'
@@ -28,7 +29,8 @@ interface Host extends DataLayerHost {
   localrank?: ((...a: unknown[]) => unknown) & { q?: Queued[]; loaded?: boolean }
 }
 
-const BARRIERS = new Set(['consent', 'setConsent', 'clear', 'dispose'])
+const OVERLAPPING = new Set(['track', 'event'])
+const isBarrier = (command: string) => !OVERLAPPING.has(command)
 
 /**
  * Boot once per page. `data`: the loader's `script.dataset`; `scriptSrc`: its URL.
@@ -97,10 +99,10 @@ export function boot(data: Record<string, string | undefined>, scriptSrc: string
 function serialise(api: PageApi): PageApi {
   let barrier: Promise<unknown> = Promise.resolve()
   const inflight = new Set<Promise<unknown>>()
-  const run = (isBarrier: boolean, fn: () => Promise<unknown>): Promise<unknown> => {
+  const run = (barrierCall: boolean, fn: () => Promise<unknown>): Promise<unknown> => {
     const settle = (p: Promise<unknown>) => p.catch(() => undefined)
     let p: Promise<unknown>
-    if (isBarrier) {
+    if (barrierCall) {
       p = Promise.all([barrier, ...inflight].map(settle)).then(fn)
       barrier = settle(p)
     } else p = settle(barrier).then(fn)
@@ -109,13 +111,13 @@ function serialise(api: PageApi): PageApi {
     return p
   }
   const wrapped = function localrank(command: string, ...args: unknown[]) {
-    return run(BARRIERS.has(command), () => api(command, ...args))
+    return run(isBarrier(command), () => api(command, ...args))
   } as PageApi
   Object.assign(wrapped, api)
   for (const key of Object.keys(api) as Array<keyof PageApi>) {
     const v = api[key]
     if (typeof v === 'function' && key !== 'ready' && key !== 'info' && key !== 'on') {
-      ;(wrapped as unknown as Record<string, unknown>)[key] = (...args: unknown[]) => run(BARRIERS.has(key), () => (v as (...a: unknown[]) => Promise<unknown>)(...args))
+      ;(wrapped as unknown as Record<string, unknown>)[key] = (...args: unknown[]) => run(isBarrier(key), () => (v as (...a: unknown[]) => Promise<unknown>)(...args))
     }
   }
   return wrapped
