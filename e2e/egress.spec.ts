@@ -38,7 +38,7 @@ const INSTRUMENT = () => {
   const send = XMLHttpRequest.prototype.send
   XMLHttpRequest.prototype.send = function (this: XMLHttpRequest & { __url?: string }, body?: Document | XMLHttpRequestBodyInit | null) {
     log.push({ api: 'xhr', url: this.__url ?? '', body: str(body) })
-    return send.call(this, body)
+    return send.call(this, body as XMLHttpRequestBodyInit | null | undefined)
   }
   const beacon = navigator.sendBeacon?.bind(navigator)
   if (beacon) navigator.sendBeacon = (url: string | URL, data?: BodyInit | null) => (log.push({ api: 'sendBeacon', url: String(url), body: str(data) }), beacon(url, data))

@@ -34,7 +34,7 @@ test('declarative tracking: 50% visible for 1 s is a view, clicks select, button
   await page.waitForFunction(() => (window as unknown as { localrank: { loaded?: boolean } }).localrank.loaded === true)
   // When the runtime arrived (tracking starts right after): views come ≥ 1 s later.
   const t0 = await page.evaluate(() => {
-    const e = performance.getEntriesByType('resource').find((r) => r.name.includes('localrank-embed.mjs'))!
+    const e = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).find((r) => r.name.includes('localrank-embed.mjs'))!
     return performance.timeOrigin + e.responseEnd
   })
   await page.waitForTimeout(300)
