@@ -115,8 +115,9 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     unsubscribe?.()
     unsubscribe = store
       ? store.onChange((change) => {
-          // Another tab wrote, forgot or cleared: our profile is stale, rebuild it from the store.
-          if (change.source === 'remote') void reload().catch((err) => report(err))
+          // Another tab wrote, forgot or cleared, or retention/quota evicted events: our
+          // in-memory history and profile are stale, so rebuild them from the store.
+          if (change.source === 'remote' || change.kind === 'evict') void reload().catch((err) => report(err))
           if (change.kind === 'meta' && change.source === 'remote') void store?.getMeta().then((m) => (meta = m))
           for (const l of listeners) l(change)
         })
