@@ -141,7 +141,8 @@ describe('score, value and top', () => {
     ev('add_to_cart', NOW - D, [sofa]),
     ev('search', NOW - H, [], 'grey sofa'),
   ]
-  const p = buildProfile(events)
+  // Pinned (not the defaults, which the evaluator tunes): a weak gate, so the long-term view leads.
+  const p = buildProfile(events, { long: { name: 'exponential', halfLifeMs: 30 * D }, short: { name: 'exponential', halfLifeMs: H }, gate: { bias: -2, slope: 1 } })
   const cands: Item[] = [lamp, sofa, { id: 'q', title: 'grey chair', category: ['home'] }, { id: 'none' }]
   it('value equals score.score and the sum of the contributions, largest first', () => {
     for (const c of cands) {

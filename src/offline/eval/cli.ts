@@ -142,7 +142,8 @@ export async function main(argv: string[]): Promise<CliResult> {
   if (values.tune) {
     t = performance.now()
     const tuner = new Tuner(ds, split, { ...DEFAULT_TUNE, seed, ...(limitUsers !== undefined ? { limitUsers } : {}), onStep: (l) => note(`tune: ${l}`) })
-    const r = await tuner.run(tuned?.best ?? START)
+    // Always from START, so that `--tune` reproduces tuned.json whatever it held before.
+    const r = await tuner.run(START)
     let eventWeights: TuningReport['eventWeights']
     if (ds.name.startsWith('movielens') && !ratings) {
       const graded = loadDataset(datasetPath, { ...loadOpts, ratings: { kind: 'graded', threshold: 4, strong: 'add_to_wishlist' } })

@@ -1,0 +1,47 @@
+/**
+ * The offline evaluator (`npm run eval`): does LocalRank rank better than what the server
+ * sends, and by how much, on the protocol published results use?
+ *
+ * **Flow.** load (../data) → leave-one-out split and candidates (../protocol) → artifacts
+ * from training interactions only (../similarity) → every model replays each user's events
+ * and scores the server's list at the held-out event's time (run.ts) → metrics with paired
+ * bootstrap intervals (../metrics) → Markdown, JSON and SVG (report.ts, svg.ts).
+ *
+ * **Same code as the browser.** Profile models (models/profile.ts) fold events with
+ * `InterestProfile.add` and rank with `rerank` from src/rank, exactly as the engine does;
+ * the similarity table they use has been serialised to and parsed from the format the
+ * browser loads (src/interest/similarity.ts).
+ *
+ * **Flags** (`npm run eval -- --help`): --dataset, --items, --time-unit, --ratings,
+ * --protocol uniform|popularity|full|all, --phase test|val|both, --seed, --limit-users,
+ * --model, --negatives, --ties expected|pessimistic, --bootstrap, --json PATH,
+ * --report DIR, --tune, --tuned PATH, --write-similarity PATH.
+ *
+ * **Adding a model** (e.g. `--model encoder`). Implement `ModelSpec` (types.ts):
+ *
+ *   const encoder: ModelSpec = {
+ *     name: 'encoder', description: '…', group: 'encoder',
+ *     create(ctx) {            // once per run; ctx.train() has the training sequences
+ *       return { session(user) {
+ *         return {
+ *           add(event) { … },                         // events in time order, as track() stores them
+ *           async score(candidates, now) { … },        // Float64Array aligned with candidates, higher = better
+ *         }
+ *       } }
+ *     },
+ *   }
+ *
+ * and add it to `registry()` in models/index.ts. To go through the ranker as the browser
+ * does, call `rerank(candidates, { now, profile, encoder })` inside `score` with an
+ * `EncoderScorer` and read each item's fused `score` back by `serverRank`, as
+ * models/profile.ts does.
+ */
+export { main, readTuned, DEFAULT_TUNED } from './cli'
+export { createContext, type BuiltContext, type ContextOptions } from './context'
+export { registry, selectModels, profileModel, popularity, random, recency, cooccurrence, type TunedPoints } from './models'
+export { runEvaluation, summarise, serverList, CUTOFFS, LIST_K, type Cell, type CellSummary, type RunOptions, type RunResult } from './run'
+export { Tuner, eventWeightSweep, DEFAULT_TUNE, type TuneOptions, type TuneResult } from './tune'
+export { START, GRIDS, kernelSpec, profileConfigOf, rankerConfigOf, type TunePoint } from './params'
+export { writeReport, renderMarkdown, resultTable, type ReportData } from './report'
+export { Progress } from './progress'
+export type { EvalContext, ModelSpec, Scorer, UserSession } from './types'
