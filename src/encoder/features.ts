@@ -1,0 +1,100 @@
+import type { Item } from '../events/types'
+
+/**
+ * Content features of an item, hashed into a fixed table so that an item the model has never
+ * seen still gets an embedding from what the shop says about it (the "hashing trick",
+ * Weinberger et al. 2009, "Feature Hashing for Large Scale Multitask Learning").
+ *
+ * Each item becomes up to `slots` (field, value) pairs, each hashed to a row of the feature
+ * table. Fields: every category level (`c:`), the full category path (`cp:`), the brand
+ * (`b:`), a price band (`p:`) and the title tokens (`t:`). A search query hashes its words into
+ * the same `t:` space, so "lamp" in a query meets "lamp" in a title.
+ *
+ * Weights: each field present contributes the *mean* of its rows (weight 1/n_field per row), so
+ * a long title does not outweigh the category; fields then add up. Row 0 is padding (weight 0).
+ *
+ * This file is shared by the offline trainer and the browser: a different hash or tokeniser on
+ * either side would silently scramble the content embedding, so it is the single definition.
+ */
+
+/** Default number of feature slots per item (enough for 3 category levels, brand, price and ~6 title words). */
+export const DEFAULT_SLOTS = 12
+
+/** 32-bit FNV-1a over UTF-16 code units. Tiny, fast, stable across engines. */
+export function fnv1a(s: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i)
+    h = Math.imul(h, 0x01000193)
+  }
+  return h >>> 0
+}
+
+/** Row of `field:value` in a table of `buckets` rows; row 0 is reserved for padding. */
+export function featureRow(key: string, buckets: number): number {
+  return 1 + (fnv1a(key) % (buckets - 1))
+}
+
+const STOP = new Set(['the', 'a', 'an', 'and', 'of', 'in', 'on', 'for', 'to', 'with', 'la', 'le', 'de', 'el'])
+
+/** Lower-cased word tokens of a title or query, without stop words and one-letter tokens. */
+export function tokenize(text: string): string[] {
+  const out: string[] = []
+  for (const w of text.toLowerCase().split(/[^\p{L}\p{N}]+/u)) {
+    if (w.length < 2 || STOP.has(w)) continue
+    if (!out.includes(w)) out.push(w)
+  }
+  return out
+}
+
+/**
+ * Price band: ⌊log2(1 + price)⌋, i.e. 0–1, 1–3, 3–7, 7–15 … currency units. Log bands because
+ * shoppers compare prices by ratio, not by difference.
+ */
+export function priceBand(price: number): number {
+  return Math.floor(Math.log2(1 + Math.max(0, price)))
+}
+
+/** The (field, key) pairs of an item, most informative first (the slot budget truncates the tail). */
+export function itemFeatureKeys(item: Pick<Item, 'category' | 'brand' | 'price' | 'title'>): Array<[field: string, key: string]> {
+  const keys: Array<[string, string]> = []
+  const cat = item.category ?? []
+  for (const c of cat) keys.push(['c', `c:${c.toLowerCase()}`])
+  if (cat.length > 1) keys.push(['cp', `cp:${cat.map((c) => c.toLowerCase()).join('/')}`])
+  if (item.brand) keys.push(['b', `b:${item.brand.toLowerCase()}`])
+  if (typeof item.price === 'number' && Number.isFinite(item.price)) keys.push(['p', `p:${priceBand(item.price)}`])
+  if (item.title) for (const t of tokenize(item.title)) keys.push(['t', `t:${t}`])
+  return keys
+}
+
+/** Query words as title-token features, so a search meets the titles that contain its words. */
+export function queryFeatureKeys(query: string): Array<[string, string]> {
+  return tokenize(query).map((t) => ['t', `t:${t}`] as [string, string])
+}
+
+/**
+ * Write the hashed rows and weights of `keys` into `rows`/`weights` at `offset` (length `slots`).
+ * Weight of a row = 1 / (number of kept rows of its field).
+ */
+export function writeFeatures(
+  keys: ReadonlyArray<readonly [string, string]>,
+  buckets: number,
+  slots: number,
+  rows: Int32Array,
+  weights: Float32Array,
+  offset: number,
+): void {
+  const kept = keys.slice(0, slots)
+  const perField = new Map<string, number>()
+  for (const [f] of kept) perField.set(f, (perField.get(f) ?? 0) + 1)
+  for (let s = 0; s < slots; s++) {
+    const k = kept[s]
+    if (k) {
+      rows[offset + s] = featureRow(k[1], buckets)
+      weights[offset + s] = 1 / (perField.get(k[0]) ?? 1)
+    } else {
+      rows[offset + s] = 0
+      weights[offset + s] = 0
+    }
+  }
+}

@@ -1,0 +1,122 @@
+import type { BackendName } from '../engine/types'
+import { LocalRankError, toLocalRankError } from '../errors'
+import type { StoredEvent } from '../events/types'
+import { chooseBackend, probeEnvironment, type BackendProbe } from './backend'
+import { fetchModel, type LoaderDeps } from './loader'
+import type { FromWorker, ToWorker, WireError, WorkerStats } from './messages'
+
+type RuntimeModule = typeof import('./runtime')
+type Runtime = InstanceType<RuntimeModule['Runtime']>
+
+export interface HostDeps {
+  probe?: () => Promise<BackendProbe>
+  loader?: LoaderDeps
+  /** How to load the tfjs side (tests may inject it; the worker imports its chunk lazily). */
+  runtime?: () => Promise<RuntimeModule>
+}
+
+export function toWire(err: unknown): WireError {
+  const e = err instanceof LocalRankError ? err : toLocalRankError(err, 'model')
+  return { name: e.name, code: e.code, message: e.message, context: JSON.parse(JSON.stringify(e.context ?? {})) as WireError['context'] }
+}
+
+/**
+ * The worker's logic, independent of `self` so that Node tests can drive it. It mirrors the
+ * history from the first message on (events that arrive while the model loads are not lost),
+ * loads and verifies the model, activates the backend, warms up, then serves scores.
+ * Until it is ready, a score request is answered with `null` at once.
+ */
+export class WorkerHost {
+  private events: StoredEvent[] = []
+  private runtime: Runtime | null = null
+  private runtimeModule: RuntimeModule | null = null
+  private backend: BackendName | null = null
+  private disposed = false
+
+  constructor(
+    private readonly post: (m: FromWorker, transfer?: Transferable[]) => void,
+    private readonly deps: HostDeps = {},
+  ) {}
+
+  handle(msg: ToWorker): void {
+    if (this.disposed) return
+    switch (msg.type) {
+      case 'init':
+        void this.init(msg.model, msg.sha256, msg.backend)
+        return
+      case 'history':
+        this.events = msg.events.slice()
+        this.runtime?.setHistory(this.events)
+        return
+      case 'append':
+        this.events.push(msg.event)
+        this.runtime?.append(msg.event)
+        return
+      case 'score':
+        void this.score(msg.id, msg.candidates, msg.now)
+        return
+      case 'stats':
+        this.post({ type: 'stats', id: msg.id, stats: this.stats() })
+        return
+      case 'dispose':
+        this.disposed = true
+        this.runtime?.dispose()
+        this.runtime = null
+        return
+    }
+  }
+
+  stats(): WorkerStats {
+    const mem = this.runtimeModule?.memory() ?? { numTensors: 0, numBytes: 0 }
+    return {
+      backend: this.backend,
+      numTensors: mem.numTensors,
+      numBytes: mem.numBytes,
+      session: this.runtime?.stats() ?? null,
+      lastEncodeMs: this.runtime?.lastEncodeMs ?? 0,
+      lastEncodeKind: this.runtime?.lastEncodeKind ?? null,
+      lastScoreMs: this.runtime?.lastScoreMs ?? 0,
+    }
+  }
+
+  private async init(model: string, sha256: string | undefined, forced: BackendName | undefined): Promise<void> {
+    try {
+      const probe = await (this.deps.probe ?? probeEnvironment)()
+      const choice = chooseBackend(probe, forced)
+      // Weights are fetched and verified before any tfjs code is even loaded.
+      const fetched = await fetchModel(model, sha256, (p) => this.post({ type: 'progress', progress: p }), this.deps.loader)
+      const rt = await (this.deps.runtime ?? (() => import('./runtime')))()
+      const active = await rt.activate(choice)
+      if (this.disposed) return
+      this.runtimeModule = rt
+      const runtime = new rt.Runtime(fetched.artifact, fetched.bytes)
+      await runtime.warmUp()
+      if (this.disposed) {
+        runtime.dispose()
+        return
+      }
+      runtime.setHistory(this.events)
+      this.runtime = runtime
+      this.backend = active.backend
+      const reason = fetched.fromCache ? `${active.reason}; weights from cache` : active.reason
+      this.post({ type: 'progress', progress: { status: 'ready', backend: active.backend, reason } })
+      this.post({ type: 'ready', backend: active.backend, reason })
+    } catch (err) {
+      this.post({ type: 'error', error: toWire(err) })
+    }
+  }
+
+  private async score(id: number, candidates: StoredEvent['items'], now: number): Promise<void> {
+    if (!this.runtime) {
+      this.post({ type: 'scores', id, scores: null })
+      return
+    }
+    try {
+      const scores = await this.runtime.score(candidates, now)
+      const copy = scores.slice()
+      this.post({ type: 'scores', id, scores: copy }, [copy.buffer])
+    } catch (err) {
+      this.post({ type: 'scores', id, scores: null, error: toWire(err) })
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import type { BackendName, LoadProgress } from '../engine/types'
+import type { LocalRankErrorCode, LocalRankErrorContext } from '../errors'
+import type { Item, StoredEvent } from '../events/types'
+import type { SessionStats } from './session'
+
+/** Messages between the page-side handle (client.ts) and the encoder worker (worker.ts). */
+export type ToWorker =
+  | { type: 'init'; model: string; sha256?: string; backend?: BackendName }
+  | { type: 'history'; events: StoredEvent[] }
+  | { type: 'append'; event: StoredEvent }
+  | { type: 'score'; id: number; candidates: Item[]; now: number }
+  | { type: 'stats'; id: number }
+  | { type: 'dispose' }
+
+/** An error as it crosses the worker boundary (Error objects lose their class in structured clone). */
+export interface WireError {
+  name: string
+  code: LocalRankErrorCode
+  message: string
+  context: LocalRankErrorContext
+}
+
+/** Progress without the error variant (errors travel as `error` messages). */
+export type WireProgress = Exclude<LoadProgress, { status: 'error' }>
+
+export interface WorkerStats {
+  backend: BackendName | null
+  numTensors: number
+  numBytes: number
+  session: SessionStats | null
+  /** Milliseconds of the last encoder update (full or incremental) and of the last score. */
+  lastEncodeMs: number
+  lastEncodeKind: 'full' | 'incremental' | null
+  lastScoreMs: number
+}
+
+export type FromWorker =
+  | { type: 'progress'; progress: WireProgress }
+  | { type: 'ready'; backend: BackendName; reason: string }
+  | { type: 'error'; error: WireError }
+  | { type: 'scores'; id: number; scores: Float32Array | null; error?: WireError }
+  | { type: 'stats'; id: number; stats: WorkerStats }

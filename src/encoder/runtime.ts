@@ -1,0 +1,131 @@
+/**
+ * The TensorFlow.js side of the worker, loaded lazily (a separate chunk) once the model's
+ * weights have been fetched and verified: backend activation, model tensors, warm-up, and the
+ * shopper's session.
+ */
+import * as tf from '@tensorflow/tfjs-core'
+import type { BackendName } from '../engine/types'
+import { BackendError } from '../errors'
+import type { Item, StoredEvent } from '../events/types'
+import { activateBackend, type BackendChoice } from './backend'
+import { disposeModel, EncoderSession, loadModel, type LoadedModel } from './session'
+import type { ModelArtifact } from './weights'
+
+/**
+ * Activate the chosen backend, falling back along `choice.fallbacks` when its initialisation
+ * fails (a forced backend has no fallbacks: its failure is the caller's error).
+ */
+export async function activate(choice: BackendChoice): Promise<{ backend: BackendName; reason: string }> {
+  const order: BackendName[] = [choice.backend, ...choice.fallbacks]
+  let reason = choice.reason
+  let lastErr: unknown
+  for (const b of order) {
+    try {
+      await activateBackend(tf, { ...choice, backend: b })
+      return { backend: b, reason }
+    } catch (err) {
+      lastErr = err
+      reason = `${b} failed to initialise (${err instanceof Error ? err.message : String(err)}); ${reason}`
+    }
+  }
+  throw new BackendError('backend_unavailable', `no backend could be initialised: ${reason}`, { backend: choice.backend }, { cause: lastErr })
+}
+
+/** A deterministic synthetic history for warm-up: compiles kernels/shaders for every shape class used. */
+function warmupEvents(model: LoadedModel, n: number): StoredEvent[] {
+  const ids = [...model.vocab.keys()].slice(0, n)
+  return Array.from({ length: n }, (_, i) => ({
+    id: `warmup-${i}`,
+    type: 'view_item' as const,
+    items: [{ id: ids[i % Math.max(1, ids.length)] ?? `warmup-item-${i}`, category: ['warmup'], title: 'warm up' }],
+    timestamp: 1_600_000_000_000 + i * 60_000,
+  }))
+}
+
+export class Runtime {
+  readonly model: LoadedModel
+  private session: EncoderSession
+  lastEncodeMs = 0
+  lastEncodeKind: 'full' | 'incremental' | null = null
+  lastScoreMs = 0
+  private flushTimer: ReturnType<typeof setTimeout> | null = null
+
+  constructor(artifact: ModelArtifact, bytes: Uint8Array) {
+    this.model = loadModel(artifact, bytes)
+    this.session = new EncoderSession(this.model)
+  }
+
+  /**
+   * Run a full encode, an incremental append and a score on a throw-away session, so that the
+   * first real rerank does not pay for shader compilation (WebGPU) or first-call set-up (WASM).
+   */
+  async warmUp(): Promise<void> {
+    const s = new EncoderSession(this.model)
+    try {
+      const ev = warmupEvents(this.model, 9)
+      s.setHistory(ev.slice(0, 8))
+      s.flush()
+      s.append(ev[8]!)
+      await s.score(ev.map((e) => e.items[0]!), ev[8]!.timestamp + 1000)
+    } finally {
+      s.dispose()
+    }
+  }
+
+  setHistory(events: ReadonlyArray<StoredEvent>): void {
+    this.session.setHistory(events)
+    this.scheduleFlush()
+  }
+
+  append(event: StoredEvent): void {
+    const before = this.session.stats.incrementalEncodes
+    const t0 = performance.now()
+    this.session.append(event)
+    if (this.session.stats.incrementalEncodes > before) {
+      this.lastEncodeMs = performance.now() - t0
+      this.lastEncodeKind = 'incremental'
+    } else this.scheduleFlush()
+  }
+
+  async score(candidates: ReadonlyArray<Item>, now: number): Promise<Float32Array> {
+    this.flushNow()
+    const t0 = performance.now()
+    const s = await this.session.score(candidates, now)
+    this.lastScoreMs = performance.now() - t0
+    return s
+  }
+
+  stats() {
+    return { ...this.session.stats }
+  }
+
+  dispose(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer)
+    this.session.dispose()
+    disposeModel(this.model)
+  }
+
+  /** Encode soon (after the current burst of messages), so a later score finds the state warm. */
+  private scheduleFlush(): void {
+    if (this.flushTimer) return
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null
+      this.flushNow()
+    }, 0)
+  }
+
+  private flushNow(): void {
+    const before = this.session.stats.fullEncodes
+    const t0 = performance.now()
+    this.session.flush()
+    if (this.session.stats.fullEncodes > before) {
+      this.lastEncodeMs = performance.now() - t0
+      this.lastEncodeKind = 'full'
+    }
+  }
+}
+
+export function memory(): { numTensors: number; numBytes: number; backend: string } {
+  const m = tf.memory()
+  return { numTensors: m.numTensors, numBytes: m.numBytes, backend: tf.getBackend() }
+}

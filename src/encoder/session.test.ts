@@ -1,0 +1,170 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { initTf, tf } from '../offline/train/tf-node'
+import { exportModel, readModel } from '../offline/train/export'
+import { contextStart } from './config'
+import { decodeWeights } from './weights'
+import { EncoderSession, disposeModel, loadModel } from './session'
+import { tinyArtifact, tinyConfig, tinyHistory, tinyItem } from './testing'
+
+beforeAll(async () => {
+  await initTf('cpu')
+})
+
+const candidates = Array.from({ length: 20 }, (_, i) => tinyItem(i))
+const NOW = 1_700_000_000_000 + 3_600_000 * 24
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!))
+  return m
+}
+
+describe('EncoderSession', () => {
+  it('scores one float per candidate, and the history changes them', async () => {
+    const { artifact, bytes } = await tinyArtifact()
+    const model = loadModel(artifact, bytes)
+    const s = new EncoderSession(model)
+    const empty = s.scoreSync(candidates, NOW)
+    expect(empty).toHaveLength(20)
+    s.setHistory(tinyHistory(10))
+    const withHistory = s.scoreSync(candidates, NOW)
+    expect(withHistory.every(Number.isFinite)).toBe(true)
+    expect(maxDiff(empty, withHistory)).toBeGreaterThan(1e-3)
+    s.dispose()
+    disposeModel(model)
+  })
+
+  it('append() is incremental and equals a full encode of the same history', async () => {
+    const { artifact, bytes } = await tinyArtifact()
+    const model = loadModel(artifact, bytes)
+    const h = tinyHistory(16)
+    const inc = new EncoderSession(model)
+    inc.setHistory(h.slice(0, 10))
+    inc.flush()
+    for (const e of h.slice(10)) inc.append(e)
+    expect(inc.stats.fullEncodes).toBe(1)
+    expect(inc.stats.incrementalEncodes).toBe(6)
+    const full = new EncoderSession(model)
+    full.setHistory(h)
+    const a = inc.scoreSync(candidates, NOW)
+    const b = full.scoreSync(candidates, NOW)
+    expect(maxDiff(a, b)).toBeLessThan(1e-4)
+    inc.dispose()
+    full.dispose()
+    disposeModel(model)
+  })
+
+  it('slides its context in steps (contextStart) and still matches a full encode after crossing one', async () => {
+    const cfg = tinyConfig({ maxLen: 12 })
+    const { artifact, bytes } = await tinyArtifact({ cfg })
+    const model = loadModel(artifact, bytes)
+    expect(contextStart(12, 12)).toBe(0)
+    expect(contextStart(13, 12)).toBe(3)
+    expect(contextStart(15, 12)).toBe(3)
+    expect(contextStart(16, 12)).toBe(6)
+    const h = tinyHistory(20)
+    const inc = new EncoderSession(model)
+    inc.setHistory(h.slice(0, 5))
+    inc.flush()
+    for (const e of h.slice(5)) {
+      inc.append(e)
+      inc.flush() // what the worker does after each message burst
+    }
+    expect(inc.stats.context).toBe(20 - contextStart(20, 12))
+    expect(inc.stats.fullEncodes).toBeGreaterThan(1) // re-encoded at step boundaries
+    expect(inc.stats.incrementalEncodes).toBeGreaterThan(5)
+    const full = new EncoderSession(model)
+    full.setHistory(h)
+    expect(maxDiff(inc.scoreSync(candidates, NOW), full.scoreSync(candidates, NOW))).toBeLessThan(1e-4)
+    inc.dispose()
+    full.dispose()
+    disposeModel(model)
+  })
+
+  it('keeps the user vector until history or "now" changes; "now" moves scores through the gate', async () => {
+    const { artifact, bytes } = await tinyArtifact()
+    const model = loadModel(artifact, bytes)
+    const s = new EncoderSession(model)
+    const h = tinyHistory(8)
+    s.setHistory(h)
+    const last = h[h.length - 1]!.timestamp
+    const soon = s.userVector(last + 60_000)
+    expect(s.stats.fullEncodes).toBe(1)
+    s.userVector(last + 60_000)
+    expect(s.stats.fullEncodes).toBe(1)
+    const later = s.userVector(last + 90 * 24 * 3_600_000)
+    expect(maxDiff(soon, later)).toBeGreaterThan(1e-4)
+    s.dispose()
+    disposeModel(model)
+  })
+
+  it('an item outside the vocabulary is scored from its content', async () => {
+    const { artifact, bytes } = await tinyArtifact()
+    const model = loadModel(artifact, bytes)
+    const s = new EncoderSession(model)
+    s.setHistory(tinyHistory(8))
+    const [a, b, bare] = s.scoreSync(
+      [
+        { id: 'new-1', category: ['Horror'], title: 'Night of the Unseen' },
+        { id: 'new-2', category: ['Romance'], title: 'Letters in Spring' },
+        { id: 'new-3' },
+      ],
+      NOW,
+    )
+    expect(Number.isFinite(a!) && Number.isFinite(b!) && Number.isFinite(bare!)).toBe(true)
+    expect(Math.abs(a! - b!)).toBeGreaterThan(1e-4) // different content, different score
+    s.dispose()
+    disposeModel(model)
+  })
+
+  it('tensor count is identical before and after 1,000 scores (and appends)', async () => {
+    const { artifact, bytes } = await tinyArtifact()
+    const model = loadModel(artifact, bytes)
+    const s = new EncoderSession(model)
+    const h = tinyHistory(40)
+    s.setHistory(h.slice(0, 10))
+    await s.score(candidates, NOW)
+    const before = tf.memory().numTensors
+    for (let i = 0; i < 1000; i++) {
+      if (i % 50 === 0) s.append(h[10 + i / 50]!)
+      await s.score(candidates, NOW + i * 1000)
+    }
+    s.flush()
+    expect(tf.memory().numTensors).toBe(before)
+    const idle = tf.memory().numTensors
+    s.dispose()
+    disposeModel(model)
+    expect(tf.memory().numTensors).toBeLessThan(idle)
+  })
+
+  it('save → load gives identical scores (float32), and float16 stays within 1e-2', async () => {
+    const cfg = tinyConfig()
+    const { artifact, bytes } = await tinyArtifact({ cfg })
+    const values = new Map([...decodeWeights(artifact.weightsManifest[0]!.weights, bytes)].map(([k, w]) => [k, { shape: w.shape, data: w.data }]))
+    const dir = mkdtempSync(join(tmpdir(), 'lr-enc-'))
+    const h = tinyHistory(12)
+    const scoreWith = (a: typeof artifact, b: Uint8Array) => {
+      const m = loadModel(a, b)
+      const s = new EncoderSession(m)
+      s.setHistory(h)
+      const out = s.scoreSync(candidates, NOW)
+      s.dispose()
+      disposeModel(m)
+      return out
+    }
+    const original = scoreWith(artifact, bytes)
+    for (const q of ['float32', 'float16'] as const) {
+      const sub = join(dir, q)
+      const exp = await exportModel(sub, cfg, artifact.vocab, values, { quantization: q })
+      const back = await readModel(sub)
+      expect(back.artifact.sha256).toBe(exp.sha256)
+      const { readFileSync } = await import('node:fs')
+      const reloaded = scoreWith(back.artifact, new Uint8Array(readFileSync(join(sub, 'weights.bin'))))
+      if (q === 'float32') expect(Array.from(reloaded)).toEqual(Array.from(original))
+      else expect(maxDiff(reloaded, original)).toBeLessThan(1e-2)
+    }
+  })
+})

@@ -1,0 +1,227 @@
+import * as tf from '@tensorflow/tfjs-core'
+import type { Item, StoredEvent } from '../events/types'
+import { contextStart, FIRST_ITEM_ROW, type EncoderConfig } from './config'
+import { embedItems, forward, fuse, gapLog, scoreItems, type EncoderCache, type Params } from './model'
+import { candidateInputs, eventsToTokens, tokenCount, type Tokens } from './tokens'
+import { decodeWeights, type ModelArtifact } from './weights'
+
+/** A model ready to run: config, weights as tensors and the vocabulary. */
+export interface LoadedModel {
+  cfg: EncoderConfig
+  params: Params
+  vocab: Map<string, number>
+}
+
+/** Build tensors from an artifact and its (already verified) weight bytes. */
+export function loadModel(artifact: ModelArtifact, bytes: Uint8Array): LoadedModel {
+  const decoded = decodeWeights(artifact.weightsManifest.flatMap((g) => g.weights), bytes)
+  const params: Params = {}
+  for (const [name, w] of decoded) params[name] = tf.tensor(w.data, w.shape)
+  const vocab = new Map<string, number>()
+  artifact.vocab.forEach((id, i) => vocab.set(id, i + FIRST_ITEM_ROW))
+  return { cfg: artifact.config, params, vocab }
+}
+
+export function disposeModel(m: LoadedModel): void {
+  for (const t of Object.values(m.params)) t.dispose()
+}
+
+/** Counters for tests and benchmarks: how the last update was done. */
+export interface SessionStats {
+  fullEncodes: number
+  incrementalEncodes: number
+  /** Tokens in the current context. */
+  context: number
+}
+
+/**
+ * One shopper's encoder state, inside the worker (or in Node for evaluation and tests).
+ *
+ * - The Transformer's output for the newest position (short- and long-term vectors s, l) and the
+ *   KV cache of the context are kept until the history changes.
+ * - `append` encodes only the new event's tokens against the KV cache (exact: the relative
+ *   attention biases make past keys/values independent of what comes after), unless the context
+ *   crosses a step boundary of `contextStart`, which re-encodes.
+ * - Scoring fuses s and l with the gate for the current "now" (the only time-dependent part),
+ *   caches that user vector while "now" stays within the same gap value, and dots it with the
+ *   candidates' embeddings.
+ * Every tensor made by an update or a score is released (tidy/dispose): `tf.memory().numTensors`
+ * does not grow with use.
+ */
+export class EncoderSession {
+  private events: StoredEvent[] = []
+  /** Total tokens in `events`. */
+  private total = 0
+  private start = 0
+  private cache: EncoderCache | null = null
+  private s: tf.Tensor2D | null = null
+  private l: tf.Tensor2D | null = null
+  private originMs = 0
+  private lastMs = 0
+  private user: { key: number; u: tf.Tensor2D } | null = null
+  private dirty = false
+  readonly stats: SessionStats = { fullEncodes: 0, incrementalEncodes: 0, context: 0 }
+
+  constructor(private readonly model: LoadedModel) {}
+
+  get length(): number {
+    return this.total
+  }
+
+  /** Replace the history; the encode happens lazily at the next score (or `flush`). */
+  setHistory(events: ReadonlyArray<StoredEvent>): void {
+    this.events = [...events].sort((a, b) => a.timestamp - b.timestamp)
+    this.total = this.events.reduce((a, e) => a + tokenCount(e), 0)
+    this.dirty = true
+  }
+
+  /** Add one event (normally the newest); incremental when the state is current. */
+  append(event: StoredEvent): void {
+    const last = this.events[this.events.length - 1]
+    this.events.push(event)
+    const k = tokenCount(event)
+    this.total += k
+    if (k === 0) return
+    if (last && event.timestamp < last.timestamp) {
+      // Out of order (another tab's late write): re-sort and re-encode.
+      this.events.sort((a, b) => a.timestamp - b.timestamp)
+      this.dirty = true
+      return
+    }
+    if (this.dirty || !this.cache || contextStart(this.total, this.model.cfg.maxLen) !== this.start) {
+      this.dirty = true
+      return
+    }
+    this.encodeIncremental(eventsToTokens([event], this.model.vocab, this.model.cfg))
+  }
+
+  /** Bring the encoder state up to date now (e.g. during idle time, or in a benchmark). */
+  flush(): void {
+    if (this.dirty) this.encodeFull()
+  }
+
+  /**
+   * Scores of `candidates` (one per candidate, higher is better) at time `nowMs`:
+   * score(c) = u(now)·e(c) + bias(c). With no history the user vector is 0 and the scores are
+   * the items' biases (a learned popularity/content prior).
+   */
+  async score(candidates: ReadonlyArray<Item>, nowMs: number): Promise<Float32Array> {
+    const t = this.scoreTensor(candidates, nowMs)
+    try {
+      return (await t.data()) as Float32Array
+    } finally {
+      t.dispose()
+    }
+  }
+
+  /** Synchronous variant for backends that can read back synchronously (CPU, WASM). */
+  scoreSync(candidates: ReadonlyArray<Item>, nowMs: number): Float32Array {
+    const t = this.scoreTensor(candidates, nowMs)
+    try {
+      return t.dataSync() as Float32Array
+    } finally {
+      t.dispose()
+    }
+  }
+
+  /** The fused user vector at `nowMs` (a copy), for tests and diagnostics. */
+  userVector(nowMs: number): Float32Array {
+    return this.userAt(nowMs).dataSync().slice() as Float32Array
+  }
+
+  dispose(): void {
+    this.clearState()
+    this.events = []
+    this.total = 0
+  }
+
+  private scoreTensor(candidates: ReadonlyArray<Item>, nowMs: number): tf.Tensor1D {
+    const u = this.userAt(nowMs)
+    const { cfg, params, vocab } = this.model
+    const inp = candidateInputs(candidates, vocab, cfg)
+    const n = candidates.length
+    return tf.tidy(() => {
+      const items = embedItems(params, cfg, {
+        rows: tf.tensor1d(inp.rows, 'int32'),
+        feats: tf.tensor2d(inp.feats, [n, cfg.featSlots], 'int32'),
+        featW: tf.tensor2d(inp.featW, [n, cfg.featSlots]),
+      })
+      return tf.reshape(scoreItems(u, { e: items.e as tf.Tensor2D, bias: items.bias as tf.Tensor1D }), [n]) as tf.Tensor1D
+    })
+  }
+
+  private userAt(nowMs: number): tf.Tensor2D {
+    this.flush()
+    const { cfg, params } = this.model
+    const g = this.s ? gapLog(cfg, (nowMs - this.lastMs) / 1000) : 0
+    const key = Math.round(g * 1000)
+    if (this.user && this.user.key === key) return this.user.u
+    this.user?.u.dispose()
+    const u = tf.tidy(() => (this.s && this.l ? (fuse(params, cfg, this.s, this.l, tf.tensor1d([g])) as tf.Tensor2D) : tf.zeros([1, cfg.d]))) as tf.Tensor2D
+    this.user = { key, u }
+    return u
+  }
+
+  private clearState(): void {
+    if (this.cache) {
+      for (const b of this.cache.blocks) {
+        b.kT.dispose()
+        b.v.dispose()
+      }
+      this.cache.times.dispose()
+      this.cache.sumE.dispose()
+    }
+    this.cache = null
+    this.s?.dispose()
+    this.l?.dispose()
+    this.user?.u.dispose()
+    this.s = this.l = null
+    this.user = null
+    this.stats.context = 0
+  }
+
+  private encodeFull(): void {
+    const { cfg, params, vocab } = this.model
+    this.clearState()
+    this.dirty = false
+    this.start = contextStart(this.total, cfg.maxLen)
+    const tok = eventsToTokens(this.events, vocab, cfg, this.total - this.start)
+    if (tok.length === 0) return
+    this.originMs = tok.timesMs[0]!
+    this.run(tok, null)
+    this.stats.fullEncodes++
+  }
+
+  private encodeIncremental(tok: Tokens): void {
+    this.run(tok, this.cache)
+    this.stats.incrementalEncodes++
+  }
+
+  private run(tok: Tokens, past: EncoderCache | null): void {
+    const { cfg, params } = this.model
+    const m = tok.length
+    const F = cfg.featSlots
+    const unit = cfg.timeUnitSec * 1000
+    const times = Float32Array.from(tok.timesMs, (t) => (t - this.originMs) / unit)
+    const res = tf.tidy(() => {
+      const items = embedItems(params, cfg, {
+        rows: tf.tensor2d(tok.rows, [1, m], 'int32'),
+        feats: tf.tensor3d(tok.feats, [1, m, F], 'int32'),
+        featW: tf.tensor3d(tok.featW, [1, m, F]),
+      })
+      const out = forward(params, cfg, { e: items.e, types: tf.tensor2d(tok.types, [1, m], 'int32'), times: tf.tensor2d(times, [1, m]) }, { past, keepCache: true })
+      const s = tf.reshape(tf.slice(out.short, [0, m - 1, 0], [1, 1, cfg.d]), [1, cfg.d])
+      const l = tf.reshape(tf.slice(out.long, [0, m - 1, 0], [1, 1, cfg.d]), [1, cfg.d])
+      const c = out.cache!
+      return { s, l, kT: c.blocks.map((b) => b.kT), v: c.blocks.map((b) => b.v), times: c.times, sumE: c.sumE }
+    })
+    // Release the previous state only now: the new cache was built from it.
+    const n = (past?.n ?? 0) + m
+    this.clearState()
+    this.cache = { blocks: res.kT.map((kT, i) => ({ kT, v: res.v[i]! })), times: res.times, sumE: res.sumE, n }
+    this.s = res.s as tf.Tensor2D
+    this.l = res.l as tf.Tensor2D
+    this.lastMs = tok.timesMs[m - 1]!
+    this.stats.context = n
+  }
+}

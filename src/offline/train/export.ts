@@ -1,0 +1,79 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { EncoderConfig } from '../../encoder/config'
+import { paramShapes } from '../../encoder/model'
+import {
+  ARTIFACT_FORMAT,
+  ARTIFACT_VERSION,
+  decodeWeights,
+  encodeWeights,
+  sha256Hex,
+  type ModelArtifact,
+  type NamedWeight,
+  type Quantization,
+} from '../../encoder/weights'
+
+/** The notice every artifact trained on MovieLens must carry (../shared/datasets/README.md). */
+export const GROUPLENS_NOTICE =
+  'Trained on the MovieLens "latest-small" dataset (GroupLens Research, University of Minnesota), ' +
+  'redistributed under the GroupLens terms: research use only, no commercial use, no endorsement implied. ' +
+  'F. Maxwell Harper and Joseph A. Konstan. 2015. The MovieLens Datasets: History and Context. ' +
+  'ACM Transactions on Interactive Intelligent Systems (TiiS) 5, 4: 19:1-19:19. https://doi.org/10.1145/2827872'
+
+export interface ExportResult {
+  dir: string
+  sha256: string
+  weightBytes: number
+  modelJsonBytes: number
+}
+
+/** Weights in manifest order (paramShapes), checking every one is present with its shape. */
+export function orderedWeights(cfg: EncoderConfig, values: ReadonlyMap<string, { shape: number[]; data: Float32Array }>): NamedWeight[] {
+  return paramShapes(cfg).map(([name, shape]) => {
+    const w = values.get(name)
+    if (!w) throw new Error(`export: weight ${name} missing`)
+    if (w.shape.join('x') !== shape.join('x')) throw new Error(`export: weight ${name} has shape ${w.shape}, expected ${shape}`)
+    return { name, shape, data: w.data }
+  })
+}
+
+/**
+ * Write `model.json` (+ `weights.bin`) to `dir`: the tfjs weights manifest plus config, vocab
+ * and the SHA-256 of the weight bytes (what `createEncoder({ sha256 })` checks).
+ */
+export async function exportModel(
+  dir: string,
+  cfg: EncoderConfig,
+  vocab: string[],
+  values: ReadonlyMap<string, { shape: number[]; data: Float32Array }>,
+  opts: { quantization?: Quantization; license?: string; training?: Record<string, unknown>; shard?: string } = {},
+): Promise<ExportResult> {
+  mkdirSync(dir, { recursive: true })
+  const shard = opts.shard ?? 'weights.bin'
+  const { specs, data } = encodeWeights(orderedWeights(cfg, values), opts.quantization ?? 'float32')
+  const sha256 = await sha256Hex(data)
+  const artifact: ModelArtifact = {
+    format: ARTIFACT_FORMAT,
+    formatVersion: ARTIFACT_VERSION,
+    config: cfg,
+    vocab,
+    weightsManifest: [{ paths: [shard], weights: specs }],
+    sha256,
+    ...(opts.license ? { license: opts.license } : {}),
+    ...(opts.training ? { training: opts.training } : {}),
+  }
+  const json = JSON.stringify(artifact)
+  writeFileSync(join(dir, shard), data)
+  writeFileSync(join(dir, 'model.json'), json)
+  return { dir, sha256, weightBytes: data.length, modelJsonBytes: Buffer.byteLength(json) }
+}
+
+/** Read an exported model back (Node), verifying its SHA-256. */
+export async function readModel(dir: string): Promise<{ artifact: ModelArtifact; weights: Map<string, NamedWeight> }> {
+  const artifact = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as ModelArtifact
+  const parts = artifact.weightsManifest.flatMap((g) => g.paths.map((p) => new Uint8Array(readFileSync(join(dir, p)))))
+  const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts)
+  const sha = await sha256Hex(bytes)
+  if (sha !== artifact.sha256) throw new Error(`${dir}: weights SHA-256 ${sha} does not match model.json's ${artifact.sha256}`)
+  return { artifact, weights: decodeWeights(artifact.weightsManifest.flatMap((g) => g.weights), bytes) }
+}
