@@ -1,0 +1,120 @@
+/**
+ * The classic embed's edges: Google consent mode's `personalization_storage`, the `pending`
+ * state through the command API, bad configuration and a runtime that fails or arrives late.
+ * None of it may throw into the host page (fixtures/embed.html turns its query string into the
+ * script tag's data-* attributes).
+ */
+import { expect, test, type Page } from '@playwright/test'
+import { dumpIndexedDB, recordCount, requireBuild } from './support'
+
+test.beforeAll(requireBuild)
+
+type LR = ((...a: unknown[]) => Promise<unknown>) & {
+  loaded?: boolean
+  info(): { consent: string; storage: string; backend: string | null }
+  history(): Promise<Array<{ items: Array<{ id: string }> }>>
+  rerank(c: unknown, o?: unknown): Promise<{ path: string; items: Array<{ id: string }> }>
+}
+const lr = <T>(page: Page, fn: (lr: LR) => T | Promise<T>) => page.evaluate(`(${fn.toString()})(window.localrank)`) as Promise<T>
+const loaded = (page: Page) => page.waitForFunction(() => (window as unknown as { localrank: LR }).localrank.loaded === true)
+const watchErrors = (page: Page) => {
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  return errors
+}
+
+test("Google consent mode: personalization_storage 'denied' stores nothing; an update to 'granted' starts storing", async ({ page }) => {
+  const errors = watchErrors(page)
+  await page.goto('/fixtures/embed.html?gtag=denied')
+  await loaded(page)
+  await lr(page, (l) => l('track', { type: 'add_to_cart', items: [{ id: 'g-1', category: ['garden'] }] }))
+  expect(await lr(page, (l) => l.info().consent)).toBe('denied')
+  expect(await dumpIndexedDB(page)).toEqual([])
+  await expect(page.locator('#list')).toHaveAttribute('data-lr-path', 'server')
+
+  // The CMP's update, through gtag as the shop already calls it.
+  await page.evaluate(() => (window as unknown as { gtag: (...a: unknown[]) => void }).gtag('consent', 'update', { personalization_storage: 'granted' }))
+  await expect.poll(() => lr(page, (l) => l.info().consent)).toBe('granted')
+  await lr(page, (l) => l('track', { type: 'add_to_cart', items: [{ id: 'g-2', category: ['garden'] }] }))
+  const dump = await dumpIndexedDB(page)
+  expect((dump.find((d) => d.name === 'embed-fixture')?.stores['events'] as Array<{ items: Array<{ id: string }> }>).map((e) => e.items[0]!.id)).toEqual(['g-2'])
+  // Other consent types do not touch personalisation.
+  await page.evaluate(() => (window as unknown as { gtag: (...a: unknown[]) => void }).gtag('consent', 'update', { ad_storage: 'denied' }))
+  await page.waitForTimeout(200)
+  expect(await lr(page, (l) => l.info().consent)).toBe('granted')
+  expect(errors).toEqual([])
+})
+
+test('pending keeps events in memory; localrank("consent", "granted") persists them', async ({ page }) => {
+  await page.goto('/fixtures/embed.html?consent=pending')
+  await loaded(page)
+  await lr(page, (l) => l('track', { type: 'add_to_cart', items: [{ id: 'g-3', category: ['garden'] }] }))
+  expect(await lr(page, (l) => l.history().then((h) => h.length))).toBe(1)
+  expect(recordCount(await dumpIndexedDB(page))).toBe(0)
+  await lr(page, (l) => l('consent', 'granted'))
+  expect(recordCount(await dumpIndexedDB(page))).toBe(1)
+  // And with that history, the list's next round favours the garden.
+  const order = await page.evaluate(async () => {
+    const list = document.getElementById('list') as HTMLElement & { refresh(): void }
+    list.refresh()
+    await new Promise((r) => list.addEventListener('localrank:ranked', r, { once: true }))
+    return Array.from(list.children, (c) => c.getAttribute('data-item-id'))
+  })
+  expect(order.indexOf('b')).toBe(2)
+})
+
+test('bad attributes, bad calls and a throwing callback never throw into the page', async ({ page }) => {
+  const errors = watchErrors(page)
+  await page.goto('/fixtures/embed.html?backend=quantum&consent=maybe&deadline=-5&storage=floppy&model-sha256=xyz')
+  await loaded(page)
+  const out = await lr(page, async (l) => {
+    const r1 = await l.rerank('not a list')
+    const r2 = await l.rerank([{ id: 'ok', category: ['garden'] }, { id: 42 }, null, { id: '' }])
+    const t = await l('track', { type: 'view_item' })
+    const u = await l('no-such-command', 1, 2)
+    await l('rerank', [{ id: 'x' }], {}, () => {
+      throw new Error('shop callback bug')
+    })
+    return { r1: r1.path, r2: r2.items.map((i) => i.id), t }
+  })
+  // The engine's documented clean-up decides what survives (a numeric id is coerced); nothing throws.
+  expect(out).toMatchObject({ r1: 'server', t: null })
+  expect(out.r2).toContain('ok')
+  expect(out.r2).not.toContain('')
+  const reported = await page.evaluate(() => (window as unknown as { __errors: string[] }).__errors)
+  for (const needle of ['data-backend', 'data-consent', 'data-deadline', 'data-storage', 'no-such-command', 'items']) expect(reported.join('\n')).toContain(needle)
+  // Still working after all that.
+  expect(await lr(page, (l) => l('track', { type: 'add_to_cart', items: [{ id: 'g-9', category: ['garden'] }] }))).toMatchObject({ type: 'add_to_cart' })
+  expect(errors).toEqual([])
+})
+
+test('a runtime that fails to load leaves the page working and the list in server order', async ({ page }) => {
+  const errors = watchErrors(page)
+  await page.route('**/lib/localrank-embed.mjs', (r) => r.abort())
+  await page.goto('/fixtures/embed.html')
+  await page.evaluate(() => (window as unknown as { localrank: LR }).localrank('track', { type: 'view_item', items: [{ id: 'z' }] }))
+  await expect.poll(() => page.locator('#list').evaluate((el) => getComputedStyle(el).visibility), { timeout: 4000 }).toBe('visible')
+  expect(await page.locator('#list > article').evaluateAll((els) => els.map((e) => e.getAttribute('data-item-id')))).toEqual(['a', 'b', 'c'])
+  expect(await page.evaluate(() => (window as unknown as { localrank: { q: unknown[] } }).localrank.q.length)).toBeGreaterThan(0) // calls kept, not lost
+  expect(errors).toEqual([])
+})
+
+test('a runtime that arrives after the CSS reveal does not reshuffle the visible list', async ({ page }) => {
+  await page.goto('/fixtures/embed.html')
+  await loaded(page)
+  await lr(page, async (l) => {
+    for (let i = 0; i < 3; i++) await l('track', { type: 'purchase', items: [{ id: `k-${i}`, category: ['kitchen'] }] })
+  })
+  await page.route('**/lib/localrank-embed.mjs', async (r) => {
+    await new Promise((ok) => setTimeout(ok, 2200))
+    await r.continue()
+  })
+  await page.reload()
+  await expect.poll(() => page.locator('#list').evaluate((el) => getComputedStyle(el).visibility), { timeout: 4000 }).toBe('visible')
+  await loaded(page)
+  await expect(page.locator('#list')).toHaveAttribute('data-lr-state', 'late')
+  expect(await page.locator('#list > article').evaluateAll((els) => els.map((e) => e.getAttribute('data-item-id')))).toEqual(['a', 'b', 'c'])
+  // The engine itself did load and would rank kitchen first on the next round.
+  const r = await lr(page, (l) => l.rerank([{ id: 'a', category: ['garden'] }, { id: 'b', category: ['kitchen'] }]))
+  expect(r.items[0]!.id).toBe('b')
+})
