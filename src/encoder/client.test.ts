@@ -1,0 +1,140 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { BackendError, ModelError, ValidationError } from '../errors'
+import type { LoadProgress } from '../engine/types'
+import { initTf } from '../offline/train/tf-node'
+import type { BackendProbe } from './backend'
+import { createEncoderClient, type WorkerLike } from './client'
+import { WorkerHost } from './host'
+import type { FromWorker, ToWorker } from './messages'
+import { disposeModel, EncoderSession, loadModel } from './session'
+import { tinyArtifact, tinyHistory, tinyItem } from './testing'
+
+beforeAll(async () => {
+  await initTf('cpu')
+})
+
+const BASE = 'https://shop.example/model/'
+const NOW = 1_700_100_000_000
+const candidates = Array.from({ length: 12 }, (_, i) => ({ ...tinyItem(i), score: 12 - i }))
+const cpuOnly: BackendProbe = { webgpu: null, webgpuMissing: 'navigator.gpu is absent', wasm: false, simd: false, threads: false }
+
+/** An in-process "worker": messages are structured-cloned and delivered asynchronously, as postMessage does. */
+function fakeWorker(files: Record<string, Uint8Array | string>, probe = cpuOnly): WorkerLike & { host: WorkerHost } {
+  const fetchFn = (async (input: RequestInfo | URL) => {
+    const body = files[String(input).slice(BASE.length)]
+    return body === undefined ? new Response('', { status: 404 }) : new Response(body as BodyInit)
+  }) as typeof fetch
+  const w = {
+    onmessage: null as ((ev: MessageEvent<FromWorker>) => void) | null,
+    onerror: null,
+    terminated: false,
+    host: null as unknown as WorkerHost,
+    postMessage(m: ToWorker) {
+      const copy = structuredClone(m)
+      setTimeout(() => w.host.handle(copy), 0)
+    },
+    terminate() {
+      w.terminated = true
+    },
+  }
+  w.host = new WorkerHost((m) => setTimeout(() => w.onmessage?.({ data: structuredClone(m) } as MessageEvent<FromWorker>), 0), {
+    probe: async () => probe,
+    loader: { fetch: fetchFn },
+  })
+  return w
+}
+
+const signal = () => new AbortController().signal
+
+describe('createEncoder (client ↔ worker host)', () => {
+  it('answers null until warm, then scores with the history it was given while loading', async () => {
+    const { artifact, bytes } = await tinyArtifact()
+    const progress: LoadProgress[] = []
+    const enc = createEncoderClient({
+      model: BASE + 'model.json',
+      sha256: artifact.sha256,
+      clock: () => NOW,
+      onProgress: (p) => progress.push(p),
+      createWorker: () => fakeWorker({ 'model.json': JSON.stringify(artifact), 'weights.bin': bytes }),
+    })
+    const history = tinyHistory(10)
+    enc.setHistory(history.slice(0, 9))
+    enc.append(history[9]!)
+    expect(enc.ready()).toBe(false)
+    expect(enc.status()).toMatchObject({ ready: false, backend: null })
+    expect(await enc.score(candidates, signal())).toBeNull() // the first rerank never waits
+    await enc.whenReady()
+    expect(enc.ready()).toBe(true)
+    expect(enc.status()).toMatchObject({ ready: true, backend: 'cpu' })
+    expect(enc.status().reason).toMatch(/CPU backend/)
+    expect(progress.map((p) => p.status)).toEqual(expect.arrayContaining(['initiate', 'download', 'done', 'ready']))
+    const got = await enc.score(candidates, signal())
+    // The same scores as a session run directly on the same history.
+    const model = loadModel(artifact, bytes)
+    const direct = new EncoderSession(model)
+    direct.setHistory(history)
+    const want = direct.scoreSync(candidates, NOW)
+    direct.dispose()
+    disposeModel(model)
+    expect(got).toHaveLength(candidates.length)
+    got!.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 5))
+    enc.dispose()
+    expect(enc.ready()).toBe(false)
+    expect(await enc.score(candidates, signal())).toBeNull()
+  })
+
+  it('refuses tampered weights: integrity error, never ready, scores stay null', async () => {
+    const { artifact, bytes } = await tinyArtifact()
+    const bad = bytes.slice()
+    bad[7] = bad[7]! ^ 0x80
+    const progress: LoadProgress[] = []
+    const enc = createEncoderClient({
+      model: BASE + 'model.json',
+      sha256: artifact.sha256,
+      onProgress: (p) => progress.push(p),
+      createWorker: () => fakeWorker({ 'model.json': JSON.stringify(artifact), 'weights.bin': bad }),
+    })
+    const err = await enc.whenReady().catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ModelError)
+    expect((err as ModelError).code).toBe('integrity')
+    expect(enc.ready()).toBe(false)
+    expect(enc.status().error).toMatch(/sha256/)
+    expect(progress.some((p) => p.status === 'error')).toBe(true)
+    expect(await enc.score(candidates, signal())).toBeNull()
+    enc.dispose()
+  })
+
+  it('a forced backend that is unavailable rejects with a BackendError naming the valid ones', async () => {
+    const { artifact, bytes } = await tinyArtifact()
+    const enc = createEncoderClient({ model: BASE + 'model.json', backend: 'webgpu', createWorker: () => fakeWorker({ 'model.json': JSON.stringify(artifact), 'weights.bin': bytes }) })
+    const err = await enc.whenReady().catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(BackendError)
+    expect((err as BackendError).message).toMatch(/valid options here: cpu/)
+    enc.dispose()
+  })
+
+  it('validates its options synchronously', () => {
+    expect(() => createEncoderClient({ model: '' })).toThrow(ValidationError)
+    expect(() => createEncoderClient({ model: 'x', sha256: 'nothex' })).toThrow(/64 hexadecimal/)
+    expect(() => createEncoderClient({ model: 'x', backend: 'tpu' as never })).toThrow(/valid options: webgpu, wasm, cpu/)
+  })
+
+  it('an aborted score resolves null; the worker keeps a stable tensor count over 1,000 reranks', async () => {
+    const { artifact, bytes } = await tinyArtifact()
+    let t = NOW
+    const enc = createEncoderClient({ model: BASE + 'model.json', clock: () => (t += 1000), createWorker: () => fakeWorker({ 'model.json': JSON.stringify(artifact), 'weights.bin': bytes }) })
+    await enc.whenReady()
+    enc.setHistory(tinyHistory(20))
+    const ac = new AbortController()
+    const p = enc.score(candidates, ac.signal)
+    ac.abort()
+    expect(await p).toBeNull()
+    await enc.score(candidates, signal())
+    const before = (await enc.stats())!.numTensors
+    for (let i = 0; i < 1000; i++) expect(await enc.score(candidates, signal())).toHaveLength(candidates.length)
+    const after = await enc.stats()
+    expect(after!.numTensors).toBe(before)
+    expect(after!.session).toMatchObject({ fullEncodes: 1 })
+    enc.dispose()
+  })
+})
