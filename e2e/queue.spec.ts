@@ -40,3 +40,16 @@ test('commands queued before the script loads are applied in order', async ({ pa
   expect(after).toHaveLength(2)
   expect(errors).toEqual([])
 })
+
+test('the classic loader stays tiny (≤ 8 KB gzip; everything else loads lazily)', async () => {
+  const { readFileSync } = await import('node:fs')
+  const { gzipSync } = await import('node:zlib')
+  const { join } = await import('node:path')
+  const { ROOT } = await import('./support')
+  const raw = readFileSync(join(ROOT, 'dist/lib/localrank.js'))
+  const gz = gzipSync(raw, { level: 9 }).length
+  console.log(`[size] dist/lib/localrank.js: ${raw.length} B, ${gz} B gzip`)
+  expect(gz).toBeLessThanOrEqual(8 * 1024)
+  // It imports nothing statically: the runtime comes from import() at run time.
+  expect(raw.toString()).not.toMatch(/^import |\bimport\s*\{/m)
+})
