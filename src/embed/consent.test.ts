@@ -3,10 +3,11 @@ import { consentFromGtagEntry, watchGoogleConsent } from './consent'
 
 // gtag pushes its `arguments` object, not an array.
 function args(...a: unknown[]): IArguments {
-  return (function () {
+  const collect = function (..._: unknown[]) {
     // eslint-disable-next-line prefer-rest-params
     return arguments
-  })(...a)
+  }
+  return collect(...a)
 }
 
 describe('consentFromGtagEntry', () => {
