@@ -163,9 +163,9 @@ export async function activateBackend(tf: typeof import('@tensorflow/tfjs-core')
   } else if (choice.backend === 'wasm') {
     const [wasmMod, plain, simd, threaded] = await Promise.all([
       import('@tensorflow/tfjs-backend-wasm'),
-      import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'),
-      import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'),
-      import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'),
+      import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url&no-inline'),
+      import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url&no-inline'),
+      import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url&no-inline'),
     ])
     wasmMod.setWasmPaths({
       'tfjs-backend-wasm.wasm': plain.default,

@@ -5,8 +5,8 @@ import type { TrainData } from './data'
  * Training windows and batches.
  *
  * Windows: each user's training tokens are cut into windows of at most L tokens, tiled back
- * from the newest token with a random offset per epoch, so that every token is a target about
- * once per epoch and window boundaries move between epochs. Short windows (50–100) over long
+ * from the newest token with a random offset per epoch, so that every token after a user's
+ * first is a target exactly once per epoch and window boundaries move between epochs. Short windows (50–100) over long
  * histories give more examples per second than SASRec's single L=200 window per user: the
  * attention cost grows as L², and the tail of a long history is used instead of dropped.
  *
@@ -24,16 +24,17 @@ export function epochWindows(data: TrainData, L: number, rand: () => number): Wi
   data.users.forEach((u, ui) => {
     const n = u.trainLen
     if (n < 2) return
+    // Window [s, e) predicts targets s+1 … e−1, so the next (older) window ends at s+1: the
+    // windows tile the targets exactly once. The newest window has a random length in [2, L]
+    // so that boundaries move from one epoch to the next.
     let end = n
-    // The newest window always ends at the newest token; older ones are jittered.
-    let first = true
-    while (end >= 2) {
-      const start = Math.max(0, end - L)
+    let len = 2 + Math.floor(rand() * (L - 1))
+    for (;;) {
+      const start = Math.max(0, end - len)
       out.push({ user: ui, start, end })
       if (start === 0) break
-      end = first ? end - (L - 1) - Math.floor(rand() * (L - 1)) : end - (L - 1)
-      end = Math.max(end, 2)
-      first = false
+      end = start + 1
+      len = L
     }
   })
   // Fisher–Yates

@@ -36,6 +36,8 @@ export interface TrainOptions {
   checkpoint: string
   resume: boolean
   log: (line: string) => void
+  /** Draw the progress bar on stderr (default true). */
+  progress?: boolean
 }
 
 export interface EpochRecord {
@@ -143,7 +145,7 @@ export async function train(data: TrainData, split: Split, o: TrainOptions): Pro
     const rand = mulberry32((o.seed * 1_000_003 + epoch) >>> 0)
     const windows = epochWindows(data, o.len, rand)
     const steps = Math.ceil(windows.length / o.batch)
-    const bar = new Progress(`epoch ${epoch}/${o.epochs}`, steps)
+    const bar = o.progress === false ? null : new Progress(`epoch ${epoch}/${o.epochs}`, steps)
     let lossSum = 0
     let tokens = 0
     for (let s = 0; s < steps; s++) {
@@ -154,9 +156,9 @@ export async function train(data: TrainData, split: Split, o: TrainOptions): Pro
       loss.dispose()
       if (!Number.isFinite(v)) throw new Error(`training diverged: loss ${v} at epoch ${epoch}, step ${s}`)
       lossSum += v
-      bar.update(s + 1, `loss ${(lossSum / (s + 1)).toFixed(4)}`)
+      bar?.update(s + 1, `loss ${(lossSum / (s + 1)).toFixed(4)}`)
     }
-    bar.done(`loss ${(lossSum / steps).toFixed(4)}`)
+    bar?.done(`loss ${(lossSum / steps).toFixed(4)}`)
     const rec: EpochRecord = { epoch, loss: lossSum / steps, seconds: (Date.now() - t0) / 1000, steps, tokens }
     const elapsedMin = (priorSeconds + (Date.now() - started) / 1000) / 60
     const outOfTime = elapsedMin >= o.maxMinutes
