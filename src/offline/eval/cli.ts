@@ -43,6 +43,7 @@ const HELP = `npm run eval -- [flags]
   --tune                tune on validation items first, then write --tuned
   --tuned PATH          tuned parameters file (default src/offline/eval/tuned.json)
   --write-similarity P  write the similarity table (browser format) + LICENSE-DATA.md beside it
+  --render PATH         only re-render README.md and the plots from a results.json (into --report or its folder)
   --help`
 
 export interface CliResult {
@@ -93,12 +94,19 @@ export async function main(argv: string[]): Promise<CliResult> {
       tune: { type: 'boolean' },
       tuned: { type: 'string' },
       'write-similarity': { type: 'string' },
+      render: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
   })
   if (values.help) {
     process.stdout.write(`${HELP}\n`)
+    return { code: 0 }
+  }
+  if (values.render) {
+    if (!existsSync(values.render)) throw new DatasetError(values.render, `results file not found: ${values.render}`)
+    const data = JSON.parse(readFileSync(values.render, 'utf8'), (_k, v: unknown) => (v === 'Infinity' ? Infinity : v)) as ReportData
+    for (const f of writeReport(values.report ?? dirname(values.render), data)) note(`wrote ${f}`)
     return { code: 0 }
   }
   const t0 = performance.now()
@@ -233,14 +241,33 @@ export async function main(argv: string[]): Promise<CliResult> {
     const json = { ...a.json, meta: { ...a.json.meta, licence: 'Derived from MovieLens ml-latest-small (GroupLens). Research use only, no commercial use; see LICENSE-DATA.md beside this file.', citation: 'F. Maxwell Harper and Joseph A. Konstan. 2015. The MovieLens Datasets: History and Context. ACM TiiS 5, 4: 19:1-19:19.' } }
     mkdirSync(dirname(out), { recursive: true })
     writeFileSync(out, JSON.stringify(json))
-    writeFileSync(join(dirname(out), 'LICENSE-DATA.md'), licenceText(relative(dirname(out), out), ds, best))
+    writeLicence(join(dirname(out), 'LICENSE-DATA.md'), licenceText(relative(dirname(out), out), ds, best))
     note(`wrote ${out} (${a.bytes} bytes) and ${join(dirname(out), 'LICENSE-DATA.md')}`)
   }
   return { code: 0 }
 }
 
+const BEGIN = '<!-- similarity table: written by npm run eval -- --write-similarity -->'
+const END = '<!-- end similarity table -->'
+
+/**
+ * The folder's LICENSE-DATA.md may also describe other derived files (the trained model):
+ * only our marked section is written or replaced, the rest of the file is kept.
+ */
+function writeLicence(path: string, section: string): void {
+  const block = `${BEGIN}\n${section}${END}\n`
+  if (!existsSync(path)) {
+    writeFileSync(path, `# Data licence (MovieLens-derived files in this folder)\n\n${block}`)
+    return
+  }
+  const old = readFileSync(path, 'utf8')
+  const a = old.indexOf(BEGIN)
+  const b = old.indexOf(END)
+  writeFileSync(path, a >= 0 && b > a ? old.slice(0, a) + block + old.slice(b + END.length + 1) : `${old.trimEnd()}\n\n${block}`)
+}
+
 function licenceText(file: string, ds: Dataset, best: TunePoint): string {
-  return `# Data licence: ${file}
+  return `## ${file}
 
 \`${file}\` is an item-to-item similarity table (format \`localrank-similarity\` v1, see
 src/interest/similarity.ts) computed by \`npm run eval -- --write-similarity\`

@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { buildProfile } from '../../interest'
+import { buildProfile, parseSimilarityTable } from '../../interest'
 import { rankCandidates } from '../../rank'
 import { DatasetError, DEFAULT_MOVIELENS_DIR, loadDataset } from '../data'
 import { candidatesFor } from '../protocol/candidates'
@@ -67,6 +67,23 @@ describe('offline evaluation on ml-latest-small', () => {
     expect(byHand.path).toBe('profile')
     expect(Array.from(viaModel)).toEqual(Array.from(expected))
   }, 60_000)
+
+  it('writes the similarity artifact under the size budget, with the licence beside it, keeping other sections', async () => {
+    requireDataset()
+    const d = mkdtempSync(join(tmpdir(), 'lr-sim-'))
+    writeFileSync(join(d, 'LICENSE-DATA.md'), '# Data licence\n\n## model.json\n\nThe trained model section.\n')
+    const out = join(d, 'similarity.json')
+    for (let run = 0; run < 2; run++) await main(['--model', 'popularity', '--protocol', 'uniform', '--limit-users', '1', '--bootstrap', '10', '--write-similarity', out])
+    const text = readFileSync(out, 'utf8')
+    expect(Buffer.byteLength(text)).toBeLessThan(1_500_000)
+    const table = parseSimilarityTable(text)
+    expect(table.pairs).toBeGreaterThan(10_000)
+    expect(table.neighbors('356').length).toBeGreaterThan(0) // Forrest Gump, the most-rated movie
+    const lic = readFileSync(join(d, 'LICENSE-DATA.md'), 'utf8')
+    expect(lic).toContain('The trained model section.')
+    expect(lic).toContain('Harper and Joseph A. Konstan')
+    expect(lic.match(/## similarity\.json/g)).toHaveLength(1) // replaced, not appended twice
+  }, 120_000)
 
   it('reports a missing dataset with the path it expected', async () => {
     const missing = join(tmpdir(), 'lr-no-such-dataset')

@@ -168,7 +168,7 @@ export function writeReport(dir: string, d: ReportData): string[] {
     const name = 'ndcg10-vs-halflife.svg'
     writeFileSync(
       join(dir, name),
-      logLineChart('NDCG@10 vs long-term time scale τ, uniform-100', 'τ: age at which the weight is ½ (log scale)', 'NDCG@10', series, duration, [{ label: `decay off (val) ${d.tuning.decayOff.val.ndcg10.toFixed(3)}`, y: d.tuning.decayOff.val.ndcg10 }]),
+      logLineChart('NDCG@10 vs long-term τ, uniform-100 (○ = chosen on val)', 'τ: age at which the weight is ½ (log scale)', 'NDCG@10', series, duration, decayOffLines(d)),
     )
     plots.push(name)
   }
@@ -178,6 +178,14 @@ export function writeReport(dir: string, d: ReportData): string[] {
   writeFileSync(join(dir, 'results.json'), toJSON(d))
   files.push(join(dir, 'results.json'))
   return files
+}
+
+/** Horizontal lines for decay off: its validation score from tuning, its test score from this run when present. */
+function decayOffLines(d: ReportData): Array<{ label: string; y: number }> {
+  const out = [{ label: `decay off (val) ${d.tuning!.decayOff.val.ndcg10.toFixed(3)}`, y: d.tuning!.decayOff.val.ndcg10 }]
+  const test = d.results.find((r) => r.model === 'profile-none' && r.protocol === 'uniform' && r.phase === 'test')
+  if (test) out.push({ label: `decay off (test) ${test.metrics['NDCG@10']!.mean.toFixed(3)}`, y: test.metrics['NDCG@10']!.mean })
+  return out
 }
 
 /** JSON with Infinity kept as the string "Infinity" (JSON has no infinities). */

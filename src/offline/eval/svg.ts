@@ -20,9 +20,13 @@ export function barChart(title: string, axis: string, bars: Bar[], reference?: {
   const left = 150
   const width = 640
   const plotW = width - left - 70
-  const top = 40
+  const top = 40 + 12 * (reference?.length ?? 0)
   const height = top + bars.length * rowH + 40
-  const max = Math.max(0.05, ...bars.map((b) => b.hi), ...(reference ?? []).map((r) => r.value)) * 1.05
+  const raw = Math.max(0.05, ...bars.map((b) => b.hi), ...(reference ?? []).map((r) => r.value))
+  // Round the axis up to a "nice" step so the ticks read 0.00, 0.10, 0.20…
+  const step = [0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1].find((st) => raw / st <= 8) ?? 1
+  const max = Math.ceil((raw * 1.02) / step) * step
+  const nTicks = Math.round(max / step)
   const x = (v: number) => left + (v / max) * plotW
   const groups = [...new Set(bars.map((b) => b.group ?? ''))]
   const out: string[] = [
@@ -30,8 +34,8 @@ export function barChart(title: string, axis: string, bars: Bar[], reference?: {
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="600">${esc(title)}</text>`,
   ]
-  for (let t = 0; t <= 5; t++) {
-    const v = (max * t) / 5
+  for (let t = 0; t <= nTicks; t++) {
+    const v = t * step
     out.push(`<line x1="${f(x(v))}" y1="${top - 5}" x2="${f(x(v))}" y2="${top + bars.length * rowH}" stroke="#eee"/>`)
     out.push(`<text x="${f(x(v))}" y="${top + bars.length * rowH + 15}" text-anchor="middle" fill="#555">${v.toFixed(2)}</text>`)
   }
@@ -45,10 +49,12 @@ export function barChart(title: string, axis: string, bars: Bar[], reference?: {
     for (const v of [b.lo, b.hi]) out.push(`<line x1="${f(x(v))}" y1="${y + 6}" x2="${f(x(v))}" y2="${y + rowH - 6}" stroke="#000"/>`)
     out.push(`<text x="${f(x(b.hi) + 6)}" y="${y + 15}" fill="#333">${b.mean.toFixed(3)}</text>`)
   })
-  for (const r of reference ?? []) {
-    out.push(`<line x1="${f(x(r.value))}" y1="${top - 8}" x2="${f(x(r.value))}" y2="${top + bars.length * rowH}" stroke="#D55E00" stroke-dasharray="4 3"/>`)
-    out.push(`<text x="${f(x(r.value))}" y="${top - 10}" text-anchor="middle" fill="#D55E00" font-size="10">${esc(r.label)}</text>`)
-  }
+  // Reference lines, their labels stacked above the plot so that close values never overlap.
+  ;(reference ?? []).forEach((r, k) => {
+    const ly = 34 + 12 * k
+    out.push(`<line x1="${f(x(r.value))}" y1="${ly + 2}" x2="${f(x(r.value))}" y2="${top + bars.length * rowH}" stroke="#D55E00" stroke-dasharray="4 3"/>`)
+    out.push(`<text x="${f(x(r.value) + 4)}" y="${ly}" fill="#D55E00" font-size="10">${esc(r.label)}</text>`)
+  })
   out.push('</svg>')
   return out.join('\n')
 }
