@@ -12,6 +12,7 @@ import type { TieMode } from '../metrics/rank'
 import { PROTOCOLS, type Phase, type ProtocolName } from '../protocol/candidates'
 import { leaveOneOut } from '../protocol/split'
 import { pairCount } from '../similarity/neighbours'
+import { DEFAULT_RETENTION } from '../../store/types'
 import { createContext } from './context'
 import { registry, selectModels, type TunedPoints } from './models'
 import { pointFromJSON, pointToJSON, START, type TunePoint } from './params'
@@ -37,6 +38,8 @@ const HELP = `npm run eval -- [flags]
   --model LIST          comma-separated model names or all (default all)
   --negatives N         sampled negatives per list (default 100)
   --ties T              expected (default) | pessimistic
+  --retention R         none (default: full history, as the protocol) | store (the browser store's
+                        default retention: 180 days, 5,000 events)
   --bootstrap B         bootstrap resamples (default ${DEFAULT_BOOTSTRAP})
   --json PATH           write every figure as JSON
   --report DIR          write README.md, results.json and SVG plots into DIR
@@ -88,6 +91,7 @@ export async function main(argv: string[]): Promise<CliResult> {
       model: { type: 'string' },
       negatives: { type: 'string' },
       ties: { type: 'string' },
+      retention: { type: 'string' },
       bootstrap: { type: 'string' },
       json: { type: 'string' },
       report: { type: 'string' },
@@ -126,6 +130,9 @@ export async function main(argv: string[]): Promise<CliResult> {
   else if (values.ratings !== undefined && values.ratings !== 'implicit') fail(`--ratings must be implicit or graded (got "${values.ratings}")`)
   const unit = values['time-unit'] ?? 'auto'
   if (unit !== 'auto' && unit !== 's' && unit !== 'ms') fail(`--time-unit must be auto, s or ms (got "${unit}")`)
+  const retArg = values.retention ?? 'none'
+  if (retArg !== 'none' && retArg !== 'store') fail(`--retention must be none or store (got "${retArg}")`)
+  const retention = retArg === 'store' ? { ...DEFAULT_RETENTION } : undefined
   const tunedPath = values.tuned ?? DEFAULT_TUNED
 
   // 1. Data.
@@ -176,7 +183,7 @@ export async function main(argv: string[]): Promise<CliResult> {
   // 4. Run.
   const bar = new Progress('eval', (limitUsers !== undefined ? Math.min(limitUsers, split.evalUsers) : split.evalUsers) * models.length)
   t = performance.now()
-  const run = await runEvaluation(ctx, models, { protocols, phases, negatives, ties, ...(limitUsers !== undefined ? { limitUsers } : {}), onProgress: (d, _n, label) => bar.update(d, label) })
+  const run = await runEvaluation(ctx, models, { protocols, phases, negatives, ties, ...(retention ? { retention } : {}), ...(limitUsers !== undefined ? { limitUsers } : {}), onProgress: (d, _n, label) => bar.update(d, label) })
   timings['evaluate (all models)'] = performance.now() - t
   for (const [k, v] of Object.entries(ctx.timings)) timings[`build ${k}`] = v
   for (const m of models) {
@@ -188,7 +195,7 @@ export async function main(argv: string[]): Promise<CliResult> {
   const results = summarise(run, split.universe.length, boot)
   const comparisons: Comparison[] = []
   const cellOf = (m: string, p: string, ph: string): Cell | undefined => run.cells.find((c) => c.model === m && c.protocol === p && c.phase === ph)
-  for (const [a, b] of [['profile', 'popularity'], ['profile', 'profile-none'], ['profile', 'cooc-last'], ['profile', 'profile-nosim']] as const)
+  for (const [a, b] of [['profile', 'popularity'], ['profile', 'profile-none'], ['profile-exponential', 'profile-none'], ['profile', 'cooc-last'], ['profile', 'profile-nosim']] as const)
     for (const p of protocols)
       for (const ph of phases) {
         const ca = cellOf(a, p, ph)
@@ -216,7 +223,7 @@ export async function main(argv: string[]): Promise<CliResult> {
       reports: ds.reports.map((r) => ({ ...r, file: relative(process.cwd(), r.file) })),
       unknownItems: ds.unknownItems,
     },
-    protocol: { seed, negatives, ties, bootstrap: B, protocols, phases, cutoffs: [...CUTOFFS], limitUsers: limitUsers ?? null },
+    protocol: { seed, negatives, ties, retention: retention ?? 'none (full history)', bootstrap: B, protocols, phases, cutoffs: [...CUTOFFS], limitUsers: limitUsers ?? null },
     similarity: art ? { options: art.lists.options, bytes: art.bytes, pairs: pairCount(art.lists), items: art.json.items.length } : {},
     models: models.map((m) => ({ name: m.name, description: m.description, group: m.group, ...(m.params ? { params: m.params } : {}) })),
     results,

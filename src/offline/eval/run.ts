@@ -17,6 +17,13 @@ export interface RunOptions {
   limitUsers?: number
   negatives?: number
   ties?: TieMode
+  /**
+   * Emulate the browser store's retention (src/store: events older than `maxAgeMs` are
+   * deleted, at most `maxEvents` kept): each list is then scored by a fresh session fed only
+   * the events the store would still hold at that time. Default: none (the full history,
+   * as the published protocol).
+   */
+  retention?: { maxAgeMs: number; maxEvents: number }
   onProgress?: (done: number, total: number, label: string) => void
 }
 
@@ -125,8 +132,7 @@ export async function runEvaluation(ctx: EvalContext, models: ReadonlyArray<Mode
       }
     for (let mi = 0; mi < models.length; mi++) {
       const m = models[mi]!
-      const s: UserSession = scorers[mi]!.session(u)
-      const score = async (phase: Phase) => {
+      const score = async (s: UserSession, phase: Phase) => {
         for (const protocol of opts.protocols) {
           const { list, target } = lists.get(`${protocol}|${phase}`)!
           const held = phase === 'val' ? u.val! : u.test!
@@ -137,15 +143,30 @@ export async function runEvaluation(ctx: EvalContext, models: ReadonlyArray<Mode
           record(cell, ui, list, scores, target)
         }
       }
-      let t = performance.now()
-      for (let k = 0; k < u.val!.index; k++) s.add(u.events[k]!)
-      replayMs[m.name]! += performance.now() - t
-      if (opts.phases.includes('val')) await score('val')
-      if (opts.phases.includes('test')) {
-        t = performance.now()
-        for (let k = u.val!.index; k < u.test!.index; k++) s.add(u.events[k]!)
+      const replay = (s: UserSession, from: number, to: number) => {
+        const t = performance.now()
+        for (let k = from; k < to; k++) s.add(u.events[k]!)
         replayMs[m.name]! += performance.now() - t
-        await score('test')
+      }
+      const ret = opts.retention
+      if (ret) {
+        // A fresh session per phase, holding what the store would still hold at that time.
+        for (const phase of opts.phases) {
+          const held = phase === 'val' ? u.val! : u.test!
+          let from = Math.max(0, held.index - ret.maxEvents)
+          while (from < held.index && u.events[from]!.timestamp < held.event.timestamp - ret.maxAgeMs) from++
+          const s = scorers[mi]!.session(u)
+          replay(s, from, held.index)
+          await score(s, phase)
+        }
+      } else {
+        const s: UserSession = scorers[mi]!.session(u)
+        replay(s, 0, u.val!.index)
+        if (opts.phases.includes('val')) await score(s, 'val')
+        if (opts.phases.includes('test')) {
+          replay(s, u.val!.index, u.test!.index)
+          await score(s, 'test')
+        }
       }
       done++
       opts.onProgress?.(done, total, m.name)

@@ -8,10 +8,12 @@ import type { KernelName } from '../../../interest/types'
 import { START, modelOptionsOf, type TunePoint } from '../params'
 import type { ModelSpec } from '../types'
 import { cooccurrence, popularity, random, recency } from './baselines'
+import { encoderModels } from './encoder'
 import { profileModel } from './profile'
 
 export { profileModel, type ProfileModelOptions } from './profile'
 export { cooccurrence, popularity, random, recency } from './baselines'
+export { encoderModel, encoderModels } from './encoder'
 
 /** The tuned points a registry is built from (tuned.json; START where absent). */
 export interface TunedPoints {
@@ -34,6 +36,7 @@ export function registry(tuned: TunedPoints | null): ModelSpec[] {
     ...PROFILE_KERNELS.map((k) => profileModel(modelOptionsOf(kernelPoint(k), `profile-${k}`, `decay profile, ${k} kernel, tuned on validation`))),
     profileModel(modelOptionsOf({ ...best, kernel: 'none' }, 'profile-none', 'the tuned profile with decay off (kernel none)')),
     profileModel({ name: 'profile-nosim', description: 'library defaults without the similarity table (categories only)', similarity: false }),
+    ...encoderModels(),
   ]
 }
 
