@@ -35,7 +35,7 @@ const HELP = `npm run eval -- [flags]
   --phase P             test|val|both (default test)
   --seed N              negatives, random baseline and bootstrap seed (default 42)
   --limit-users N       evaluate only the first N users with a test item
-  --model LIST          comma-separated model names or all (default all)
+  --model LIST          comma-separated model names, groups (baselines, profiles, encoders) or all (default all)
   --negatives N         sampled negatives per list (default 100)
   --ties T              expected (default) | pessimistic
   --retention R         none (default: full history, as the protocol) | store (the browser store's
@@ -178,7 +178,7 @@ export async function main(argv: string[]): Promise<CliResult> {
   // 3. Models and the artifacts they need (built from training interactions only).
   const best: TunePoint = tuned?.best ?? START
   const ctx = createContext(ds, { seed, similarity: best.sim }, split)
-  const models = selectModels(registry(tuned), values.model)
+  const models = selectModels(registry(tuned), values.model, (name, why) => note(`skipping model ${name}: ${why}`))
 
   // 4. Run.
   const bar = new Progress('eval', (limitUsers !== undefined ? Math.min(limitUsers, split.evalUsers) : split.evalUsers) * models.length)

@@ -144,7 +144,7 @@ export function renderMarkdown(d: ReportData, plots: string[]): string {
   out.push(
     `## Reproduce`,
     '',
-    '- This report: `npm run eval -- --protocol all --phase both --report src/offline/eval/report --write-similarity public/model/similarity.json` (reads src/offline/eval/tuned.json; `--render src/offline/eval/report/results.json` re-draws it without re-running).',
+    '- This report: `npm run eval -- --model baselines,profiles --protocol all --phase both --report src/offline/eval/report --write-similarity public/model/similarity.json` (reads src/offline/eval/tuned.json; `--render src/offline/eval/report/results.json` re-draws it without re-running).',
     '- The tuning: `npm run eval -- --tune` (coordinate descent from `START` in params.ts; rewrites tuned.json, ~12 min on 2 cores).',
     '- The uniform-100 evaluation of the decay profile alone: `npm run eval -- --model profile --protocol uniform`.',
     '',

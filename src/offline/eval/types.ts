@@ -51,6 +51,11 @@ export interface ModelSpec {
   /** 'baseline' rows and 'profile' rows are grouped in the report. */
   group: 'baseline' | 'profile' | 'encoder'
   create(ctx: EvalContext): Scorer
+  /**
+   * Why the model cannot run here (e.g. its artifact is missing), or null. `--model all`
+   * skips such models with a warning; naming one explicitly is an error with this reason.
+   */
+  unavailable?(): string | null
   /** Parameters worth printing in the report (JSON-serialisable). */
   params?: Record<string, unknown>
 }

@@ -58,6 +58,7 @@ export function encoderModel(o: EncoderModelOptions): ModelSpec {
     name: o.name,
     description: o.description,
     group: 'encoder',
+    unavailable: () => (existsSync(join(dir, 'model.json')) ? null : `no model at ${join(dir, 'model.json')} (train one with \`npm run train\`, or set LOCALRANK_ENCODER_MODEL)`),
     params: { dir, ...(o.ranker ? { ranker: o.ranker } : {}), ...(o.withProfile ? { profile: true } : {}) },
     create: (ctx) => {
       const modelP = load(dir)

@@ -40,15 +40,32 @@ export function registry(tuned: TunedPoints | null): ModelSpec[] {
   ]
 }
 
-/** Pick models by name; 'all' (or nothing) keeps every one. Unknown names throw, listing the valid ones. */
-export function selectModels(all: ModelSpec[], names: string | undefined): ModelSpec[] {
-  if (!names || names === 'all') return all
+/**
+ * Pick models by name; 'all' (or nothing) keeps every available one and reports the others
+ * through `skipped`. Unknown or unavailable names throw, listing the valid ones / the reason.
+ */
+export function selectModels(all: ModelSpec[], names: string | undefined, skipped: (name: string, reason: string) => void = () => {}): ModelSpec[] {
+  if (!names || names === 'all') {
+    return all.filter((m) => {
+      const why = m.unavailable?.() ?? null
+      if (why !== null) skipped(m.name, why)
+      return why === null
+    })
+  }
   const wanted = names.split(',').map((s) => s.trim()).filter(Boolean)
   const out: ModelSpec[] = []
   for (const w of wanted) {
+    // A group's plural selects its models in registry order: `--model baselines,profiles`.
+    const group = all.filter((x) => `${x.group}s` === w)
+    if (group.length > 0) {
+      for (const m of group) if (!out.includes(m)) out.push(m)
+      continue
+    }
     const m = all.find((x) => x.name === w)
-    if (!m) throw new Error(`unknown model "${w}"; valid: ${all.map((x) => x.name).join(', ')}, all`)
-    out.push(m)
+    if (!m) throw new Error(`unknown model "${w}"; valid: ${all.map((x) => x.name).join(', ')}, the groups ${[...new Set(all.map((x) => `${x.group}s`))].join(', ')}, or all`)
+    const why = m.unavailable?.() ?? null
+    if (why !== null) throw new Error(`model "${w}" cannot run: ${why}`)
+    if (!out.includes(m)) out.push(m)
   }
   return out
 }
