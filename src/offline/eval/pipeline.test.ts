@@ -24,7 +24,7 @@ describe('offline evaluation on ml-latest-small', () => {
   it('runs the whole pipeline for a few users and writes every figure', async () => {
     requireDataset()
     const out = join(mkdtempSync(join(tmpdir(), 'lr-eval-')), 'r.json')
-    const r = await main(['--limit-users', '25', '--protocol', 'uniform,popularity', '--phase', 'both', '--bootstrap', '200', '--json', out])
+    const r = await main(['--model', 'baselines,profiles', '--limit-users', '25', '--protocol', 'uniform,popularity', '--phase', 'both', '--bootstrap', '200', '--json', out])
     expect(r.code).toBe(0)
     const j = JSON.parse(readFileSync(out, 'utf8')) as {
       dataset: { users: number; evalUsers: number; malformed: number }
@@ -35,6 +35,7 @@ describe('offline evaluation on ml-latest-small', () => {
     expect(j.dataset.evalUsers).toBe(25)
     const models = new Set(j.results.map((x) => x.model))
     for (const m of ['popularity', 'random', 'recency', 'cooc-last', 'cooc-all', 'profile', 'profile-exponential', 'profile-linear', 'profile-window', 'profile-power', 'profile-none']) expect(models).toContain(m)
+    expect(models.size).toBe(12)
     expect(j.results).toHaveLength(models.size * 2 * 2)
     for (const row of j.results) {
       expect(row.users).toBe(25)
