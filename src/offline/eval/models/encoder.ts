@@ -60,7 +60,6 @@ export function encoderModel(o: EncoderModelOptions): ModelSpec {
     group: 'encoder',
     unavailable: () => (existsSync(join(dir, 'model.json')) ? null : `no model at ${join(dir, 'model.json')} (train one with \`npm run train\`, or set LOCALRANK_ENCODER_MODEL)`),
     params: { dir, ...(o.ranker ? { ranker: o.ranker } : {}), ...(o.withProfile ? { profile: true } : {}) },
-    unavailable: () => (existsSync(join(dir, 'model.json')) ? null : `no trained model at ${join(dir, 'model.json')} (run \`npm run train\`)`),
     create: (ctx) => {
       const modelP = load(dir)
       const sim = o.withProfile ? ctx.similarity() : undefined
