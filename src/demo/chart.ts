@@ -7,8 +7,14 @@ import { h } from './dom'
 
 /**
  * The shopper's interest profile over time, as it decays: for the `k` strongest genres now,
- * the fused (long/short-gated) decayed weight at each instant, replayed from the history with
- * the same profile code the engine ranks with (src/interest). The x range runs from the first
+ * the decayed event weight behind each one at each instant, replayed from the history with
+ * the same profile code the engine ranks with (src/interest).
+ *
+ * The profile's `weight()` is a *share* (a feature's decayed mass over the total), which stays
+ * flat when nothing new happens, since everything decays alike. To show the decay itself we
+ * plot absolute mass: g·(share_short·M_short) + (1 − g)·(share_long·M_long), with g and the
+ * masses from `masses(now)`, and each profile's share read from a copy whose gate is pinned
+ * to that profile (bias ±50: g = 0 or 1). The x range runs from the first
  * event (at most `maxSpan` ago) to a projection into the future, where no new events arrive and
  * every curve decays: the short-term (1 h half-life) part drops within the hour, the long-term
  * (30 d half-life) part slowly. Drawn with uPlot (small, canvas, keeps 60 fps with many points).
@@ -22,24 +28,42 @@ export interface Series {
 
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2']
 
-export function profileSeries(events: ReadonlyArray<StoredEvent>, now: number, k = 5, points = 160, maxSpan = 60 * 24 * 3600e3): Series {
+/**
+ * `horizonMs`: how far past now to project. The past shown is the history's span, at least a
+ * tenth of the horizon and at most 60 days. Category keys are chosen broadest first (fewest
+ * path levels, then weight): a shopper reads "Comedy", not every prefix of one movie's path.
+ */
+export function profileSeries(events: ReadonlyArray<StoredEvent>, now: number, horizonMs = 30 * 24 * 3600e3, k = 5, points = 200, maxSpan = 60 * 24 * 3600e3): Series {
   const sorted = events.filter((e) => e.timestamp <= now).sort((a, b) => a.timestamp - b.timestamp)
   const full = createProfile()
   for (const e of sorted) full.add(e)
-  const keys = full.top(now, k, 'category').map((i) => i.key)
-  const first = sorted[0]?.timestamp ?? now - 3600e3
-  const span = Math.min(maxSpan, Math.max(now - first, 3600e3))
+  const depth = (key: string) => key.split(/(?<!\\)>/).length
+  const keys = full
+    .top(now, 50, 'category')
+    .sort((a, b) => depth(a.key) - depth(b.key) || b.weight - a.weight)
+    .slice(0, k)
+    .map((i) => i.key)
+  const first = sorted[0]?.timestamp ?? now
+  const span = Math.min(maxSpan, Math.max(now - first, horizonMs / 10))
   const start = now - span
-  const end = now + span / 3
+  const end = now + horizonMs
   const t: number[] = []
   const values: number[][] = keys.map(() => [])
-  const p = createProfile()
+  const fusedP = createProfile()
+  const longP = createProfile({ gate: { bias: -50, slope: 0 } })
+  const shortP = createProfile({ gate: { bias: 50, slope: 0 } })
   let i = 0
   for (let s = 0; s <= points; s++) {
     const at = start + ((end - start) * s) / points
-    while (i < sorted.length && sorted[i]!.timestamp <= at) p.add(sorted[i++]!)
+    while (i < sorted.length && sorted[i]!.timestamp <= at) {
+      const e = sorted[i++]!
+      fusedP.add(e)
+      longP.add(e)
+      shortP.add(e)
+    }
     t.push(at / 1000)
-    keys.forEach((key, j) => values[j]!.push(p.weight('category', key, at)))
+    const m = fusedP.masses(at)
+    keys.forEach((key, j) => values[j]!.push(m.gate * shortP.weight('category', key, at) * m.short + (1 - m.gate) * longP.weight('category', key, at) * m.long))
   }
   return { t, keys, values, now }
 }

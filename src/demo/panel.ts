@@ -28,6 +28,7 @@ export class Panel {
   #compare = h('div', { class: 'compare' })
   #chart = new InterestChart()
   #error = h('p', { class: 'error', role: 'alert', hidden: true })
+  #horizon = h('select', { id: 'lr-horizon', 'aria-label': 'Projection into the future' })
 
   constructor() {
     this.el = h(
@@ -37,13 +38,29 @@ export class Panel {
       h('section', {}, h('h3', { text: 'Engine' }), this.#info, this.#progress, this.#error),
       h('section', {}, h('h3', { text: 'Last ranking' }), this.#rank),
       h('section', {}, h('h3', { text: 'Server order → your order' }), this.#compare),
-      h('section', {}, h('h3', { text: 'Your interest profile over time' }), this.#chart.el),
+      h(
+        'section',
+        {},
+        h('h3', { text: 'Your interest profile over time' }),
+        h('p', { class: 'muted' }, 'Decayed event weight behind your broadest genres, replayed from your history and projected ', this.#horizon, ' with no new activity.'),
+        this.#chart.el,
+      ),
     )
+    for (const [ms, label] of [[3600e3, 'an hour ahead'], [86400e3, 'a day ahead'], [30 * 86400e3, '30 days ahead'], [365 * 86400e3, 'a year ahead']] as const) {
+      this.#horizon.append(h('option', { value: ms, text: label, selected: ms === 86400e3 }))
+    }
+    this.#horizon.addEventListener('change', () => void this.refresh())
   }
 
   attach(engine: Engine): void {
     this.#engine = engine
-    engine.on('change', () => void this.refresh())
+    // Debounced: 'change' fires when the store commits, a moment before the engine's own
+    // in-memory history includes the event.
+    let timer: ReturnType<typeof setTimeout> | undefined
+    engine.on('change', () => {
+      clearTimeout(timer)
+      timer = setTimeout(() => void this.refresh(), 100)
+    })
     void this.refresh()
     setInterval(() => this.#renderInfo(), 1000)
     setInterval(() => void this.refresh(), 30_000)
@@ -96,7 +113,7 @@ export class Panel {
     this.#renderInfo()
     if (!this.#engine) return
     const history = await this.#engine.history()
-    this.#chart.update(profileSeries(history, Date.now()))
+    this.#chart.update(profileSeries(history, Date.now(), Number(this.#horizon.value)))
   }
 
   /** Show one ranking: `titles` maps ids to titles (the candidates carry them). */
