@@ -70,6 +70,9 @@ const enginePromise: Promise<Engine> = findModel().then((found) =>
     ...(backend === 'webgpu' || backend === 'wasm' || backend === 'cpu' ? { backend } : {}),
     ...(params.get('db') ? { dbName: params.get('db')! } : {}),
     consent,
+    // The encoder runs in a worker, so waiting for it costs the page nothing; a list is hidden
+    // for at most its own 1 s deadline anyway. 250 ms leaves room for a cold first pass.
+    deadlineMs: 250,
     onProgress: (p) => panel.progress(p),
     onError: (e) => {
       console.warn('[demo] LocalRank:', e)
