@@ -63,6 +63,7 @@ test('withdrawing consent wipes the existing history in one call', async ({ page
   await nav(page, '#/privacy')
   await page.getByLabel('Off: store nothing and delete what was kept').check()
   await expect.poll(async () => (await engineInfo(page)).consent).toBe('denied')
+  await expect.poll(async () => recordCount(await dumpIndexedDB(page))).toBe(0) // the wipe settles a moment later
   await expectNothingStored(page, { emptyDbAllowed: true })
   // The choice holds after a reload: still nothing stored, server order.
   await page.reload()
@@ -79,7 +80,7 @@ test('pending keeps events in memory only, until consent is granted', async ({ p
   await nav(page, '#/privacy')
   await page.getByLabel('On: learn from my browsing, in this browser only').check()
   await expect.poll(async () => (await engineInfo(page)).consent).toBe('granted')
-  const dump = await dumpIndexedDB(page)
-  const events = (dump.find((d) => d.name === 'localrank')?.stores['events'] ?? []) as Array<{ id: string }>
-  expect(events.map((e) => e.id).sort()).toEqual(kept.map((e) => e.id).sort())
+  // The memory events are written to IndexedDB as part of the switch (it settles a moment later).
+  const stored = async () => ((await dumpIndexedDB(page)).find((d) => d.name === 'localrank')?.stores['events'] ?? []) as Array<{ id: string }>
+  await expect.poll(async () => (await stored()).map((e) => e.id).sort()).toEqual(kept.map((e) => e.id).sort())
 })
