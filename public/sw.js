@@ -52,7 +52,6 @@ async function crawl(cache) {
     } catch {
       /* not a weights manifest: nothing more to fetch */
     }
-    await put(cache, new URL('model/model.sha256', SCOPE).href)
   }
   await put(cache, new URL('model/similarity.json', SCOPE).href)
 }

@@ -49,16 +49,10 @@ async function findModel(): Promise<Pick<EngineOptions, 'model' | 'modelSha256' 
     }
   }
   const [model, similarity] = await Promise.all([probe('model/model.json'), probe('model/similarity.json')])
-  if (model) {
-    out.model = new URL('model/model.json', document.baseURI).href
-    try {
-      const res = await fetch(new URL('model/model.sha256', document.baseURI), { credentials: 'omit' })
-      const text = res.ok ? (await res.text()).trim().split(/\s+/)[0] : ''
-      if (text && /^[0-9a-f]{64}$/i.test(text)) out.modelSha256 = text
-    } catch {
-      /* no checksum published: the engine loads the model unchecked */
-    }
-  }
+  // No pinned hash here: the encoder's loader still verifies the weights against the SHA-256
+  // that model.json declares (a corrupted or swapped shard is refused). A shop pins its own
+  // model with data-model-sha256 / `modelSha256`.
+  if (model) out.model = new URL('model/model.json', document.baseURI).href
   if (similarity) out.similarity = new URL('model/similarity.json', document.baseURI).href
   return out
 }
