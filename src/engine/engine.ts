@@ -249,6 +249,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
           // Withdrawal: wipe what was kept (memory or IndexedDB) and stop the encoder.
           await engine.clear()
           store?.close()
+          // Leave no empty database behind either: under 'denied' the origin holds nothing of ours.
+          if (store?.kind === 'indexeddb') await deleteDatabase(dbName)
           store = null
           encoder?.dispose()
           encoder = null
