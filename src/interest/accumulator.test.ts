@@ -3,21 +3,11 @@ import { ExpAccumulator, ListAccumulator, UnitList, makeAccumulator } from './ac
 import { createKernel } from './kernels'
 import { close } from './reference'
 import type { KernelSpec } from './types'
+import { mulberry32 as rng } from '../rng'
 
 const H = 3600_000
 const D = 24 * H
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const SPECS: KernelSpec[] = [
   { name: 'exponential', halfLifeMs: 2 * D },

@@ -5,6 +5,7 @@ import { DEFAULT_PROFILE_CONFIG } from './defaults'
 import { buildProfile, createProfile, sigmoid } from './profile'
 import { close, fkey, recompute } from './reference'
 import type { KernelSpec, ProfileConfig } from './types'
+import { mulberry32 as rng } from '../rng'
 
 const H = 3600_000
 const D = 24 * H
@@ -213,17 +214,6 @@ describe('validation', () => {
   })
 })
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const TYPES: EventType[] = ['view_item', 'select_item', 'add_to_cart', 'remove_from_cart', 'add_to_wishlist', 'begin_checkout', 'purchase', 'search']
 function randomEvents(r: () => number, n: number, t0: number, span: number): StoredEvent[] {

@@ -1,23 +1,14 @@
 /**
  * Seeded pseudo-random numbers, so that every figure in a report can be reproduced.
  *
- * mulberry32 (Tommy Ettinger's 32-bit generator, public domain): tiny, fast and good
- * enough for sampling negatives and bootstrap resamples; not for cryptography.
+ * mulberry32 (src/rng.ts) is tiny, fast and good enough for sampling negatives and
+ * bootstrap resamples.
  * Streams are keyed by strings (`seed`, user id, purpose) through FNV-1a, so one user's
  * negatives do not change when `--limit-users` evaluates fewer users.
  */
-export type Rng = () => number
+import { mulberry32, type Rng } from '../../rng'
 
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { mulberry32, type Rng }
 
 /** 32-bit FNV-1a of a string. */
 export function fnv1a(s: string): number {
