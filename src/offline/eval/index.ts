@@ -14,8 +14,9 @@
  *
  * **Flags** (`npm run eval -- --help`): --dataset, --items, --time-unit, --ratings,
  * --protocol uniform|popularity|full|all, --phase test|val|both, --seed, --limit-users,
- * --model, --negatives, --ties expected|pessimistic, --bootstrap, --json PATH,
- * --report DIR, --tune, --tuned PATH, --write-similarity PATH.
+ * --model (names, groups `baselines`/`profiles`/`encoders`, or all), --negatives,
+ * --ties expected|pessimistic, --retention none|store, --bootstrap, --json PATH,
+ * --report DIR, --render results.json, --tune, --tuned PATH, --write-similarity PATH.
  *
  * **Adding a model** (e.g. `--model encoder`). Implement `ModelSpec` (types.ts):
  *
@@ -31,7 +32,8 @@
  *     },
  *   }
  *
- * and add it to `registry()` in models/index.ts. To go through the ranker as the browser
+ * and add it to `registry()` in models/index.ts (models/encoder.ts is one; its optional
+ * `unavailable()` makes `--model all` skip it when no trained model is present). To go through the ranker as the browser
  * does, call `rerank(candidates, { now, profile, encoder })` inside `score` with an
  * `EncoderScorer` and read each item's fused `score` back by `serverRank`, as
  * models/profile.ts does.
