@@ -137,7 +137,8 @@ export function makeBatch(data: TrainData, cfg: EncoderConfig, windows: Readonly
   // Shared negatives: K distinct vocabulary items.
   const V = data.vocabCatalogue.length
   const K = Math.min(opts.negatives, V)
-  const negCat: number[] = []
+  // K ≥ V: every vocabulary item is a negative, i.e. the full softmax (no sampling, no draw).
+  const negCat: number[] = K >= V ? Array.from(data.vocabCatalogue) : []
   const taken = new Set<number>()
   while (negCat.length < K) {
     const c = data.vocabCatalogue[Math.floor(rand() * V)]!

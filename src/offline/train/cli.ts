@@ -27,7 +27,7 @@ import { leaveOneOut } from '../protocol'
 import { PROTOCOLS } from '../protocol/candidates'
 import { buildTrainData } from './data'
 import { evaluate, type EvalResult } from './evaluate'
-import { exportModel, GROUPLENS_NOTICE, readModel } from './export'
+import { exportModel, GROUPLENS_NOTICE, readModel, writeLicenseSection } from './export'
 import { fmt } from './progress'
 import { initTf, tf } from './tf-node'
 import { paramsFrom, train, type TrainOptions } from './trainer'
@@ -144,6 +144,9 @@ async function main(): Promise<void> {
     })
     log(`exported ${out}/model.json (${exp.modelJsonBytes} B) + weights.bin (${exp.weightBytes} B), sha256 ${exp.sha256}`)
     report.export = exp
+    if (/movielens/i.test(ds.name) || /movielens/i.test(dataDir)) {
+      writeLicenseSection(out, { dataset: dataDir.split('/').filter(Boolean).pop() ?? ds.name, users: split.users.length, parameters: countParams(cfg), sha256: exp.sha256 })
+    }
     const back = await readModel(out)
     shipped = new Map([...back.weights].map(([k, w]) => [k, { shape: w.shape, data: w.data }]))
   }

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { EncoderConfig } from '../../encoder/config'
 import { paramShapes } from '../../encoder/model'
@@ -76,4 +76,42 @@ export async function readModel(dir: string): Promise<{ artifact: ModelArtifact;
   const sha = await sha256Hex(bytes)
   if (sha !== artifact.sha256) throw new Error(`${dir}: weights SHA-256 ${sha} does not match model.json's ${artifact.sha256}`)
   return { artifact, weights: decodeWeights(artifact.weightsManifest.flatMap((g) => g.weights), bytes) }
+}
+
+const BEGIN = '<!-- encoder model: written by npm run train -->'
+const END = '<!-- end encoder model -->'
+
+/**
+ * Add or refresh the encoder's section of `LICENSE-DATA.md` in `dir`, leaving every other
+ * section (e.g. the similarity table's) untouched: the trained weights are a transformation of
+ * MovieLens and travel under the GroupLens terms, not the project's MIT licence.
+ */
+export function writeLicenseSection(dir: string, facts: { dataset: string; users: number; parameters: number; sha256: string }): void {
+  const file = join(dir, 'LICENSE-DATA.md')
+  const section = [
+    BEGIN,
+    '## model.json + weights.bin (the encoder)',
+    '',
+    `\`model.json\` and \`weights.bin\` (format \`localrank-encoder\` v1, weights SHA-256 \`${facts.sha256}\`) hold a`,
+    `sequence encoder with ${facts.parameters.toLocaleString('en')} parameters trained by \`npm run train\` (src/offline/train/) on the`,
+    `TRAINING interactions of the MovieLens "${facts.dataset}" data (${facts.users} users; each user's last two`,
+    'ratings, the validation and test items, are left out), with item ids, titles and genres in',
+    'its vocabulary and feature tables. It is a transformation of that dataset and is redistributed',
+    'under the GroupLens conditions quoted in this file: research use only, no commercial or',
+    'revenue-bearing use without permission, no implied endorsement by the University of Minnesota',
+    'or GroupLens, acknowledgement in publications. It is NOT covered by the project\'s MIT licence.',
+    '',
+    '**Citation:** F. Maxwell Harper and Joseph A. Konstan. 2015. The MovieLens Datasets: History',
+    'and Context. ACM Transactions on Interactive Intelligent Systems (TiiS) 5, 4: 19:1–19:19.',
+    'https://doi.org/10.1145/2827872',
+    END,
+  ].join('\n')
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Data licence (MovieLens-derived files in this folder)\n'
+  const a = text.indexOf(BEGIN)
+  const b = text.indexOf(END)
+  if (a >= 0 && b > a) text = text.slice(0, a) + section + text.slice(b + END.length)
+  else text = text.replace(/\s*$/, '\n\n') + section + '\n'
+  // The GroupLens conditions are quoted by the first section; keep them when this is the only one.
+  if (!text.includes('The user may not state or imply any endorsement')) text += `\n${GROUPLENS_NOTICE}\n`
+  writeFileSync(file, text)
 }
