@@ -101,3 +101,21 @@ describe('trainer', () => {
     expect(resumed.bestVal!.ndcg10).toBeCloseTo(full.bestVal!.ndcg10, 3)
   }, 120_000)
 })
+
+describe('export', () => {
+  it('keeps other sections of LICENSE-DATA.md and refreshes its own in place', async () => {
+    const { writeFileSync, readFileSync } = await import('node:fs')
+    const { writeLicenseSection } = await import('./export')
+    const dir = mkdtempSync(join(tmpdir(), 'lr-lic-'))
+    const other = '# Data licence\n\n<!-- similarity -->\nThe user may not state or imply any endorsement …\n<!-- end similarity -->\n'
+    writeFileSync(join(dir, 'LICENSE-DATA.md'), other)
+    writeLicenseSection(dir, { dataset: 'ml', users: 3, parameters: 10, sha256: 'a'.repeat(64) })
+    writeLicenseSection(dir, { dataset: 'ml', users: 3, parameters: 10, sha256: 'b'.repeat(64) })
+    const text = readFileSync(join(dir, 'LICENSE-DATA.md'), 'utf8')
+    expect(text.startsWith(other.trimEnd())).toBe(true)
+    expect(text.match(/encoder model: written/g)).toHaveLength(1)
+    expect(text).toContain('b'.repeat(64))
+    expect(text).not.toContain('a'.repeat(64))
+    expect(text).toMatch(/Harper and Joseph A\. Konstan/)
+  })
+})
