@@ -70,6 +70,9 @@ export interface Batch {
   neg: Int32Array
   /** 0 or −10⁹ where a negative is the position's own target (an accidental hit), [T·K]. */
   negMask: Float32Array
+  /** log Q (expected inclusion) of each negative and of each position's target; empty without in-batch negatives. */
+  negLogQ: Float32Array
+  posLogQ: Float32Array
   tokens: number
 }
 
@@ -78,6 +81,14 @@ export interface BatchOptions {
   negatives: number
   /** Probability that an input token's id is replaced by OOV (content-only). */
   idDropout: number
+  /**
+   * Add the batch's own items as negatives (mixed negative sampling, Yang et al. 2020,
+   * "Mixed Negative Sampling for Learning Two-tower Neural Networks in Recommendations"), with
+   * the log-Q correction of sampled softmax (Bengio & Senécal 2008; Jean et al. 2015). Uniform
+   * negatives are mostly unpopular items, so alone they teach little about ranking popular
+   * items against each other — what full-catalogue and popularity-sampled lists need.
+   */
+  inBatch?: boolean
 }
 
 /**
@@ -146,14 +157,30 @@ export function makeBatch(data: TrainData, cfg: EncoderConfig, windows: Readonly
     taken.add(c)
     negCat.push(c)
   }
+  const uniformK = negCat.length
+  if (opts.inBatch) {
+    for (const c of new Set(targetCat)) if (!taken.has(c) && data.row[c]! !== ROW_OOV) {
+      taken.add(c)
+      negCat.push(c)
+    }
+  }
   const negCol = new Map<number, number>()
   negCat.forEach((c, j) => negCol.set(c, j))
+  // Expected inclusion of item c in the negative pool: 1 − (1 − K/V)(1 − π_c), with
+  // π_c = 1 − (1 − f_c)^N the chance that c is among the batch's N target tokens.
+  const logQ = (c: number) => {
+    const pi = 1 - Math.pow(1 - data.freq[c]!, targetCat.length)
+    return Math.log(Math.max(1e-12, 1 - (1 - uniformK / V) * (1 - pi)))
+  }
+  const negLogQ = opts.inBatch ? Float32Array.from(negCat, logQ) : new Float32Array(0)
+  const posLogQ = opts.inBatch ? Float32Array.from(targetCat, logQ) : new Float32Array(0)
   const neg = Int32Array.from(negCat, (c) => unique(c, false))
   const T = pos.length
-  const negMask = new Float32Array(T * K)
+  const KN = negCat.length
+  const negMask = new Float32Array(T * KN)
   targetCat.forEach((c, t) => {
     const j = negCol.get(c)
-    if (j !== undefined) negMask[t * K + j] = -1e9
+    if (j !== undefined) negMask[t * KN + j] = -1e9
   })
   const U = uRows.length
   const uFeats = new Int32Array(U * F)
@@ -176,6 +203,8 @@ export function makeBatch(data: TrainData, cfg: EncoderConfig, windows: Readonly
     gapLog: Float32Array.from(gapLog),
     neg,
     negMask,
+    negLogQ,
+    posLogQ,
     tokens,
   }
 }

@@ -5,10 +5,11 @@
  *   --data DIR          dataset (default ../shared/datasets/movielens-latest-small)
  *   --out DIR           export directory (default public/model); --no-export to skip
  *   --epochs N          maximum epochs (default 200)          --max-minutes M  time budget (55)
- *   --len N             training window (64)                 --batch N        windows per step (128)
- *   --negatives N       shared sampled negatives (256)       --lr X           Adam rate (0.002)
+ *   --len N             training window (64)                 --batch N        windows per step (32)
+ *   --negatives N       shared sampled negatives (256)       --lr X           Adam rate (0.001)
+ *   --in-batch          also use the batch's items as log-Q-corrected negatives (mixed sampling)
  *   --dropout X         (0.2)   --id-dropout X (0.1)         --seed N         (1)
- *   --eval-every N      validate every N epochs (2)          --patience N     validations (5)
+ *   --eval-every N      validate every N epochs (3)          --patience N     validations (5)
  *   --eval-lens A,B     inference context lengths compared on validation (50,100,200)
  *   --d N --heads N --blocks N --ffn N                       model size (64, 2, 2, 128)
  *   --no-time           ablation: no time-decay bias         --no-gap         no gap-to-now gate input
@@ -87,14 +88,15 @@ async function main(): Promise<void> {
   const protocolSeed = num(a, 'protocol-seed', 42)
   const opts: TrainOptions = {
     epochs: num(a, 'epochs', 200),
-    batch: num(a, 'batch', 128),
+    batch: num(a, 'batch', 32),
     len: num(a, 'len', 64),
     negatives: num(a, 'negatives', 256),
-    lr: num(a, 'lr', 0.002),
+    inBatch: a.has('in-batch'),
+    lr: num(a, 'lr', 0.001),
     dropout: num(a, 'dropout', 0.2),
     idDropout: num(a, 'id-dropout', 0.1),
     seed: num(a, 'seed', 1),
-    evalEvery: num(a, 'eval-every', 2),
+    evalEvery: num(a, 'eval-every', 3),
     patience: num(a, 'patience', 5),
     maxMinutes: num(a, 'max-minutes', 55),
     protocolSeed,

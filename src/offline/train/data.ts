@@ -27,6 +27,8 @@ export interface TrainData {
   featW: Float32Array
   /** Catalogue indices of vocabulary items (row − FIRST_ITEM_ROW → catalogue index). */
   vocabCatalogue: Int32Array
+  /** Share of training tokens per catalogue item (sums to 1): the in-batch sampling distribution. */
+  freq: Float64Array
   users: UserSeq[]
 }
 
@@ -101,5 +103,12 @@ export function buildTrainData(ds: Dataset, split: Split, base: Omit<EncoderConf
     if (testAt !== undefined) seq.testAt = testAt
     return seq
   })
-  return { cfg, vocab, catalogue, catalogueIndex, catalogueItems, row, feats, featW, vocabCatalogue, users }
+  const freq = new Float64Array(n)
+  let total = 0
+  for (const u of users) for (let k = 0; k < u.trainLen; k++) {
+    freq[u.items[k]!]!++
+    total++
+  }
+  for (let i = 0; i < n; i++) freq[i] = freq[i]! / Math.max(1, total)
+  return { cfg, vocab, catalogue, catalogueIndex, catalogueItems, row, feats, featW, vocabCatalogue, freq, users }
 }

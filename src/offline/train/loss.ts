@@ -38,10 +38,12 @@ export function batchLoss(params: Params, cfg: EncoderConfig, b: Batch, dropout:
   const u = fuse(params, cfg, s, l, tf.tensor1d(b.gapLog)) as tf.Tensor2D
 
   const tIdx = tf.tensor1d(b.target, 'int32')
-  const pos = tf.add(tf.sum(tf.mul(u, gatherRows(items.e, tIdx)), 1), gatherRows(items.bias, tIdx))
+  let pos = tf.add(tf.sum(tf.mul(u, gatherRows(items.e, tIdx)), 1), gatherRows(items.bias, tIdx))
+  if (b.posLogQ.length) pos = tf.sub(pos, tf.tensor1d(b.posLogQ))
   const nIdx = tf.tensor1d(b.neg, 'int32')
   const negE = gatherRows(items.e, nIdx)
-  const negLogits = tf.add(tf.add(matmul(u, tf.transpose(negE)), gatherRows(items.bias, nIdx)), tf.tensor2d(b.negMask, [T, K]))
+  let negLogits = tf.add(tf.add(matmul(u, tf.transpose(negE)), gatherRows(items.bias, nIdx)), tf.tensor2d(b.negMask, [T, K]))
+  if (b.negLogQ.length) negLogits = tf.sub(negLogits, tf.expandDims(tf.tensor1d(b.negLogQ), 0))
   const logits = tf.concat([tf.reshape(pos, [T, 1]), negLogits], 1)
   return firstColumnCrossEntropy(logits)
 }

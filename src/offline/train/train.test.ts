@@ -79,6 +79,18 @@ describe('trainer', () => {
       expect(b.uRows[b.neg[k]!]).toBe(b.uRows[b.target[t]!])
     }
     expect(hits).toBeGreaterThan(0) // 30 of 40 items as negatives: collisions are certain
+    // Mixed negatives: every target item is in the pool (masked for its own row), with log Q ≤ 0.
+    const m = makeBatch(data, data.cfg, wins.slice(0, 8), 12, { negatives: 4, idDropout: 0, inBatch: true }, mulberry32(2))
+    const K = m.neg.length
+    expect(K).toBeGreaterThan(4)
+    for (let t = 0; t < m.pos.length; t++) {
+      let own = 0
+      for (let k = 0; k < K; k++) if (m.negMask[t * K + k] !== 0) own++
+      expect(own).toBe(1)
+    }
+    expect(m.negLogQ).toHaveLength(K)
+    expect(m.posLogQ).toHaveLength(m.pos.length)
+    for (const q of [...m.negLogQ, ...m.posLogQ]) expect(q).toBeLessThanOrEqual(0)
   })
 
   it('a tiny run learns (loss falls, validation beats chance) and resumes exactly from its checkpoint', async () => {

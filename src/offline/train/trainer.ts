@@ -18,6 +18,8 @@ export interface TrainOptions {
   /** Training window length. */
   len: number
   negatives: number
+  /** Add the batch's items as log-Q-corrected negatives (mixed negative sampling). */
+  inBatch?: boolean
   lr: number
   dropout: number
   idDropout: number
@@ -149,7 +151,7 @@ export async function train(data: TrainData, split: Split, o: TrainOptions): Pro
     let lossSum = 0
     let tokens = 0
     for (let s = 0; s < steps; s++) {
-      const batch = makeBatch(data, cfg, windows.slice(s * o.batch, (s + 1) * o.batch), o.len, { negatives: o.negatives, idDropout: o.idDropout }, rand)
+      const batch = makeBatch(data, cfg, windows.slice(s * o.batch, (s + 1) * o.batch), o.len, { negatives: o.negatives, idDropout: o.idDropout, inBatch: o.inBatch === true }, rand)
       tokens += batch.tokens
       const loss = opt.minimize(() => batchLoss(params, cfg, batch, o.dropout, (epoch * 100_003 + s) >>> 0), true, Object.values(params) as tf.Variable[])!
       const v = loss.dataSync()[0]!
