@@ -239,12 +239,15 @@ export async function rerankSuite(a: { dbName: string; model: string; backend: s
 // Page cost and storage helpers.
 
 /** Long tasks and LocalRank-attributed long animation frames that started at or after `since` (ms since navigation). */
-export function longTasksSince(since: number): { longtasks: number; longtaskMs: number[]; loafLocalRank: number; loafAny: number; loafSupported: boolean } {
+export function longTasksSince(since: number): { longtasks: number; longtaskMs: number[]; loafLocalRank: number; loafLocalRankFrames: number; loafAny: number; loafSupported: boolean } {
   const p = perf()
   const lt = p.longtasks.filter((e) => e.start >= since)
-  const loaf = p.loaf.filter((e) => e.start >= since && e.duration > 50)
+  // A long animation frame lasts > 50 ms by definition, rendering and idle time included; it
+  // contains a long task only when its blockingDuration (Σ over its tasks of duration − 50 ms)
+  // is > 0. LocalRank's long tasks are those frames that block and ran a LocalRank script.
+  const loaf = p.loaf.filter((e) => e.start >= since)
   const ours = loaf.filter((e) => e.scripts.some((s) => /\/(lib|assets)\//.test(s.url) && s.duration > 0))
-  return { longtasks: lt.length, longtaskMs: lt.map((e) => e.duration), loafLocalRank: ours.length, loafAny: loaf.length, loafSupported: !p.noLoaf }
+  return { longtasks: lt.length, longtaskMs: lt.map((e) => e.duration), loafLocalRank: ours.filter((e) => e.blocking > 0).length, loafLocalRankFrames: ours.length, loafAny: loaf.length, loafSupported: !p.noLoaf }
 }
 
 /** `n` reranks of `c` candidates with the engine the page built (`?auto=1`), at its default deadline. */
