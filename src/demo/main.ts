@@ -67,6 +67,11 @@ const enginePromise: Promise<Engine> = findModel().then((found) =>
     // The encoder runs in a worker, so waiting for it costs the page nothing; a list is hidden
     // for at most its own 1 s deadline anyway. 250 ms leaves room for a cold first pass.
     deadlineMs: 250,
+    // The library default (similar : category = 10,000 : 1) is tuned for next-movie NDCG on
+    // MovieLens, where genres add noise to item-to-item CF. A browsing shopper expects the
+    // genre they explore to visibly rise, so the demo weighs the similarity table at 3× one
+    // category level: a shop's own choice, made through the public `profile` option.
+    profile: { featureWeights: { similar: 3 } },
     onProgress: (p) => panel.progress(p),
     onError: (e) => {
       console.warn('[demo] LocalRank:', e)

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock'
 import type { LocalRankError } from '../errors'
 import type { StoredEvent, TrackInput } from '../events/types'
-import type { Interest, ProfileConfig } from '../interest/types'
+import type { Interest, ProfileOptions } from '../interest/types'
 import type { Candidate, RankOptions, RankResult } from '../rank/types'
 import type { HistoryExport, RetentionPolicy, StoreChange, StoreMeta } from '../store/types'
 
@@ -35,7 +35,7 @@ export interface EngineOptions {
   storage?: 'indexeddb' | 'memory'
   dbName?: string
   retention?: Partial<RetentionPolicy>
-  profile?: Partial<ProfileConfig>
+  profile?: ProfileOptions
   /** Default deadline for `rerank`, ms. */
   deadlineMs?: number
   /** Window in which bought items are demoted, ms. Default 30 days. */

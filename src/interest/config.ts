@@ -2,7 +2,7 @@ import { ValidationError } from '../errors'
 import { EVENT_TYPES } from '../events/types'
 import { DEFAULT_PROFILE_CONFIG } from './defaults'
 import { createKernel } from './kernels'
-import type { DecayKernel, FeatureKind, KernelSpec, ProfileConfig } from './types'
+import type { DecayKernel, FeatureKind, KernelSpec, ProfileConfig, ProfileOptions } from './types'
 
 export const FEATURE_KINDS: ReadonlyArray<FeatureKind> = Object.freeze(['item', 'category', 'brand', 'price', 'query'])
 
@@ -36,7 +36,7 @@ function kernel(spec: KernelSpec, field: string): DecayKernel {
  * Throws `ValidationError` (code `invalid_options`) naming the field, e.g.
  * `profile.eventWeights.purchase` or `profile.priceBands[2]`.
  */
-export function resolveProfileConfig(partial: Partial<ProfileConfig> = {}): ResolvedConfig {
+export function resolveProfileConfig(partial: ProfileOptions = {}): ResolvedConfig {
   if (typeof partial !== 'object' || partial === null) throw bad('profile', 'must be an object')
   const d = DEFAULT_PROFILE_CONFIG
   const config: ProfileConfig = {

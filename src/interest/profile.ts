@@ -11,6 +11,7 @@ import type {
   Interest,
   InterestProfile,
   ProfileConfig,
+  ProfileOptions,
   ProfileMasses,
   ProfileScore,
   SimilarityTable,
@@ -75,7 +76,7 @@ class Profile implements InterestProfile {
   private massShort = 0
   private g = 0
 
-  constructor(config: Partial<ProfileConfig> | undefined, similarity: SimilarityTable | undefined) {
+  constructor(config: ProfileOptions | undefined, similarity: SimilarityTable | undefined) {
     const r = resolveProfileConfig(config)
     this.config = r.config
     this.longK = r.long
@@ -394,12 +395,12 @@ export function sigmoid(x: number): number {
  *
  * @throws ValidationError (`invalid_options`) naming the bad config field.
  */
-export function createProfile(config?: Partial<ProfileConfig>, similarity?: SimilarityTable): InterestProfile {
+export function createProfile(config?: ProfileOptions, similarity?: SimilarityTable): InterestProfile {
   return new Profile(config, similarity)
 }
 
 /** A profile with `events` folded in, in order. */
-export function buildProfile(events: Iterable<StoredEvent>, config?: Partial<ProfileConfig>, similarity?: SimilarityTable): InterestProfile {
+export function buildProfile(events: Iterable<StoredEvent>, config?: ProfileOptions, similarity?: SimilarityTable): InterestProfile {
   const p = new Profile(config, similarity)
   for (const e of events) p.add(e)
   return p

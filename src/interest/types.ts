@@ -106,3 +106,10 @@ export interface InterestProfile {
   /** Number of events folded in. */
   readonly size: number
 }
+
+/** A partial config as callers pass it: nested weight and gate objects merge key by key into the defaults. */
+export type ProfileOptions = Partial<Omit<ProfileConfig, 'eventWeights' | 'featureWeights' | 'gate'>> & {
+  eventWeights?: Partial<EventWeights>
+  featureWeights?: Partial<ProfileConfig['featureWeights']>
+  gate?: Partial<GateParams>
+}
