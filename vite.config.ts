@@ -20,6 +20,9 @@ export default defineConfig(({ mode }) => {
   if (mode === 'lib') {
     return {
       ...common,
+      // Relative asset URLs: the worker and WASM files are found next to the chunk that asks for
+      // them (new URL('../assets/…', import.meta.url)), wherever a shop hosts or bundles dist/lib.
+      base: './',
       publicDir: false,
       build: {
         outDir: 'dist/lib',

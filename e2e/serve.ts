@@ -1,6 +1,8 @@
 /**
  * A dependency-free static server for the e2e tests and benchmarks: it serves the *built*
- * bundles (dist/) at `/` and the fixture pages (e2e/fixtures/) at `/fixtures/`, on
+ * bundles (dist/) at `/` and the fixture pages (e2e/fixtures/) at `/fixtures/`, and the npm
+ * library's build (dist/lib) a second time at `/vendor/localrank/`, a sub-path with no demo
+ * assets beside it, as a shop would self-host it; all on
  * http://localhost (a secure context, which WebGPU and crypto.subtle need).
  * `?coi=1` on a page adds COOP/COEP so WASM threads can be tested under cross-origin isolation.
  */
@@ -26,6 +28,7 @@ const TYPES: Record<string, string> = {
 const root = resolve(import.meta.dirname, '..')
 const roots: Array<[string, string]> = [
   ['/fixtures/', join(root, 'e2e', 'fixtures')],
+  ['/vendor/localrank/', join(root, 'dist', 'lib')],
   ['/', join(root, 'dist')],
 ]
 

@@ -50,11 +50,16 @@ describe('createEncoder (client ↔ worker host)', () => {
   it('answers null until warm, then scores with the history it was given while loading', async () => {
     const { artifact, bytes } = await tinyArtifact()
     const progress: LoadProgress[] = []
+    let readyOnProgress: boolean | null = null
     const enc = createEncoderClient({
       model: BASE + 'model.json',
       sha256: artifact.sha256,
       clock: () => NOW,
-      onProgress: (p) => progress.push(p),
+      onProgress: (p) => {
+        progress.push(p)
+        // A listener that reranks on 'ready' must find the encoder ready already.
+        if (p.status === 'ready') readyOnProgress = enc.ready()
+      },
       createWorker: () => fakeWorker({ 'model.json': JSON.stringify(artifact), 'weights.bin': bytes }),
     })
     const history = tinyHistory(10)
@@ -68,6 +73,7 @@ describe('createEncoder (client ↔ worker host)', () => {
     expect(enc.status()).toMatchObject({ ready: true, backend: 'cpu' })
     expect(enc.status().reason).toMatch(/CPU backend/)
     expect(progress.map((p) => p.status)).toEqual(expect.arrayContaining(['initiate', 'download', 'done', 'ready']))
+    expect(readyOnProgress).toBe(true)
     const got = await enc.score(candidates, signal())
     // The same scores as a session run directly on the same history.
     const model = loadModel(artifact, bytes)

@@ -107,6 +107,7 @@ export function createEncoderClient(options: ClientOptions): EncoderHandle & { s
         status.backend = m.backend
         status.reason = m.reason
         delete status.error
+        progress({ status: 'ready', backend: m.backend, reason: m.reason })
         readyResolve()
         return
       case 'error':

@@ -99,7 +99,8 @@ export class WorkerHost {
       this.runtime = runtime
       this.backend = active.backend
       const reason = fetched.fromCache ? `${active.reason}; weights from cache` : active.reason
-      this.post({ type: 'progress', progress: { status: 'ready', backend: active.backend, reason } })
+      // No separate 'ready' progress message: the page emits it when it handles 'ready', after
+      // its status says ready, so an onProgress listener that reranks at once gets the encoder.
       this.post({ type: 'ready', backend: active.backend, reason })
     } catch (err) {
       this.post({ type: 'error', error: toWire(err) })

@@ -1,0 +1,65 @@
+/**
+ * The npm library as a shop self-hosts it: dist/lib copied under a sub-path (/vendor/localrank/,
+ * see serve.ts) with no demo build beside it. The encoder's worker, TensorFlow.js chunks and WASM
+ * binaries must be fetched relative to the library, not from the site root: an earlier build
+ * asked for `/assets/worker-*.js`, which only worked because the demo's dist/ sat at `/`.
+ */
+import { expect, test } from '@playwright/test'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { hasModel, requireBuild, ROOT } from './support'
+
+test.beforeAll(() => {
+  requireBuild()
+  if (!hasModel()) throw new Error('dist/model/model.json is missing: the trained encoder lives in public/model (run `npm run build`)')
+})
+
+test('the library served from a sub-path loads its own worker and WASM, and reranks on the encoder path', async ({ page }) => {
+  test.setTimeout(120_000)
+  const model = JSON.parse(readFileSync(join(ROOT, 'dist/model/model.json'), 'utf8')) as { vocab: string[] }
+  const requests: string[] = []
+  const failed: string[] = []
+  page.on('request', (r) => requests.push(new URL(r.url()).pathname))
+  page.on('requestfailed', (r) => failed.push(r.url()))
+  page.on('response', (r) => { if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`) })
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(e.message))
+
+  await page.goto('/fixtures/library.html')
+  await page.waitForFunction(() => !!(window as unknown as { libraryFixture?: unknown }).libraryFixture, null, { timeout: 20_000 })
+  const vocab = model.vocab.slice(0, 60)
+  const r = await page.evaluate(async (ids) => {
+    type Eng = {
+      track(e: unknown): Promise<unknown>
+      rerank(c: unknown[]): Promise<{ path: string; reason?: string; items: Array<{ id: string }> }>
+      info(): { backend: string | null; backendReason: string; model: { ready: boolean; error?: string } | null }
+      close?(): Promise<void>
+    }
+    const { createEngine } = (window as unknown as { libraryFixture: { createEngine(o: unknown): Promise<Eng> } }).libraryFixture
+    const errs: string[] = []
+    let ready: () => void
+    const readyP = new Promise<void>((ok) => (ready = ok))
+    const engine = await createEngine({
+      dbName: 'library-fixture',
+      model: '/model/model.json',
+      onError: (e: Error) => errs.push(e.message),
+      onProgress: (p: { status: string }) => { if (p.status === 'ready') ready() },
+    })
+    for (let k = 0; k < 12; k++) await engine.track({ type: 'view_item', items: [{ id: ids[k % 6]!, category: ['Drama'] }] })
+    await Promise.race([readyP, new Promise((_, no) => setTimeout(() => no(new Error(`encoder not ready: ${JSON.stringify(engine.info())} ${errs.join('; ')}`)), 90_000))])
+    const res = await engine.rerank(ids.map((id, i) => ({ id, category: [i % 2 ? 'Drama' : 'Comedy'], score: ids.length - i })))
+    return { path: res.path, reason: res.reason, n: res.items.length, info: engine.info(), errs }
+  }, vocab)
+
+  expect(r.errs).toEqual([])
+  expect(r.info.model?.ready).toBe(true)
+  expect(r.path).toBe('encoder')
+  expect(r.n).toBe(vocab.length)
+  expect(r.info.backend).toBe('wasm')
+  // The worker and the WASM binary came from the library's own folder; nothing from the root's /assets/.
+  expect(requests.some((p) => /^\/vendor\/localrank\/assets\/worker-[\w-]+\.js$/.test(p))).toBe(true)
+  expect(requests.some((p) => /^\/vendor\/localrank\/assets\/tfjs-backend-wasm[\w-]*\.wasm$/.test(p))).toBe(true)
+  expect(requests.filter((p) => p.startsWith('/assets/'))).toEqual([])
+  expect(failed).toEqual([])
+  expect(errors).toEqual([])
+})
