@@ -32,7 +32,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type { EncoderConfig } from './config'
-import { gaussian, mulberry32 } from './rng'
+import { gaussian, mulberry32 } from '../rng'
 
 export { DEFAULT_CONFIG, FIRST_ITEM_ROW, ROW_OOV, ROW_PAD, ROW_SEARCH, type EncoderConfig } from './config'
 

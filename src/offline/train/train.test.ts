@@ -10,7 +10,7 @@ import { epochWindows, makeBatch } from './batches'
 import { buildTrainData } from './data'
 import { initTf } from './tf-node'
 import { train, type TrainOptions } from './trainer'
-import { mulberry32 } from '../../encoder/rng'
+import { mulberry32 } from '../../rng'
 
 /**
  * A fixture shop: 40 items in 4 genres, 60 shoppers who walk the catalogue in steps of +1
