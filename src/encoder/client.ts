@@ -159,7 +159,7 @@ export function createEncoderClient(options: ClientOptions): EncoderHandle & { s
           signal?.removeEventListener('abort', onAbort)
           resolve(v)
         })
-        send({ type: 'score', id, candidates: candidates.map(slim), now: clock() })
+        send({ type: 'score', id, candidates: JSON.stringify(candidates.map(slim)), now: clock() })
       })
     },
     stats(): Promise<WorkerStats | null> {

@@ -1,5 +1,5 @@
 import type { BackendName } from '../engine/types'
-import { LocalRankError, toLocalRankError } from '../errors'
+import { LocalRankError, ModelError, toLocalRankError } from '../errors'
 import type { StoredEvent } from '../events/types'
 import { chooseBackend, probeEnvironment, type BackendProbe } from './backend'
 import { fetchModel, type LoaderDeps } from './loader'
@@ -107,12 +107,14 @@ export class WorkerHost {
     }
   }
 
-  private async score(id: number, candidates: StoredEvent['items'], now: number): Promise<void> {
+  private async score(id: number, json: string, now: number): Promise<void> {
     if (!this.runtime) {
       this.post({ type: 'scores', id, scores: null })
       return
     }
     try {
+      const candidates = JSON.parse(json) as StoredEvent['items']
+      if (!Array.isArray(candidates)) throw new ModelError('model', 'score request: candidates must be a JSON array')
       const scores = await this.runtime.score(candidates, now)
       const copy = scores.slice()
       this.post({ type: 'scores', id, scores: copy }, [copy.buffer])

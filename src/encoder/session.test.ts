@@ -37,6 +37,46 @@ describe('EncoderSession', () => {
     disposeModel(model)
   })
 
+  it('plain-JS candidate scoring (cached per item) equals the tensor path, and re-embeds an item whose content changed', async () => {
+    const { artifact, bytes } = await tinyArtifact()
+    const model = loadModel(artifact, bytes)
+    const s = new EncoderSession(model)
+    s.setHistory(tinyHistory(12))
+    // Vocabulary items, unseen items (content only), brand and price features, a bare id.
+    const mixed = [
+      ...candidates,
+      { id: 'never-seen', category: ['Horror', 'Slasher'], brand: 'Acme', price: 12.5, title: 'Night Shift' },
+      { id: 'bare' },
+      { id: 'm3', category: ['Horror'], title: 'Movie 3 recut', price: 4 },
+    ]
+    const js = s.scoreSync(mixed, NOW)
+    const ref = s.scoreWithTensors(mixed, NOW)
+    expect(maxDiff(js, ref)).toBeLessThan(1e-5)
+    expect(model.items.misses).toBe(mixed.length)
+    // Same list again: every embedding is a cache hit, same scores.
+    expect(Array.from(s.scoreSync(mixed, NOW))).toEqual(Array.from(js))
+    expect(model.items.hits).toBe(mixed.length)
+    // m3 listed with another category is a different key: embedded afresh, not the stale row.
+    const changed = [{ ...candidates[3]!, category: ['Comedy'] }]
+    const a = s.scoreSync(changed, NOW)
+    expect(maxDiff(a, s.scoreWithTensors(changed, NOW))).toBeLessThan(1e-5)
+    expect(Math.abs(a[0]! - js[3]!)).toBeGreaterThan(1e-4)
+    s.dispose()
+    disposeModel(model)
+  })
+
+  it('the candidate cache stays within its capacity', async () => {
+    const { artifact, bytes } = await tinyArtifact()
+    const model = loadModel(artifact, bytes)
+    const { ItemTable } = await import('./items')
+    const table = new ItemTable(model.cfg, { itemEmb: new Float32Array(model.cfg.vocabSize * model.cfg.d), itemBias: new Float32Array(model.cfg.vocabSize), featEmb: new Float32Array(model.cfg.featBuckets * model.cfg.d), featBias: new Float32Array(model.cfg.featBuckets) }, model.vocab, 100)
+    const u = new Float32Array(model.cfg.d)
+    for (let r = 0; r < 5; r++) table.score(u, Array.from({ length: 70 }, (_, i) => ({ id: `x${r}-${i}`, title: `t${i}` })))
+    expect(table.size).toBeLessThanOrEqual(100)
+    expect(table.size).toBeGreaterThan(50)
+    disposeModel(model)
+  })
+
   it('append() is incremental and equals a full encode of the same history', async () => {
     const { artifact, bytes } = await tinyArtifact()
     const model = loadModel(artifact, bytes)

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { Item, StoredEvent } from '../events/types'
 import { contextStart, FIRST_ITEM_ROW, type EncoderConfig } from './config'
+import { ItemTable } from './items'
 import { embedItems, forward, fuse, gapLog, scoreItems, type EncoderCache, type Params } from './model'
 import { candidateInputs, eventsToTokens, tokenCount, type Tokens } from './tokens'
 import { decodeWeights, type ModelArtifact } from './weights'
@@ -10,6 +11,8 @@ export interface LoadedModel {
   cfg: EncoderConfig
   params: Params
   vocab: Map<string, number>
+  /** Candidate embeddings in plain JS, cached per item (items.ts); shared by the model's sessions. */
+  items: ItemTable
 }
 
 /** Build tensors from an artifact and its (already verified) weight bytes. */
@@ -19,11 +22,18 @@ export function loadModel(artifact: ModelArtifact, bytes: Uint8Array): LoadedMod
   for (const [name, w] of decoded) params[name] = tf.tensor(w.data, w.shape)
   const vocab = new Map<string, number>()
   artifact.vocab.forEach((id, i) => vocab.set(id, i + FIRST_ITEM_ROW))
-  return { cfg: artifact.config, params, vocab }
+  const data = (name: string): Float32Array => {
+    const w = decoded.get(name)
+    if (!w) throw new Error(`encoder weight missing: ${name}`)
+    return w.data
+  }
+  const items = new ItemTable(artifact.config, { itemEmb: data('item_emb'), itemBias: data('item_bias'), featEmb: data('feat_emb'), featBias: data('feat_bias') }, vocab)
+  return { cfg: artifact.config, params, vocab, items }
 }
 
 export function disposeModel(m: LoadedModel): void {
   for (const t of Object.values(m.params)) t.dispose()
+  m.items.clear()
 }
 
 /** Counters for tests and benchmarks: how the last update was done. */
@@ -43,8 +53,8 @@ export interface SessionStats {
  *   attention biases make past keys/values independent of what comes after), unless the context
  *   crosses a step boundary of `contextStart`, which re-encodes.
  * - Scoring fuses s and l with the gate for the current "now" (the only time-dependent part),
- *   caches that user vector while "now" stays within the same gap value, and dots it with the
- *   candidates' embeddings.
+ *   caches that user vector (and its read-back) while "now" stays within the same gap value,
+ *   and dots it with the candidates' embeddings in plain JS (items.ts, cached per item).
  * Every tensor made by an update or a score is released (tidy/dispose): `tf.memory().numTensors`
  * does not grow with use.
  */
@@ -58,7 +68,8 @@ export class EncoderSession {
   private l: tf.Tensor2D | null = null
   private originMs = 0
   private lastMs = 0
-  private user: { key: number; u: tf.Tensor2D } | null = null
+  /** The fused user vector for one gap value, and its read-back once scoring needed it. */
+  private user: { key: number; u: tf.Tensor2D; js: Float32Array | null } | null = null
   private dirty = false
   readonly stats: SessionStats = { fullEncodes: 0, incrementalEncodes: 0, context: 0 }
 
@@ -106,17 +117,36 @@ export class EncoderSession {
    * the items' biases (a learned popularity/content prior).
    */
   async score(candidates: ReadonlyArray<Item>, nowMs: number): Promise<Float32Array> {
-    const t = this.scoreTensor(candidates, nowMs)
-    try {
-      return (await t.data()) as Float32Array
-    } finally {
-      t.dispose()
-    }
+    const u = this.userAt(nowMs)
+    // Read back once per user vector (asynchronously: a GPU read-back must not block).
+    if (!u.js) u.js = (await u.u.data()) as Float32Array
+    return this.model.items.score(u.js, candidates)
   }
 
   /** Synchronous variant for backends that can read back synchronously (CPU, WASM). */
   scoreSync(candidates: ReadonlyArray<Item>, nowMs: number): Float32Array {
-    const t = this.scoreTensor(candidates, nowMs)
+    const u = this.userAt(nowMs)
+    if (!u.js) u.js = u.u.dataSync() as Float32Array
+    return this.model.items.score(u.js, candidates)
+  }
+
+  /**
+   * The same scores computed with tensor ops (`embedItems`, a matMul), the way the trainer
+   * scores: the reference the plain-JS path is tested against.
+   */
+  scoreWithTensors(candidates: ReadonlyArray<Item>, nowMs: number): Float32Array {
+    const u = this.userAt(nowMs).u
+    const { cfg, params, vocab } = this.model
+    const inp = candidateInputs(candidates, vocab, cfg)
+    const n = candidates.length
+    const t = tf.tidy(() => {
+      const items = embedItems(params, cfg, {
+        rows: tf.tensor1d(inp.rows, 'int32'),
+        feats: tf.tensor2d(inp.feats, [n, cfg.featSlots], 'int32'),
+        featW: tf.tensor2d(inp.featW, [n, cfg.featSlots]),
+      })
+      return tf.reshape(scoreItems(u, { e: items.e as tf.Tensor2D, bias: items.bias as tf.Tensor1D }), [n])
+    })
     try {
       return t.dataSync() as Float32Array
     } finally {
@@ -126,7 +156,7 @@ export class EncoderSession {
 
   /** The fused user vector at `nowMs` (a copy), for tests and diagnostics. */
   userVector(nowMs: number): Float32Array {
-    return this.userAt(nowMs).dataSync().slice() as Float32Array
+    return this.userAt(nowMs).u.dataSync().slice() as Float32Array
   }
 
   dispose(): void {
@@ -135,31 +165,16 @@ export class EncoderSession {
     this.total = 0
   }
 
-  private scoreTensor(candidates: ReadonlyArray<Item>, nowMs: number): tf.Tensor1D {
-    const u = this.userAt(nowMs)
-    const { cfg, params, vocab } = this.model
-    const inp = candidateInputs(candidates, vocab, cfg)
-    const n = candidates.length
-    return tf.tidy(() => {
-      const items = embedItems(params, cfg, {
-        rows: tf.tensor1d(inp.rows, 'int32'),
-        feats: tf.tensor2d(inp.feats, [n, cfg.featSlots], 'int32'),
-        featW: tf.tensor2d(inp.featW, [n, cfg.featSlots]),
-      })
-      return tf.reshape(scoreItems(u, { e: items.e as tf.Tensor2D, bias: items.bias as tf.Tensor1D }), [n]) as tf.Tensor1D
-    })
-  }
-
-  private userAt(nowMs: number): tf.Tensor2D {
+  private userAt(nowMs: number): { key: number; u: tf.Tensor2D; js: Float32Array | null } {
     this.flush()
     const { cfg, params } = this.model
     const g = this.s ? gapLog(cfg, (nowMs - this.lastMs) / 1000) : 0
     const key = Math.round(g * 1000)
-    if (this.user && this.user.key === key) return this.user.u
+    if (this.user && this.user.key === key) return this.user
     this.user?.u.dispose()
     const u = tf.tidy(() => (this.s && this.l ? (fuse(params, cfg, this.s, this.l, tf.tensor1d([g])) as tf.Tensor2D) : tf.zeros([1, cfg.d]))) as tf.Tensor2D
-    this.user = { key, u }
-    return u
+    this.user = { key, u, js: null }
+    return this.user
   }
 
   private clearState(): void {

@@ -124,6 +124,16 @@ describe('rankCandidates', () => {
   it('honours limit', () => {
     expect(rankCandidates(list(10), { now: NOW }, { limit: 3 }).items).toHaveLength(3)
   })
+  it('explains the top 100 by default, every item with explain: true, the top N with a number, none with false', () => {
+    // 112 of the 150 are comedies, which the profile lifts (and explains); dramas sink unexplained.
+    const ctx = { now: NOW, profile: fixtureProfile(['comedy']) }
+    const explained = (o?: Parameters<typeof rankCandidates>[2]) => rankCandidates(list(150, (i) => (i % 4 ? 'comedy' : 'drama')), ctx, o).items.filter((i) => i.explanation.length > 0).length
+    expect(explained()).toBe(100)
+    expect(explained({ explain: true })).toBe(112)
+    expect(explained({ explain: 7 })).toBe(7)
+    expect(explained({ explain: false })).toBe(0)
+    expect(explained({ limit: 20 })).toBe(20)
+  })
 })
 
 describe('rerank fallbacks', () => {
@@ -159,6 +169,19 @@ describe('rerank fallbacks', () => {
     expect(r.path).toBe('server')
     expect(r.reason).toMatch(/profile failed: corrupt/)
     expect(r.items.map((i) => i.serverRank)).toEqual([0, 1, 2, 3, 4])
+  })
+  it("asks the encoder before it computes the profile's part, so the worker and the page overlap", async () => {
+    const calls: string[] = []
+    const base = fixtureProfile(['comedy'])
+    const profile = { ...base, value: (item: Item) => (calls.push('profile'), base.score(item, NOW).score) }
+    // The "worker" answers on the next macrotask, as a postMessage reply would.
+    const enc = encoder((c) => {
+      calls.push('encoder')
+      return new Promise((ok) => setTimeout(() => (calls.push('answer'), ok(new Float32Array(c.length))), 0))
+    })
+    const r = await rerank(list(6), { now: NOW, profile, encoder: enc, deadlineMs: 1000 })
+    expect(r.path).toBe('encoder')
+    expect(calls).toEqual(['encoder', ...Array(6).fill('profile'), 'answer'])
   })
   it('takes the encoder path inside the deadline', async () => {
     const r = await rerank(list(4), { now: NOW, encoder: encoder(async (c) => Float32Array.from(c.map((_, i) => (i === 3 ? 9 : 0)))), deadlineMs: 1000, config: { weights: { server: 1, profile: 1, encoder: 3 } } })

@@ -46,8 +46,12 @@ export interface RankResult<C extends Candidate = Candidate> {
 export interface RankOptions {
   /** Return at most this many items (after ranking). */
   limit?: number
-  /** Include explanations (default true). */
-  explain?: boolean
+  /**
+   * Which items get explanations: `true` every returned item, `false` none, a number the top N.
+   * Default: the top 100 (a page or two; explaining 2,000 candidates would cost more than the
+   * rest of the ranking). Items past the cut have `explanation: []`.
+   */
+  explain?: boolean | number
   /** Milliseconds to wait for the encoder before answering from the profile. */
   deadlineMs?: number
   /** MMR diversity λ in [0,1]: 1 = pure relevance (off), lower = more diverse. */

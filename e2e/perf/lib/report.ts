@@ -66,7 +66,7 @@ export function computeTargets(r: Omit<Results, 'targets'>): Target[] {
   }, 'p50 engine.rerank (full re-encode) ÷ p50 of the same reps\' encode + score time measured inside the engine\'s worker.')
 
   const lt = findRow(r.sections.page, 'longtasks/localrank')
-  out.push({ id: 'longtasks', measure: 'Main-thread long tasks caused by LocalRank', target: '0', value: lt?.p50 ?? null, limit: 0, met: lt?.p50 == null ? null : lt.p50 <= 0, where: 'page load + 20 reranks of 500 candidates + 50 track() calls', note: lt?.unavailable ?? String(lt?.attrs.detail ?? '') })
+  out.push({ id: 'longtasks', measure: 'Main-thread long tasks caused by LocalRank', target: '0', value: lt?.p50 ?? null, limit: 0, met: lt?.p50 == null ? null : lt.p50 <= 0, where: 'page load + 20 reranks of 500 candidates + 50 track() calls', note: lt ? (lt.unavailable ?? String(lt.attrs.detail ?? '')) : `not measured: the page section did not run (${r.sections.page.status}${r.sections.page.reason ? `: ${r.sections.page.reason}` : ''})` })
 
   const sz = (id: string) => r.sections.size.sizes?.find((s) => s.id === id)
   const loader = sz('loader')
