@@ -147,6 +147,7 @@ export function renderMarkdown(d: ReportData, plots: string[]): string {
     '- This report: `npm run eval -- --model baselines,profiles --protocol all --phase both --report src/offline/eval/report --write-similarity public/model/similarity.json` (reads src/offline/eval/tuned.json; `--render src/offline/eval/report/results.json` re-draws it without re-running).',
     '- The tuning: `npm run eval -- --tune` (coordinate descent from `START` in params.ts; rewrites tuned.json, ~12 min on 2 cores).',
     '- The uniform-100 evaluation of the decay profile alone: `npm run eval -- --model profile --protocol uniform`.',
+    '- The encoder rows: `LOCALRANK_ENCODER_NOTIME_MODEL=DIR npm run eval -- --model all --protocol all --phase both` with DIR an export of `npm run train -- --no-time --no-gap --out DIR` (the shipped model is public/model).',
     '',
     `## Known limits`,
     '',
@@ -179,6 +180,20 @@ export function headline(d: ReportData): string[] {
   if (off) out.push(`- Decay off (profile-none: the tuned point with kernel none): NDCG@10 ${ci(n(off))}${c1 ? `; profile-exponential − profile-none = ${signed(c1.diff)}` : ''}${c2 ? `; profile − profile-none = ${signed(c2.diff)}` : ''} (paired bootstrap).`)
   const cl = get('cooc-last')
   if (cl) out.push(`- Co-occurrence with the last item: NDCG@10 ${ci(n(cl))}, HR@10 ${ci(cl.metrics['HR@10'])} (reference 0.435 / 0.667); popularity HR@10 ${ci(pop.metrics['HR@10'])} (reference 0.601).`)
+  const enc = get('encoder')
+  if (enc) {
+    const vs = (a: string, b: string) => d.comparisons.find((x) => x.a === a && x.b === b && x.protocol === 'uniform' && x.phase === 'test')
+    const parts = [`- **encoder** (the shipped time-aware Transformer alone): NDCG@10 ${ci(n(enc))}, HR@10 ${ci(enc.metrics['HR@10'])} (targets HR@10 ≥ 0.76, NDCG@10 ≥ 0.52 — ${enc.metrics['HR@10']!.mean >= 0.76 && n(enc).mean >= 0.52 ? 'met' : 'NOT met'}; SASRec reference 0.728 / 0.494)`]
+    const ep = vs('encoder', 'profile')
+    if (ep) parts.push(`encoder − profile = ${signed(ep.diff)}`)
+    const nt = get('encoder-notime')
+    const en = vs('encoder', 'encoder-notime')
+    if (nt) parts.push(`without its time signal (encoder-notime) NDCG@10 ${ci(n(nt))}${en ? `, encoder − encoder-notime = ${signed(en.diff)}` : ''}`)
+    const fused = get('encoder+profile')
+    const fp = vs('encoder+profile', 'profile')
+    if (fused) parts.push(`fused with the profile as the browser runs it (encoder+profile) NDCG@10 ${ci(n(fused))}${fp ? `, encoder+profile − profile = ${signed(fp.diff)}` : ''}`)
+    out.push(parts.join('; ') + ' (paired bootstrap).')
+  }
   const t = d.timings['model profile: replay + score']
   if (t !== undefined) out.push(`- Time in the profile model for all protocols and phases of this run: ${(t / 1000).toFixed(1)} s (replaying every user's events and ranking every list).`)
   const tu = d.tuning

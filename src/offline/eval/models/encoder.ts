@@ -11,6 +11,12 @@ import type { ModelSpec } from '../types'
 
 /** Where the shipped model lives; `LOCALRANK_ENCODER_MODEL=dir` evaluates another export. */
 export const DEFAULT_ENCODER_DIR = process.env.LOCALRANK_ENCODER_MODEL ?? 'public/model'
+/**
+ * An export of the same encoder trained without its time signal (`npm run train -- --no-time
+ * --no-gap --out DIR`), evaluated as `encoder-notime` when `LOCALRANK_ENCODER_NOTIME_MODEL=DIR`
+ * is set: the ablation the time-aware design has to beat.
+ */
+export const NOTIME_ENCODER_DIR = process.env.LOCALRANK_ENCODER_NOTIME_MODEL
 
 export interface EncoderModelOptions {
   name: string
@@ -22,14 +28,13 @@ export interface EncoderModelOptions {
   withProfile?: boolean
 }
 
-let loading: Promise<LoadedModel> | null = null
-let loadingDir = ''
+const loaded = new Map<string, Promise<LoadedModel>>()
 
 /** Load (once per directory) and verify an exported model with the browser's own code. */
 async function load(dir: string): Promise<LoadedModel> {
-  if (loading && loadingDir === dir) return loading
-  loadingDir = dir
-  loading = (async () => {
+  const known = loaded.get(dir)
+  if (known) return known
+  const loading = (async () => {
     const file = join(dir, 'model.json')
     if (!existsSync(file)) throw new Error(`encoder model not found at ${file} (train one with \`npm run train\`, or set LOCALRANK_ENCODER_MODEL)`)
     await initTf('wasm')
@@ -42,6 +47,7 @@ async function load(dir: string): Promise<LoadedModel> {
     if (sha !== artifact.sha256) throw new Error(`${dir}: weights sha256 ${sha} ≠ ${artifact.sha256}`)
     return loadModel(artifact, bytes)
   })()
+  loaded.set(dir, loading)
   return loading
 }
 
@@ -101,9 +107,11 @@ export function encoderModel(o: EncoderModelOptions): ModelSpec {
 }
 
 /** The registry's encoder rows: the encoder alone, and fused with the profile as the browser does. */
-export function encoderModels(dir = DEFAULT_ENCODER_DIR): ModelSpec[] {
+export function encoderModels(dir = DEFAULT_ENCODER_DIR, notimeDir = NOTIME_ENCODER_DIR): ModelSpec[] {
+  const alone = { weights: { server: 0, profile: 0, encoder: 1 } }
   return [
-    encoderModel({ name: 'encoder', description: `time-aware Transformer encoder alone (${dir})`, dir, ranker: { weights: { server: 0, profile: 0, encoder: 1 } } }),
+    encoderModel({ name: 'encoder', description: `time-aware Transformer encoder alone (${dir})`, dir, ranker: alone }),
     encoderModel({ name: 'encoder+profile', description: 'encoder fused with the decay profile and server order (browser defaults)', dir, withProfile: true }),
+    ...(notimeDir ? [encoderModel({ name: 'encoder-notime', description: `the same encoder trained without time signal (no decay bias, no gap gate; ${notimeDir})`, dir: notimeDir, ranker: alone })] : []),
   ]
 }
