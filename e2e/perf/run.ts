@@ -340,6 +340,7 @@ async function pageSection(h: Harness, plan: Plan, model: boolean, pool: Candida
   let loafSupported = true
   let framesLoad = 0
   const ltDurations: number[] = []
+  const blockingScripts: string[] = []
   const trackSync: number[] = [], trackResolve: number[] = [], trackMain: number[] = [], rerankMs: number[] = []
   const paths: string[] = []
   for (let rep = 0; rep < Math.max(1, P.loadReps); rep++) {
@@ -362,12 +363,13 @@ async function pageSection(h: Harness, plan: Plan, model: boolean, pool: Candida
         if (marks.encoderError) s.notes.push(`encoder error on load: ${marks.encoderError.message}`)
         paths.push(`${visit}: first answer ${marks.firstAnswer?.path ?? '—'}, then ${marks.firstEncoderAnswer?.path ?? '—'}`)
         await page.waitForTimeout(300) // let buffered long-task entries arrive
-        const lt = (await importHelpers(page, 'longTasksSince', 0)) as { longtasks: number; longtaskMs: number[]; loafLocalRank: number; loafLocalRankFrames: number; loafAny: number; loafSupported: boolean }
+        const lt = (await importHelpers(page, 'longTasksSince', 0)) as { longtasks: number; longtaskMs: number[]; loafLocalRank: number; loafLocalRankFrames: number; loafAny: number; loafSupported: boolean; blockingScripts: string[] }
         longLoad += lt.longtasks
         loafLoad += lt.loafLocalRank
         framesLoad += lt.loafLocalRankFrames
         loafSupported &&= lt.loafSupported
         ltDurations.push(...lt.longtaskMs)
+        blockingScripts.push(...lt.blockingScripts.map((x) => `${visit} visit: ${x}`))
       }
       // Rerank and track on the loaded page (the repeat visit).
       const rb = (await page.evaluate(async ([n, pool, c]) => (await import('/perf-gen/bench-page.js' as string)).rerankBurst(n, pool, c), [P.rerankBurst, pool, P.rerankCandidates] as const)) as { since: number; ms: number[]; paths: string[] }
@@ -407,7 +409,7 @@ async function pageSection(h: Harness, plan: Plan, model: boolean, pool: Candida
   s.rows.push(row('track/main-thread', 'track(): main-thread task time per call (CDP TaskDuration)', 'ms', trackMain, { detail: `${P.tracks} sequential calls per sample, the harness's own evaluate included` }))
   s.rows.push(row('track/resolve', 'track(): time until its promise resolves (IndexedDB commit)', 'ms', trackResolve))
   const ours = loafSupported ? loafLoad + loafRerank + loafTrack : longLoad + longRerank + longTrack
-  s.rows.push(derived('longtasks/load', 'Long tasks (>50 ms) during load, all causes', 'count', longLoad, { detail: `${first.firstAnswer!.length + repeat.firstAnswer!.length} loads; durations ${ltDurations.map((x) => x.toFixed(0)).join(', ') || 'none'} ms` }, ''))
+  s.rows.push(derived('longtasks/load', 'Long tasks (>50 ms) during load, all causes', 'count', longLoad, { detail: `${first.firstAnswer!.length + repeat.firstAnswer!.length} loads; durations ${ltDurations.map((x) => x.toFixed(0)).join(', ') || 'none'} ms${blockingScripts.length ? `; scripts in blocking frames: ${blockingScripts.join('; ')}` : ''}` }, ''))
   s.rows.push(derived('longtasks/rerank', `Long tasks during ${P.rerankBurst} reranks × reps`, 'count', longRerank, {}, ''))
   s.rows.push(derived('longtasks/track', `Long tasks during ${P.tracks} track() × reps`, 'count', longTrack, {}, ''))
   s.rows.push(derived('longtasks/localrank', 'Long tasks with a LocalRank script (LoAF attribution), load + rerank + track', 'count', ours, { detail: loafSupported ? `load ${loafLoad}, rerank ${loafRerank}, track ${loafTrack}: long animation frames with blockingDuration > 0 (a task > 50 ms) whose scripts include a file from /lib/ or /assets/; ${framesLoad} non-blocking long frames during load ran a LocalRank script (frame time includes rendering and idle, so they are not long tasks)` : 'LoAF unsupported: all long tasks counted' }, ''))

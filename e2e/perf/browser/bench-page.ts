@@ -48,7 +48,7 @@ interface PerfGlobal {
   createEngine(o: EngineOptions): Promise<Engine>
   workers: Array<{ url: string; name: string; worker: Worker }>
   longtasks: Array<{ start: number; duration: number }>
-  loaf: Array<{ start: number; duration: number; blocking: number; scripts: Array<{ url: string; duration: number }> }>
+  loaf: Array<{ start: number; duration: number; blocking: number; scripts: Array<{ url: string; duration: number; invoker?: string; fn?: string }> }>
   noLoaf?: string
   noLongtask?: string
 }
@@ -239,7 +239,7 @@ export async function rerankSuite(a: { dbName: string; model: string; backend: s
 // Page cost and storage helpers.
 
 /** Long tasks and LocalRank-attributed long animation frames that started at or after `since` (ms since navigation). */
-export function longTasksSince(since: number): { longtasks: number; longtaskMs: number[]; loafLocalRank: number; loafLocalRankFrames: number; loafAny: number; loafSupported: boolean } {
+export function longTasksSince(since: number): { longtasks: number; longtaskMs: number[]; loafLocalRank: number; loafLocalRankFrames: number; loafAny: number; loafSupported: boolean; blockingScripts: string[] } {
   const p = perf()
   const lt = p.longtasks.filter((e) => e.start >= since)
   // A long animation frame lasts > 50 ms by definition, rendering and idle time included; it
@@ -247,7 +247,9 @@ export function longTasksSince(since: number): { longtasks: number; longtaskMs: 
   // is > 0. LocalRank's long tasks are those frames that block and ran a LocalRank script.
   const loaf = p.loaf.filter((e) => e.start >= since)
   const ours = loaf.filter((e) => e.scripts.some((s) => /\/(lib|assets)\//.test(s.url) && s.duration > 0))
-  return { longtasks: lt.length, longtaskMs: lt.map((e) => e.duration), loafLocalRank: ours.filter((e) => e.blocking > 0).length, loafLocalRankFrames: ours.length, loafAny: loaf.length, loafSupported: !p.noLoaf }
+  // Which scripts ran in the blocking frames (file, invoker, function, ms): names the culprit.
+  const blockingScripts = loaf.filter((e) => e.blocking > 0).flatMap((e) => e.scripts.filter((s) => s.duration >= 5).map((s) => `${s.url.replace(/^.*\//, '') || '(page)'} ${s.invoker ?? ''}${s.fn ? ` ${s.fn}()` : ''} ${s.duration.toFixed(0)} ms`))
+  return { longtasks: lt.length, longtaskMs: lt.map((e) => e.duration), loafLocalRank: ours.filter((e) => e.blocking > 0).length, loafLocalRankFrames: ours.length, loafAny: loaf.length, loafSupported: !p.noLoaf, blockingScripts }
 }
 
 /** `n` reranks of `c` candidates with the engine the page built (`?auto=1`), at its default deadline. */
