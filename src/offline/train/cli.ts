@@ -12,6 +12,7 @@
  *   --eval-every N      validate every N epochs (3)          --patience N     validations (5)
  *   --eval-lens A,B     inference context lengths compared on validation (50,100,200)
  *   --d N --heads N --blocks N --ffn N                       model size (64, 2, 2, 128)
+ *   --feat-buckets N    rows of the hashed content-feature table (4096)
  *   --no-time           ablation: no time-decay bias         --no-gap         no gap-to-now gate input
  *   --quantize Q        float32 | float16 | uint8 (float16)
  *   --checkpoint DIR    (checkpoints/encoder); --resume to continue from it
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
     heads: num(a, 'heads', DEFAULT_CONFIG.heads),
     blocks: num(a, 'blocks', DEFAULT_CONFIG.blocks),
     ffn: num(a, 'ffn', DEFAULT_CONFIG.ffn),
+    featBuckets: num(a, 'feat-buckets', DEFAULT_CONFIG.featBuckets),
     timeBias: !a.has('no-time'),
     gapGate: !a.has('no-gap'),
   }
