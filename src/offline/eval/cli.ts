@@ -197,7 +197,7 @@ export async function main(argv: string[]): Promise<CliResult> {
   const cellOf = (m: string, p: string, ph: string): Cell | undefined => run.cells.find((c) => c.model === m && c.protocol === p && c.phase === ph)
   for (const [a, b] of [
     ['profile', 'popularity'], ['profile', 'profile-none'], ['profile-exponential', 'profile-none'], ['profile', 'cooc-last'], ['profile', 'profile-nosim'],
-    ['encoder', 'profile'], ['encoder', 'encoder-notime'], ['encoder+profile', 'profile'], ['encoder+profile', 'encoder'],
+    ['encoder', 'profile'], ['encoder', 'encoder-notime'], ['encoder', 'encoder-timeoff'], ['encoder+profile', 'profile'], ['encoder+profile', 'encoder'],
   ] as const)
     for (const p of protocols)
       for (const ph of phases) {

@@ -26,6 +26,12 @@ export interface EncoderModelOptions {
   ranker?: Partial<RankerConfig>
   /** Also feed the decay profile (with the similarity table), as the browser engine does. */
   withProfile?: boolean
+  /**
+   * Switch the trained model's time inputs off at inference (no decay bias on attention, no gap
+   * in the gate): how much the *trained* model leans on time. Not a substitute for the ablation
+   * trained without them (`encoder-notime`), which can learn to compensate.
+   */
+  timeOff?: boolean
 }
 
 const loaded = new Map<string, Promise<LoadedModel>>()
@@ -65,9 +71,9 @@ export function encoderModel(o: EncoderModelOptions): ModelSpec {
     description: o.description,
     group: 'encoder',
     unavailable: () => (existsSync(join(dir, 'model.json')) ? null : `no model at ${join(dir, 'model.json')} (train one with \`npm run train\`, or set LOCALRANK_ENCODER_MODEL)`),
-    params: { dir, ...(o.ranker ? { ranker: o.ranker } : {}), ...(o.withProfile ? { profile: true } : {}) },
+    params: { dir, ...(o.ranker ? { ranker: o.ranker } : {}), ...(o.withProfile ? { profile: true } : {}), ...(o.timeOff ? { timeOff: true } : {}) },
     create: (ctx) => {
-      const modelP = load(dir)
+      const modelP = o.timeOff ? load(dir).then((m) => ({ ...m, cfg: { ...m.cfg, timeBias: false, gapGate: false } })) : load(dir)
       const sim = o.withProfile ? ctx.similarity() : undefined
       let previous: EncoderSession | null = null
       return {
@@ -112,6 +118,7 @@ export function encoderModels(dir = DEFAULT_ENCODER_DIR, notimeDir = NOTIME_ENCO
   return [
     encoderModel({ name: 'encoder', description: `time-aware Transformer encoder alone (${dir})`, dir, ranker: alone }),
     encoderModel({ name: 'encoder+profile', description: 'encoder fused with the decay profile and server order (browser defaults)', dir, withProfile: true }),
+    encoderModel({ name: 'encoder-timeoff', description: 'the shipped encoder with its time inputs switched off at inference (no retraining)', dir, ranker: alone, timeOff: true }),
     ...(notimeDir ? [encoderModel({ name: 'encoder-notime', description: `the same encoder trained without time signal (no decay bias, no gap gate; ${notimeDir})`, dir: notimeDir, ranker: alone })] : []),
   ]
 }
