@@ -142,6 +142,25 @@ describe('engine', () => {
     expect(await again.history()).toEqual([])
   })
 
+  it('events tracked while a consent switch is under way are neither lost nor stored before the switch', async () => {
+    const idb = new IDBFactory()
+    const { e } = await make({ consent: 'pending' }, idb)
+    await e.track({ type: 'view_item', items: [{ id: 'before' }] })
+    // The banner click and the shopper's next view race: nothing awaited in between.
+    const switching = e.setConsent('granted')
+    const during = [e.track({ type: 'view_item', items: [{ id: 'during-1' }] }), e.track({ type: 'add_to_cart', items: [{ id: 'during-2' }] })]
+    await Promise.all([switching, ...during])
+    expect((await e.history()).map((x) => x.items[0]!.id)).toEqual(['before', 'during-1', 'during-2'])
+    const { e: reopened } = await make({}, idb)
+    expect((await reopened.history()).map((x) => x.items[0]!.id)).toEqual(['before', 'during-1', 'during-2'])
+    // And withdrawal: an event tracked while the wipe runs is not stored either.
+    const wiping = e.setConsent('denied')
+    const late = e.track({ type: 'view_item', items: [{ id: 'late' }] })
+    await Promise.all([wiping, late])
+    expect(await late).toBeNull()
+    expect(await e.history()).toEqual([])
+  })
+
   it('degrades to the server order on garbage candidates without throwing', async () => {
     const { e, errors } = await make()
     const r = await e.rerank('nope' as never)

@@ -148,6 +148,39 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     }
   }
 
+  // A consent switch swaps the store (memory ⇄ IndexedDB, or wipes it). Events tracked while it
+  // runs wait for it, so they land in the store the new consent allows instead of in a store
+  // that is being copied or closed (where they were lost).
+  let switching: Promise<void> = Promise.resolve()
+  const switchStore = async (prev: Consent, next: Consent): Promise<void> => {
+    if (next === 'denied') {
+      // Withdrawal: wipe what was kept (memory or IndexedDB) and stop the encoder.
+      await engine.clear()
+      store?.close()
+      // Leave no empty database behind either: under 'denied' the origin holds nothing of ours.
+      if (store?.kind === 'indexeddb') await deleteDatabase(dbName)
+      store = null
+      encoder?.dispose()
+      encoder = null
+      attach()
+      return
+    }
+    if (next === 'granted') {
+      const pending = prev === 'pending' && store ? await store.recent() : []
+      store?.close()
+      const persistent = await openPersistent()
+      store = persistent
+      if (pending.length) await persistent.append(pending)
+      meta = await persistent.getMeta()
+    } else {
+      store?.close()
+      store = await openStore({ dbName, clock, memory: true })
+    }
+    attach()
+    await reload()
+    void startEncoder()
+  }
+
   const blocked = () => new Set(meta.blockedCategories ?? [])
   const serverOrder = <C extends Candidate>(c: ReadonlyArray<C>, o: RankOptions | undefined, reason: string) => rankCandidates(c, { now: clock(), reason }, o)
 
@@ -155,6 +188,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     track: (input: TrackInput) =>
       guard('track', null, async () => {
         const event = validateEvent(input, clock)
+        await switching
         if (!store || consent === 'denied') return null
         if (meta.paused) return null
         await store.append([event])
@@ -245,32 +279,15 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
         if (next === consent) return
         const prev = consent
         consent = next
-        if (next === 'denied') {
-          // Withdrawal: wipe what was kept (memory or IndexedDB) and stop the encoder.
-          await engine.clear()
-          store?.close()
-          // Leave no empty database behind either: under 'denied' the origin holds nothing of ours.
-          if (store?.kind === 'indexeddb') await deleteDatabase(dbName)
-          store = null
-          encoder?.dispose()
-          encoder = null
-          attach()
-          return
+        let done!: () => void
+        const previous = switching
+        switching = new Promise<void>((ok) => (done = ok))
+        try {
+          await previous
+          await switchStore(prev, next)
+        } finally {
+          done()
         }
-        if (next === 'granted') {
-          const pending = prev === 'pending' && store ? await store.recent() : []
-          store?.close()
-          const persistent = await openPersistent()
-          store = persistent
-          if (pending.length) await persistent.append(pending)
-          meta = await persistent.getMeta()
-        } else {
-          store?.close()
-          store = await openStore({ dbName, clock, memory: true })
-        }
-        attach()
-        await reload()
-        void startEncoder()
       }),
 
     clear: () =>
