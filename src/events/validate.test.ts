@@ -64,6 +64,13 @@ describe('validateEvent: every rule names its field and reason', () => {
     expect(validateEvent({ type: 'search', query: 'red lamp', timestamp: 5 }, clock)).toMatchObject({ type: 'search', query: 'red lamp', items: [], timestamp: 5 })
   })
 
+  it('ids of events made in one millisecond sort in the order they were tracked (stores order by timestamp, then id)', () => {
+    const made = Array.from({ length: 2_000 }, (_, i) => validateEvent({ type: 'view_item', items: [{ id: `sku-${i}` }] }, clock))
+    const byStoreOrder = made.slice().sort((x, y) => x.timestamp - y.timestamp || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
+    expect(byStoreOrder.map((e) => e.items[0]!.id)).toEqual(made.map((e) => e.items[0]!.id))
+    expect(new Set(made.map((e) => e.id)).size).toBe(made.length)
+  })
+
   it('accepts every GA4 event type', () => {
     for (const type of EVENT_TYPES) {
       const e = type === 'search' ? { type, query: 'q' } : { type, items: [item] }

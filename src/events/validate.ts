@@ -62,7 +62,7 @@ export function validateItem(input: unknown, field = 'item'): Item {
  * Check an event at the boundary and stamp it. Nothing reaches the store unless it passes.
  * @throws ValidationError with `field` (e.g. `items[0].id`) and `reason`.
  */
-export function validateEvent(input: unknown, clock: Clock, makeId: () => string = randomId): StoredEvent {
+export function validateEvent(input: unknown, clock: Clock, makeId: () => string = eventId): StoredEvent {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ValidationError('invalid_event', 'event', 'must be an object')
   }
@@ -81,6 +81,20 @@ export function validateEvent(input: unknown, clock: Clock, makeId: () => string
   if (e.query !== undefined) out.query = e.query
   if (!Number.isFinite(out.timestamp)) throw new ValidationError('invalid_event', 'timestamp', 'the clock returned a non-finite time')
   return out
+}
+
+// Stores order events by (timestamp, id). Two events tracked in the same millisecond (a view
+// and the add_to_cart it triggers, or a burst during a consent switch) would otherwise come
+// back in the random order of their UUIDs, so the id starts with a fixed-width sequence
+// number that grows for every event this page makes. The UUID after it keeps ids unique
+// across tabs and reloads; ties between tabs stay in an arbitrary but stable order.
+let sequence = 0
+const SEQ_WIDTH = 10 // base 36: 3.6e15 events before the width would grow
+
+/** A unique event id that sorts after every id made earlier by this page. */
+export function eventId(): string {
+  sequence += 1
+  return `${sequence.toString(36).padStart(SEQ_WIDTH, '0')}-${randomId()}`
 }
 
 export function randomId(): string {

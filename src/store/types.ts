@@ -17,7 +17,7 @@ export interface StoreMeta {
 /** The IndexedDB schema, as a type (idb's DBSchema): the single source of truth for its shape. */
 export interface LocalRankDB extends DBSchema {
   events: {
-    /** `StoredEvent.id` (a UUID), so a retried or duplicated write can never store one event twice. */
+    /** `StoredEvent.id` (a per-page sequence number then a UUID, see eventId), so a retried or duplicated write can never store one event twice. */
     key: string
     value: StoredEvent
     indexes: { by_time: number }
