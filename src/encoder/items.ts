@@ -90,18 +90,27 @@ export class ItemTable {
   }
 
   private build(item: Item): Float32Array {
+    itemFeatures(item, this.cfg, this.feats, this.featW, 0)
+    return this.embedRow(this.vocab.get(item.id) ?? ROW_OOV, this.feats, this.featW, 0)
+  }
+
+  /**
+   * [e, bias] of one item-table row with its features (slot `offset` of `feats`/`featW`), not
+   * cached: the history side (step.ts) embeds its tokens, which `eventsToTokens` already
+   * turned into rows and features, with the same arithmetic as the candidates.
+   */
+  embedRow(row: number, feats: Int32Array, featW: Float32Array, offset: number): Float32Array {
     const { d, featSlots } = this.cfg
     const { itemEmb, itemBias, featEmb, featBias } = this.w
-    const row = this.vocab.get(item.id) ?? ROW_OOV
-    itemFeatures(item, this.cfg, this.feats, this.featW, 0)
     const v = new Float32Array(d + 1)
     const base = row * d
     for (let k = 0; k < d; k++) v[k] = itemEmb[base + k]!
     let bias = itemBias[row]!
+    const o = offset * featSlots
     for (let s = 0; s < featSlots; s++) {
-      const w = this.featW[s]!
+      const w = featW[o + s]!
       if (w === 0) continue
-      const f = this.feats[s]!
+      const f = feats[o + s]!
       const fb = f * d
       for (let k = 0; k < d; k++) v[k] = v[k]! + w * featEmb[fb + k]!
       bias += w * featBias[f]!

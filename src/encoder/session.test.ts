@@ -97,6 +97,43 @@ describe('EncoderSession', () => {
     disposeModel(model)
   })
 
+  it('the plain-JS step (default off WebGPU) equals the tensor step and a full encode: multi-item events, searches, unseen items, with and without time', async () => {
+    for (const over of [{}, { timeBias: false, gapGate: false }]) {
+      const cfg = tinyConfig({ maxLen: 40, ...over })
+      const { artifact, bytes } = await tinyArtifact({ cfg })
+      const model = loadModel(artifact, bytes)
+      const base = tinyHistory(14)
+      const t = base[base.length - 1]!.timestamp
+      const h = [
+        ...base,
+        { id: 'p', type: 'purchase' as const, items: [tinyItem(2), tinyItem(5), { id: 'unseen', category: ['Horror'], brand: 'Acme', price: 9 }], timestamp: t + 40_000 },
+        { id: 's', type: 'search' as const, items: [], query: 'space horror', timestamp: t + 3 * 86_400_000 },
+        ...tinyHistory(4, t + 3 * 86_400_000 + 5_000, 20_000, 2),
+      ]
+      const sessions = (['js', 'tensors'] as const).map((step) => {
+        const s = new EncoderSession(model, { step })
+        expect(s.stepMode).toBe(step)
+        s.setHistory(h.slice(0, 6))
+        s.flush()
+        for (const e of h.slice(6)) s.append(e)
+        expect(s.stats).toEqual({ fullEncodes: 1, incrementalEncodes: h.length - 6, context: 14 + 3 + 1 + 4 })
+        return s
+      })
+      const full = new EncoderSession(model)
+      full.setHistory(h)
+      const last = h[h.length - 1]!.timestamp
+      for (const now of [last + 60_000, last + 30 * 86_400_000]) {
+        const [js, tens] = sessions.map((s) => s.userVector(now))
+        const ref = full.userVector(now)
+        expect(maxDiff(js!, tens!)).toBeLessThan(1e-5)
+        expect(maxDiff(js!, ref)).toBeLessThan(1e-5)
+        expect(maxDiff(ref, new Float32Array(ref.length))).toBeGreaterThan(1e-2) // not trivially zero
+      }
+      for (const s of [...sessions, full]) s.dispose()
+      disposeModel(model)
+    }
+  })
+
   it('slides its context in steps (contextStart) and still matches a full encode after crossing one', async () => {
     const cfg = tinyConfig({ maxLen: 12 })
     const { artifact, bytes } = await tinyArtifact({ cfg })

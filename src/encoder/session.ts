@@ -3,6 +3,7 @@ import type { Item, StoredEvent } from '../events/types'
 import { contextStart, FIRST_ITEM_ROW, type EncoderConfig } from './config'
 import { ItemTable } from './items'
 import { embedItems, forward, fuse, gapLog, scoreItems, type EncoderCache, type Params } from './model'
+import { JsCache, stepToken, stepWeights, type StepWeights } from './step'
 import { candidateInputs, eventsToTokens, tokenCount, type Tokens } from './tokens'
 import { decodeWeights, type ModelArtifact } from './weights'
 
@@ -13,6 +14,8 @@ export interface LoadedModel {
   vocab: Map<string, number>
   /** Candidate embeddings in plain JS, cached per item (items.ts); shared by the model's sessions. */
   items: ItemTable
+  /** The token path's weights as plain arrays, for the incremental step (step.ts). */
+  step: StepWeights
 }
 
 /** Build tensors from an artifact and its (already verified) weight bytes. */
@@ -28,12 +31,26 @@ export function loadModel(artifact: ModelArtifact, bytes: Uint8Array): LoadedMod
     return w.data
   }
   const items = new ItemTable(artifact.config, { itemEmb: data('item_emb'), itemBias: data('item_bias'), featEmb: data('feat_emb'), featBias: data('feat_bias') }, vocab)
-  return { cfg: artifact.config, params, vocab, items }
+  return { cfg: artifact.config, params, vocab, items, step: stepWeights(artifact.config, data) }
 }
 
 export function disposeModel(m: LoadedModel): void {
   for (const t of Object.values(m.params)) t.dispose()
   m.items.clear()
+}
+
+/**
+ * How `append` encodes the new tokens.
+ * - 'js': in plain JavaScript against a read-back copy of the KV cache (step.ts). A step is a
+ *   fraction of a millisecond where tfjs ops cost 8–20 ms of dispatch on WASM.
+ * - 'tensors': with `forward` and the cache as tensors. Kept for WebGPU, where reading the cache
+ *   back after every full encode would stall on the GPU, and as the reference in tests.
+ */
+export type StepMode = 'js' | 'tensors'
+
+export interface SessionOptions {
+  /** Default: 'tensors' on the WebGPU backend, 'js' everywhere else. */
+  step?: StepMode
 }
 
 /** Counters for tests and benchmarks: how the last update was done. */
@@ -64,6 +81,8 @@ export class EncoderSession {
   private total = 0
   private start = 0
   private cache: EncoderCache | null = null
+  private js: JsCache | null = null
+  readonly stepMode: StepMode
   private s: tf.Tensor2D | null = null
   private l: tf.Tensor2D | null = null
   private originMs = 0
@@ -73,7 +92,12 @@ export class EncoderSession {
   private dirty = false
   readonly stats: SessionStats = { fullEncodes: 0, incrementalEncodes: 0, context: 0 }
 
-  constructor(private readonly model: LoadedModel) {}
+  constructor(
+    private readonly model: LoadedModel,
+    opts: SessionOptions = {},
+  ) {
+    this.stepMode = opts.step ?? (tf.getBackend() === 'webgpu' ? 'tensors' : 'js')
+  }
 
   get length(): number {
     return this.total
@@ -99,7 +123,7 @@ export class EncoderSession {
       this.dirty = true
       return
     }
-    if (this.dirty || !this.cache || contextStart(this.total, this.model.cfg.maxLen) !== this.start) {
+    if (this.dirty || !(this.cache || this.js) || contextStart(this.total, this.model.cfg.maxLen) !== this.start) {
       this.dirty = true
       return
     }
@@ -187,6 +211,7 @@ export class EncoderSession {
       this.cache.sumE.dispose()
     }
     this.cache = null
+    this.js = null
     this.s?.dispose()
     this.l?.dispose()
     this.user?.u.dispose()
@@ -204,12 +229,49 @@ export class EncoderSession {
     if (tok.length === 0) return
     this.originMs = tok.timesMs[0]!
     this.run(tok, null)
+    if (this.stepMode === 'js') this.cacheToJs()
     this.stats.fullEncodes++
   }
 
   private encodeIncremental(tok: Tokens): void {
-    this.run(tok, this.cache)
+    if (this.js) this.stepJs(tok)
+    else this.run(tok, this.cache)
     this.stats.incrementalEncodes++
+  }
+
+  /** Read the KV cache back once after a full encode and release its tensors. */
+  private cacheToJs(): void {
+    const c = this.cache
+    if (!c) return
+    const blocks = c.blocks.map((b) => ({ kT: b.kT.dataSync(), v: b.v.dataSync() }))
+    this.js = JsCache.fromTensorCache(this.model.cfg, c.n, blocks, c.times.dataSync(), c.sumE.dataSync())
+    for (const b of c.blocks) {
+      b.kT.dispose()
+      b.v.dispose()
+    }
+    c.times.dispose()
+    c.sumE.dispose()
+    this.cache = null
+  }
+
+  private stepJs(tok: Tokens): void {
+    const js = this.js!
+    const { cfg, items, step } = this.model
+    const unit = cfg.timeUnitSec * 1000
+    let out: { s: Float32Array; l: Float32Array } | null = null
+    for (let i = 0; i < tok.length; i++) {
+      const e = items.embedRow(tok.rows[i]!, tok.feats, tok.featW, i)
+      out = stepToken(step, js, e, tok.types[i]!, (tok.timesMs[i]! - this.originMs) / unit)
+    }
+    if (!out) return
+    this.s?.dispose()
+    this.l?.dispose()
+    this.user?.u.dispose()
+    this.user = null
+    this.s = tf.tensor2d(out.s, [1, cfg.d])
+    this.l = tf.tensor2d(out.l, [1, cfg.d])
+    this.lastMs = tok.timesMs[tok.length - 1]!
+    this.stats.context = js.n
   }
 
   private run(tok: Tokens, past: EncoderCache | null): void {
