@@ -56,7 +56,7 @@ type Fx = {
     setHistory(e: unknown[]): void
     append(e: unknown): void
     score(c: unknown[], s: AbortSignal): Promise<Float32Array | null>
-    stats(): Promise<{ numTensors: number; backend: string; lastEncodeMs: number; lastEncodeKind: string | null; session: { fullEncodes: number; incrementalEncodes: number; context: number } | null } | null>
+    stats(): Promise<{ numTensors: number; backend: string; lastEncodeMs: number; lastEncodeKind: string | null; session: { fullEncodes: number; incrementalEncodes: number; context: number; step: string } | null } | null>
     dispose(): void
   }
 }
@@ -204,11 +204,11 @@ test('an incremental append costs clearly less than a full encode (WASM, context
       const st = (await h.stats())!
       h.dispose()
       const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!
-      return { full: med(full), inc: med(inc), nFull: full.length, nInc: inc.length, context: st.session?.context }
+      return { full: med(full), inc: med(inc), nFull: full.length, nInc: inc.length, context: st.session?.context, step: st.session?.step }
     },
     { sha256: model.sha256, hists: [history(190, 0), history(190, 1), history(190, 2), history(190, 3), history(190, 4)], cands: candidates() },
   )
-  console.log(`[encoder] WASM full encode (160 tokens) median ${r.full.toFixed(2)} ms over ${r.nFull}; incremental append (161…190) median ${r.inc.toFixed(2)} ms over ${r.nInc}`)
+  console.log(`[encoder] WASM full encode (160 tokens) median ${r.full.toFixed(2)} ms over ${r.nFull}; incremental append (161…190, ${r.step} step) median ${r.inc.toFixed(2)} ms over ${r.nInc}`)
   expect(r.nFull).toBe(5)
   expect(r.nInc).toBe(150)
   expect(r.inc).toBeLessThan(0.5 * r.full)

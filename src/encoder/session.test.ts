@@ -116,7 +116,7 @@ describe('EncoderSession', () => {
         s.setHistory(h.slice(0, 6))
         s.flush()
         for (const e of h.slice(6)) s.append(e)
-        expect(s.stats).toEqual({ fullEncodes: 1, incrementalEncodes: h.length - 6, context: 14 + 3 + 1 + 4 })
+        expect(s.stats).toEqual({ fullEncodes: 1, incrementalEncodes: h.length - 6, context: 14 + 3 + 1 + 4, step })
         return s
       })
       const full = new EncoderSession(model)

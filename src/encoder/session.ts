@@ -59,6 +59,8 @@ export interface SessionStats {
   incrementalEncodes: number
   /** Tokens in the current context. */
   context: number
+  /** How appends are encoded (StepMode). */
+  step: StepMode
 }
 
 /**
@@ -90,13 +92,14 @@ export class EncoderSession {
   /** The fused user vector for one gap value, and its read-back once scoring needed it. */
   private user: { key: number; u: tf.Tensor2D; js: Float32Array | null } | null = null
   private dirty = false
-  readonly stats: SessionStats = { fullEncodes: 0, incrementalEncodes: 0, context: 0 }
+  readonly stats: SessionStats
 
   constructor(
     private readonly model: LoadedModel,
     opts: SessionOptions = {},
   ) {
     this.stepMode = opts.step ?? (tf.getBackend() === 'webgpu' ? 'tensors' : 'js')
+    this.stats = { fullEncodes: 0, incrementalEncodes: 0, context: 0, step: this.stepMode }
   }
 
   get length(): number {
