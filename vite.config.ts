@@ -10,7 +10,24 @@ import { defineConfig } from 'vite'
  */
 export default defineConfig(({ mode }) => {
   const common = {
-    worker: { format: 'es' as const },
+    worker: {
+      format: 'es' as const,
+      rollupOptions: {
+        output: {
+          // WebGPU's own modules in a chunk of their own. Left to the bundler, the one module of
+          // tfjs-backend-cpu that WebGPU shares (dist/shared.js) landed inside WebGPU's chunk, so
+          // choosing the CPU backend also fetched all of WebGPU (68 KB gzip) for it. Only the
+          // matched modules are captured (not their dependencies: tfjs-core must stay shared).
+          codeSplitting: {
+            includeDependenciesRecursively: false,
+            groups: [
+              { name: 'tfjs-backend-webgpu', test: /[\\/]@tensorflow[\\/]tfjs-backend-webgpu[\\/]/ },
+              { name: 'tfjs-backend-cpu-shared', test: /[\\/]@tensorflow[\\/]tfjs-backend-cpu[\\/]dist[\\/]shared\.js$/ },
+            ],
+          },
+        },
+      },
+    },
     test: {
       include: ['src/**/*.test.ts', 'e2e/perf/**/*.test.ts'],
       environment: 'node',

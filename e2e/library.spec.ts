@@ -63,3 +63,43 @@ test('the library served from a sub-path loads its own worker and WASM, and rera
   expect(failed).toEqual([])
   expect(errors).toEqual([])
 })
+
+/**
+ * "Only the chosen backend's chunks are fetched": every script a forced CPU or WASM engine loads
+ * is scanned for WebGPU's shader code (WGSL's `@workgroup_size`), so a bundler that folds WebGPU's
+ * kernels into a shared chunk fails here whatever the chunk is called. (An earlier build put the
+ * one tfjs-backend-cpu module WebGPU shares inside WebGPU's chunk: CPU fetched all of WebGPU.)
+ */
+for (const backend of ['cpu', 'wasm'] as const) {
+  test(`a forced ${backend} engine fetches no WebGPU code`, async ({ browser }) => {
+    test.setTimeout(120_000)
+    const model = JSON.parse(readFileSync(join(ROOT, 'dist/model/model.json'), 'utf8')) as { vocab: string[] }
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    const scripts: Array<Promise<{ path: string; webgpu: boolean }>> = []
+    page.on('response', (r) => {
+      const path = new URL(r.url()).pathname
+      if (path.endsWith('.js') || path.endsWith('.mjs')) scripts.push(r.text().then((t) => ({ path, webgpu: t.includes('@workgroup_size') })))
+    })
+    await page.goto('/fixtures/library.html')
+    await page.waitForFunction(() => !!(window as unknown as { libraryFixture?: unknown }).libraryFixture, null, { timeout: 20_000 })
+    const r = await page.evaluate(
+      async ({ ids, backend }) => {
+        type Eng = { rerank(c: unknown[]): Promise<{ path: string }>; info(): { backend: string | null } }
+        const { createEngine } = (window as unknown as { libraryFixture: { createEngine(o: unknown): Promise<Eng> } }).libraryFixture
+        let ready: () => void
+        const readyP = new Promise<void>((ok) => (ready = ok))
+        const engine = await createEngine({ dbName: `chunks-${backend}`, model: '/model/model.json', backend, onProgress: (p: { status: string }) => { if (p.status === 'ready') ready() } })
+        await Promise.race([readyP, new Promise((_, no) => setTimeout(() => no(new Error('encoder not ready')), 90_000))])
+        const res = await engine.rerank(ids.map((id) => ({ id })))
+        return { path: res.path, backend: engine.info().backend }
+      },
+      { ids: model.vocab.slice(0, 20), backend },
+    )
+    const loaded = await Promise.all(scripts)
+    await context.close()
+    expect(r.backend).toBe(backend)
+    expect(loaded.some((s) => /\/assets\/worker-/.test(s.path))).toBe(true)
+    expect(loaded.filter((s) => s.webgpu).map((s) => s.path)).toEqual([])
+  })
+}
