@@ -7,7 +7,7 @@ import { buildProfile, parseSimilarity } from '../interest'
 import type { Interest, InterestProfile, SimilarityTable } from '../interest/types'
 import { rankCandidates, rerank as rerankPath } from '../rank'
 import type { Candidate, RankOptions, RankResult } from '../rank/types'
-import { openStore } from '../store'
+import { openStore, sessionOutbox } from '../store'
 import type { EventStore, StoreChange, StoreMeta } from '../store/types'
 import type { Consent, Engine, EngineInfo, EngineOptions } from './types'
 
@@ -337,7 +337,9 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   return engine
 }
 
+/** Delete the history database and this tab's copy of writes still in flight (outbox.ts). */
 function deleteDatabase(name: string): Promise<void> {
+  sessionOutbox(name)?.clear()
   return new Promise((ok) => {
     if (typeof indexedDB === 'undefined') return ok()
     try {

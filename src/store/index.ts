@@ -11,6 +11,7 @@ import type { EventStore, StoreOptions } from './types'
 export { DEFAULT_RETENTION, SCHEMA_VERSION } from './types'
 export type { EventStore, HistoryExport, LocalRankDB, RetentionPolicy, StoreChange, StoreMeta, StoreOptions } from './types'
 export { isQuotaError, quotaEvictionSize } from './store'
+export { sessionOutbox, outboxPrefix, type Outbox } from './outbox'
 
 /** Default `openTimeoutMs`. */
 export const DEFAULT_OPEN_TIMEOUT_MS = 3000
@@ -43,7 +44,10 @@ export async function openStore(options: StoreOptions = {}): Promise<EventStore>
   if (!factory) return memory('IndexedDB is not available in this environment; history is kept for this page only')
   try {
     const backend = await IdbBackend.open(factory, cfg.dbName, options.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS)
-    return new Store(backend, cfg)
+    const store = new Store(backend, cfg)
+    // Queued before any read (reads flush appends first), so the first history includes them.
+    void store.replayOutbox().catch(() => {}) // a failed replay stays in the outbox for next time
+    return store
   } catch (e) {
     return memory(`IndexedDB open failed (${describe(e)}); history is kept for this page only`)
   }

@@ -2,6 +2,7 @@ import { systemClock, type Clock } from '../clock'
 import { LocalRankError, StorageError } from '../errors'
 import type { StoredEvent } from '../events/types'
 import type { Backend, StoreTx } from './backend'
+import { sessionOutbox, type Outbox } from './outbox'
 import {
   DEFAULT_RETENTION,
   SCHEMA_VERSION,
@@ -18,6 +19,8 @@ export interface StoreConfig {
   clock: Clock
   batchWindowMs: number
   fallbackReason?: string
+  /** Write-ahead copy of in-flight appends (outbox.ts); used by an IndexedDB store only. */
+  outbox?: Outbox | null
 }
 
 /** Default wait for more appends to join a batch, ms. */
@@ -91,6 +94,7 @@ export class Store implements EventStore {
   private readonly listeners = new Set<(c: StoreChange) => void>()
   private readonly channel: BroadcastChannel | null = null
   private pending: Pending[] = []
+  private readonly outbox: Outbox | null
   private timer: ReturnType<typeof setTimeout> | null = null
   private microtask = false
   private tail: Promise<unknown> = Promise.resolve()
@@ -102,6 +106,8 @@ export class Store implements EventStore {
   ) {
     this.kind = backend.kind
     this.fallbackReason = cfg.fallbackReason
+    // A memory store's history ends with the page anyway: nothing to carry over.
+    this.outbox = backend.kind === 'indexeddb' ? (cfg.outbox ?? null) : null
     // Only a shared (IndexedDB) store has other tabs to tell: a memory store's history is
     // this page's alone.
     if (backend.kind === 'indexeddb' && typeof BroadcastChannel === 'function') {
@@ -122,6 +128,8 @@ export class Store implements EventStore {
   append(events: StoredEvent[]): Promise<void> {
     if (this.closed) return Promise.reject(this.closedError())
     if (events.length === 0) return Promise.resolve()
+    // Synchronously, before the batch window: the page may be gone by the time it closes.
+    this.outbox?.add(events)
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ events: events.slice(), resolve, reject })
       this.schedule()
@@ -160,13 +168,27 @@ export class Store implements EventStore {
     const events = batch.flatMap((p) => p.events)
     try {
       const evicted = await this.writeWithQuotaRetry(events)
+      this.outbox?.remove(events.map((e) => e.id))
       for (const p of batch) p.resolve()
       this.emit({ kind: 'append', ids: events.map((e) => e.id) })
       if (evicted.age > 0) this.emit({ kind: 'evict', count: evicted.age, reason: 'age' })
       if (evicted.count > 0) this.emit({ kind: 'evict', count: evicted.count, reason: 'count' })
     } catch (e) {
+      // Refused for good (quota): not stored, so not replayed either. Any other failure (an
+      // aborted transaction, a closing connection) stays in the outbox for the next page.
+      if (e instanceof LocalRankError && e.code === 'quota') this.outbox?.remove(events.map((x) => x.id))
       for (const p of batch) p.reject(e)
     }
+  }
+
+  /**
+   * Write what a previous page of this tab had in flight when it went away (see outbox.ts).
+   * Returns how many events were replayed; an event already stored is overwritten by itself.
+   */
+  replayOutbox(): Promise<number> {
+    const events = this.outbox?.pending() ?? []
+    if (events.length === 0) return Promise.resolve(0)
+    return this.append(events).then(() => events.length)
   }
 
   /**
@@ -217,6 +239,7 @@ export class Store implements EventStore {
         await tx.clearEvents()
         await tx.clearMeta()
       })
+      this.outbox?.clear()
       this.emit({ kind: 'clear' })
     })
   }
@@ -346,6 +369,7 @@ export function storeConfig(o: {
   retention?: Partial<RetentionPolicy>
   clock?: Clock
   batchWindowMs?: number
+  outbox?: Outbox | null
 }): StoreConfig {
   // A bound that is not a positive number (NaN, 0, negative, a string from a config file)
   // falls back to its default rather than deleting the whole history; Infinity means no bound.
@@ -358,5 +382,6 @@ export function storeConfig(o: {
     },
     clock: o.clock ?? systemClock,
     batchWindowMs: o.batchWindowMs ?? DEFAULT_BATCH_WINDOW_MS,
+    outbox: o.outbox === undefined ? sessionOutbox(o.dbName ?? 'localrank') : o.outbox,
   }
 }

@@ -1,4 +1,5 @@
 import type { DBSchema } from 'idb'
+import type { Outbox } from './outbox'
 import type { StoredEvent } from '../events/types'
 
 /** Bumped on every schema change; `upgrade()` in idb-store.ts has one step per version. */
@@ -102,4 +103,10 @@ export interface StoreOptions {
    * an open blocked by another tab never settles on its own.
    */
   openTimeoutMs?: number
+  /**
+   * Where in-flight appends are copied so that a page that navigates away right after
+   * `track()` does not lose them (see outbox.ts). Default: this tab's sessionStorage, where
+   * there is one; null turns it off.
+   */
+  outbox?: Outbox | null
 }
