@@ -12,6 +12,8 @@ export {
   createSimilarityTable,
   parseSimilarityTable,
   parseSimilarity,
+  parseSimilarityAsync,
+  parseSimilarityTableAsync,
   serializeSimilarityTable,
   SIMILARITY_FORMAT,
   SIMILARITY_VERSION,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { LocalRankError, ModelError } from '../errors'
 import type { Item, StoredEvent } from '../events/types'
 import { buildProfile, createProfile } from './profile'
-import { MemorySimilarityTable, createSimilarityTable, parseSimilarityTable, serializeSimilarityTable, type SimilarityTableJSON } from './similarity'
+import { MemorySimilarityTable, createSimilarityTable, parseSimilarityTable, parseSimilarityTableAsync, serializeSimilarityTable, type SimilarityTableJSON } from './similarity'
 import type { SimilarityTable } from './types'
 
 const H = 3600_000
@@ -114,6 +114,48 @@ describe('parseSimilarityTable validation: typed error naming the field', () => 
     expect((err as ModelError).code).toBe('model')
     expect((err as ModelError).context).toMatchObject({ field, model: 'similarity' })
     expect((err as ModelError).message).toContain(field)
+  })
+  it.each(cases)('async parse: %s → the same ModelError (field %s)', async (_name, mutate, field) => {
+    const err = await parseSimilarityTableAsync(mutate(good())).then(
+      () => null,
+      (e: unknown) => e,
+    )
+    expect(err).toBeInstanceOf(ModelError)
+    expect((err as ModelError).context).toMatchObject({ field, model: 'similarity' })
+  })
+})
+
+describe('parseSimilarityTableAsync', () => {
+  // 3,000 items × 20 neighbours, rows not sorted (so the re-sort runs too).
+  const big = (): SimilarityTableJSON => {
+    const n = 3000
+    const items = Array.from({ length: n }, (_, i) => `item-${i}`)
+    const offsets = [0]
+    const neighbors: number[] = []
+    const sims: number[] = []
+    for (let i = 0; i < n; i++) {
+      for (let k = 1; k <= 20; k++) {
+        neighbors.push((i + k * 37) % n)
+        sims.push(((i * 7 + k * 13) % 101) / 101)
+      }
+      offsets.push(neighbors.length)
+    }
+    return { format: 'localrank-similarity', version: 1, items, offsets, neighbors, sims }
+  }
+
+  it('gives the same table as the synchronous parse, and lets other tasks run while it works', async () => {
+    const json = big()
+    const sync = serializeSimilarityTable(parseSimilarityTable(json))
+    let done = false
+    let ranBetween = false
+    setTimeout(() => {
+      ranBetween = !done
+    }, 0)
+    const table = await parseSimilarityTableAsync(json, 0)
+    done = true
+    expect(ranBetween).toBe(true) // a timer queued before the parse ran before it finished
+    expect(serializeSimilarityTable(table)).toEqual(sync)
+    expect(table.pairs).toBe(60_000)
   })
 })
 

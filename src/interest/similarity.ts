@@ -207,11 +207,15 @@ export function serializeSimilarityTable(table: MemorySimilarityTable, options?:
   return table.toJSON(options)
 }
 
-function intArray(value: unknown, field: string): number[] {
+/** Elements or rows checked between two pause points of the parser (see `parseSteps`). */
+const STEP = 8192
+
+function* intArray(value: unknown, field: string): Generator<void, number[]> {
   if (!Array.isArray(value)) throw fail(field, 'must be an array of integers')
   for (let i = 0; i < value.length; i++) {
     const x: unknown = value[i]
     if (typeof x !== 'number' || !Number.isInteger(x)) throw fail(`${field}[${i}]`, 'must be an integer')
+    if (i % STEP === STEP - 1) yield
   }
   return value as number[]
 }
@@ -222,6 +226,40 @@ function intArray(value: unknown, field: string): number[] {
  * names what is wrong: `format`, `version`, `items[3]`, `offsets[0]`, `neighbors[17]`, `sims`…
  */
 export function parseSimilarityTable(input: unknown): MemorySimilarityTable {
+  const steps = parseSteps(input)
+  for (;;) {
+    const r = steps.next()
+    if (r.done) return r.value
+  }
+}
+
+/**
+ * The same parse, pausing for the page every few milliseconds. The engine parses the table on
+ * the main thread at start-up: in one piece it was a ~50 ms task on the build machine (the
+ * loops run once, before the JIT has optimised them), which the page's input would wait for.
+ */
+export async function parseSimilarityTableAsync(input: unknown, budgetMs = 8): Promise<MemorySimilarityTable> {
+  const steps = parseSteps(input)
+  let start = performance.now()
+  for (;;) {
+    const r = steps.next()
+    if (r.done) return r.value
+    if (performance.now() - start >= budgetMs) {
+      await yieldToPage()
+      start = performance.now()
+    }
+  }
+}
+
+/** Let the page run (input, rendering) before continuing: scheduler.yield where it exists. */
+function yieldToPage(): Promise<void> {
+  const s = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler
+  if (s && typeof s.yield === 'function') return s.yield()
+  return new Promise((ok) => setTimeout(ok, 0))
+}
+
+/** The parser as a generator that yields at regular points, so callers choose when to pause. */
+function* parseSteps(input: unknown): Generator<void, MemorySimilarityTable> {
   let data = input
   if (typeof data === 'string') {
     try {
@@ -238,14 +276,16 @@ export function parseSimilarityTable(input: unknown): MemorySimilarityTable {
   if (!Array.isArray(d.items)) throw fail('items', 'must be an array of item ids')
   const ids = d.items as unknown[]
   const seen = new Set<string>()
-  ids.forEach((id, i) => {
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]
     if (typeof id !== 'string' || id.length === 0) throw fail(`items[${i}]`, 'must be a non-empty string')
     if (seen.has(id)) throw fail(`items[${i}]`, `duplicate item id "${id}"`)
     seen.add(id)
-  })
+    if (i % STEP === STEP - 1) yield
+  }
 
-  const offsets = intArray(d.offsets, 'offsets')
-  const nbr = intArray(d.neighbors, 'neighbors')
+  const offsets = yield* intArray(d.offsets, 'offsets')
+  const nbr = yield* intArray(d.neighbors, 'neighbors')
   if (!Array.isArray(d.sims)) throw fail('sims', 'must be an array of numbers')
   const sims = d.sims as unknown[]
   if (offsets.length !== ids.length + 1) throw fail('offsets', `must have items.length + 1 = ${ids.length + 1} entries (got ${offsets.length})`)
@@ -258,17 +298,20 @@ export function parseSimilarityTable(input: unknown): MemorySimilarityTable {
 
   const n = new Int32Array(nbr.length)
   const s = new Float64Array(sims.length)
+  // Duplicate check without a Set per row: seenIn[b] = 1 + the last row that listed b. The
+  // table is parsed on the page during start-up, where a Set per row (5,000 of them for
+  // MovieLens) was most of a ~50 ms main-thread task.
+  const seenIn = new Int32Array(ids.length)
   for (let i = 0; i < ids.length; i++) {
     const from = offsets[i] as number
     const to = offsets[i + 1] as number
-    const inRow = new Set<number>()
     let sorted = true
     for (let j = from; j < to; j++) {
       const b = nbr[j] as number
       if (b < 0 || b >= ids.length) throw fail(`neighbors[${j}]`, `must index items (0…${ids.length - 1}, got ${b})`)
       if (b === i) throw fail(`neighbors[${j}]`, `item "${ids[i] as string}" must not list itself`)
-      if (inRow.has(b)) throw fail(`neighbors[${j}]`, `"${ids[b] as string}" appears twice among the neighbours of "${ids[i] as string}"`)
-      inRow.add(b)
+      if (seenIn[b] === i + 1) throw fail(`neighbors[${j}]`, `"${ids[b] as string}" appears twice among the neighbours of "${ids[i] as string}"`)
+      seenIn[b] = i + 1
       const x = sims[j]
       if (typeof x !== 'number' || !Number.isFinite(x)) throw fail(`sims[${j}]`, 'must be a finite number')
       if (j > from && x > (s[j - 1] as number)) sorted = false
@@ -282,6 +325,7 @@ export function parseSimilarityTable(input: unknown): MemorySimilarityTable {
       n.set(nn, from)
       s.set(ss, from)
     }
+    if (i % 256 === 255) yield
   }
   const meta = d.meta !== undefined && typeof d.meta === 'object' && d.meta !== null && !Array.isArray(d.meta) ? (d.meta as Record<string, unknown>) : undefined
   if (d.meta !== undefined && !meta) throw fail('meta', 'must be an object when present')
@@ -290,3 +334,4 @@ export function parseSimilarityTable(input: unknown): MemorySimilarityTable {
 
 /** Alias of `parseSimilarityTable` (the engine's name for it). */
 export const parseSimilarity = parseSimilarityTable
+export const parseSimilarityAsync = parseSimilarityTableAsync
