@@ -103,3 +103,42 @@ for (const backend of ['cpu', 'wasm'] as const) {
     expect(loaded.filter((s) => s.webgpu).map((s) => s.path)).toEqual([])
   })
 }
+
+test('the similarity table is fetched and parsed in a worker, and its neighbours lift candidates', async ({ page }) => {
+  test.setTimeout(120_000)
+  const sim = JSON.parse(readFileSync(join(ROOT, 'dist/model/similarity.json'), 'utf8')) as { items: string[]; offsets: number[]; neighbors: number[] }
+  // An item with neighbours; its neighbours as candidates behind as many unrelated items.
+  const row = sim.items.findIndex((_, i) => sim.offsets[i + 1]! - sim.offsets[i]! >= 5)
+  const seen = sim.items[row]!
+  const rowIds = sim.neighbors.slice(sim.offsets[row]!, sim.offsets[row + 1]!).map((j) => sim.items[j]!)
+  const near = rowIds.slice(0, 5) // the five strongest
+  const far = sim.items.filter((id) => id !== seen && !rowIds.includes(id)).slice(0, 5)
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  await page.goto('/fixtures/library.html')
+  await page.waitForFunction(() => !!(window as unknown as { libraryFixture?: unknown }).libraryFixture, null, { timeout: 20_000 })
+  const r = await page.evaluate(
+    async ({ seen, near, far }) => {
+      type Eng = { track(e: unknown): Promise<unknown>; rerank(c: unknown[]): Promise<{ path: string; items: Array<{ id: string; explanation: Array<{ source: string }> }> }> }
+      const { createEngine } = (window as unknown as { libraryFixture: { createEngine(o: unknown): Promise<Eng> } }).libraryFixture
+      const errs: string[] = []
+      const engine = await createEngine({ dbName: 'similarity-worker', similarity: '/model/similarity.json', onError: (e: Error) => errs.push(e.message) })
+      await engine.track({ type: 'view_item', items: [{ id: seen }] })
+      const res = await engine.rerank([...far, ...near].map((id, i) => ({ id, score: 10 - i })))
+      const onPage = performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/model/similarity.json')).length
+      return { path: res.path, top: res.items.slice(0, 5).map((x) => x.id), similar: res.items.filter((x) => x.explanation.some((e) => e.source === 'similar')).map((x) => x.id), onPage, errs }
+    },
+    { seen, near, far },
+  )
+  expect(r.errs).toEqual([])
+  expect(r.path).toBe('profile')
+  // Only neighbours are explained by the table, the strongest among them; the server put every
+  // unrelated item above them, the table puts the strongest neighbour first.
+  expect(r.similar.length).toBeGreaterThan(0)
+  expect(r.similar.every((id) => near.includes(id))).toBe(true)
+  expect(r.similar).toContain(near[0])
+  expect(r.top[0]).toBe(near[0])
+  // The page itself never fetched the table: its resource timing has no entry for it (a worker's does).
+  expect(r.onPage).toBe(0)
+  expect(errors).toEqual([])
+})

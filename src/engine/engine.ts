@@ -3,7 +3,7 @@ import type { EncoderHandle } from '../encoder/types'
 import { LocalRankError, ValidationError, toLocalRankError } from '../errors'
 import type { StoredEvent, TrackInput } from '../events/types'
 import { validateEvent } from '../events/validate'
-import { buildProfile, parseSimilarityAsync } from '../interest'
+import { buildProfile, loadSimilarityTable } from '../interest'
 import type { Interest, InterestProfile, SimilarityTable } from '../interest/types'
 import { rankCandidates, rerank as rerankPath } from '../rank'
 import type { Candidate, RankOptions, RankResult } from '../rank/types'
@@ -66,9 +66,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   let similarity: SimilarityTable | undefined
   if (options.similarity && consent !== 'denied') {
     try {
-      const res = await fetch(options.similarity, { credentials: 'same-origin' })
-      if (!res.ok) throw new LocalRankError('model', `similarity table ${options.similarity}: HTTP ${res.status}`, { model: options.similarity })
-      similarity = await parseSimilarityAsync(await res.json())
+      similarity = await loadSimilarityTable(options.similarity)
     } catch (err) {
       report(err, 'model')
     }

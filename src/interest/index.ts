@@ -20,4 +20,5 @@ export {
   type SimilarityTableJSON,
   type BuildSimilarityOptions,
 } from './similarity'
+export { loadSimilarityTable, type LoadSimilarityOptions } from './load'
 export type * from './types'

@@ -82,6 +82,14 @@ export class MemorySimilarityTable implements SimilarityTable {
     return row
   }
 
+  /**
+   * The validated arrays behind the table (read-only by contract), so a worker that parsed the
+   * table can transfer them to the page instead of the page parsing it (load.ts).
+   */
+  toArrays(): { ids: readonly string[]; offsets: Int32Array; neighbors: Int32Array; sims: Float64Array; meta: Readonly<Record<string, unknown>> | undefined } {
+    return { ids: this.ids, offsets: this.offsets, neighbors: this.nbr, sims: this.sims, meta: this.meta }
+  }
+
   /** Dictionary index of an item, −1 when unknown. */
   indexOf(itemId: string): number {
     return this.index.get(itemId) ?? -1

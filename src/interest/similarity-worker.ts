@@ -1,0 +1,32 @@
+/**
+ * Dedicated worker that fetches, parses and checks the similarity table off the main thread
+ * (load.ts), then hands the page its typed arrays by transfer. One table per worker; it closes
+ * itself when done. It only ever sees the table's URL: no history, no profile.
+ */
+import { LocalRankError, ModelError } from '../errors'
+import { parseSimilarityTable } from './similarity'
+import type { SimilarityWorkerReply } from './load'
+
+interface Scope {
+  onmessage: ((ev: MessageEvent<{ url: string }>) => void) | null
+  postMessage(m: SimilarityWorkerReply, transfer?: Transferable[]): void
+  close(): void
+}
+const scope = self as unknown as Scope
+
+scope.onmessage = async (ev) => {
+  try {
+    const url = ev.data.url
+    const res = await fetch(url, { credentials: 'same-origin' })
+    if (!res.ok) throw new LocalRankError('model', `similarity table ${url}: HTTP ${res.status}`, { model: url })
+    const t = parseSimilarityTable(await res.json()).toArrays()
+    const reply: SimilarityWorkerReply = { ok: true, ids: [...t.ids], offsets: t.offsets, neighbors: t.neighbors, sims: t.sims, meta: t.meta ? { ...t.meta } : undefined }
+    scope.postMessage(reply, [t.offsets.buffer, t.neighbors.buffer, t.sims.buffer])
+  } catch (err) {
+    const kind = err instanceof ModelError ? 'table' : err instanceof LocalRankError ? 'http' : 'other'
+    const context = err instanceof LocalRankError ? { ...err.context } : {}
+    scope.postMessage({ ok: false, kind, message: err instanceof Error ? err.message : String(err), context })
+  } finally {
+    scope.close()
+  }
+}
