@@ -12,7 +12,6 @@ export {
   createSimilarityTable,
   parseSimilarityTable,
   parseSimilarity,
-  parseSimilarityAsync,
   parseSimilarityTableAsync,
   serializeSimilarityTable,
   SIMILARITY_FORMAT,

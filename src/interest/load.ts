@@ -1,5 +1,5 @@
 import { LocalRankError, ModelError, type LocalRankErrorContext } from '../errors'
-import { MemorySimilarityTable, parseSimilarityTableAsync } from './similarity'
+import { fetchSimilarityJson, MemorySimilarityTable, parseSimilarityTableAsync } from './similarity'
 
 /** What the similarity worker answers (similarity-worker.ts). */
 export type SimilarityWorkerReply =
@@ -36,9 +36,7 @@ export async function loadSimilarityTable(url: string, options: LoadSimilarityOp
       throw reply.kind === 'table' ? new ModelError('model', reply.message, reply.context) : new LocalRankError('model', reply.message, reply.kind === 'http' ? reply.context : { model: url })
     }
   }
-  const res = await fetch(url, { credentials: 'same-origin' })
-  if (!res.ok) throw new LocalRankError('model', `similarity table ${url}: HTTP ${res.status}`, { model: url })
-  return parseSimilarityTableAsync(await res.json())
+  return parseSimilarityTableAsync(await fetchSimilarityJson(url))
 }
 
 function inWorker(absoluteUrl: string): Promise<SimilarityWorkerReply> {

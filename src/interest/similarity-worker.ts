@@ -4,7 +4,7 @@
  * itself when done. It only ever sees the table's URL: no history, no profile.
  */
 import { LocalRankError, ModelError } from '../errors'
-import { parseSimilarityTable } from './similarity'
+import { fetchSimilarityJson, parseSimilarityTable } from './similarity'
 import type { SimilarityWorkerReply } from './load'
 
 interface Scope {
@@ -16,10 +16,7 @@ const scope = self as unknown as Scope
 
 scope.onmessage = async (ev) => {
   try {
-    const url = ev.data.url
-    const res = await fetch(url, { credentials: 'same-origin' })
-    if (!res.ok) throw new LocalRankError('model', `similarity table ${url}: HTTP ${res.status}`, { model: url })
-    const t = parseSimilarityTable(await res.json()).toArrays()
+    const t = parseSimilarityTable(await fetchSimilarityJson(ev.data.url)).toArrays()
     const reply: SimilarityWorkerReply = { ok: true, ids: [...t.ids], offsets: t.offsets, neighbors: t.neighbors, sims: t.sims, meta: t.meta ? { ...t.meta } : undefined }
     scope.postMessage(reply, [t.offsets.buffer, t.neighbors.buffer, t.sims.buffer])
   } catch (err) {

@@ -20,7 +20,7 @@
  *
  * Rows are stored strongest first; the parser re-sorts a row that is not.
  */
-import { ModelError } from '../errors'
+import { LocalRankError, ModelError } from '../errors'
 import type { SimilarityTable } from './types'
 
 export const SIMILARITY_FORMAT = 'localrank-similarity'
@@ -342,4 +342,14 @@ function* parseSteps(input: unknown): Generator<void, MemorySimilarityTable> {
 
 /** Alias of `parseSimilarityTable` (the engine's name for it). */
 export const parseSimilarity = parseSimilarityTable
-export const parseSimilarityAsync = parseSimilarityTableAsync
+
+/**
+ * GET a serialised table, same-origin credentials only. Shared by the worker that parses it and
+ * the page's fallback (load.ts), so both refuse an HTTP error the same way.
+ * @throws LocalRankError `model` naming the URL and the status.
+ */
+export async function fetchSimilarityJson(url: string): Promise<unknown> {
+  const res = await fetch(url, { credentials: 'same-origin' })
+  if (!res.ok) throw new LocalRankError('model', `similarity table ${url}: HTTP ${res.status}`, { model: url })
+  return res.json()
+}

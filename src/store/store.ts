@@ -166,17 +166,18 @@ export class Store implements EventStore {
 
   private async writeBatch(batch: Pending[]): Promise<void> {
     const events = batch.flatMap((p) => p.events)
+    const ids = events.map((e) => e.id)
     try {
       const evicted = await this.writeWithQuotaRetry(events)
-      this.outbox?.remove(events.map((e) => e.id))
+      this.outbox?.remove(ids)
       for (const p of batch) p.resolve()
-      this.emit({ kind: 'append', ids: events.map((e) => e.id) })
+      this.emit({ kind: 'append', ids })
       if (evicted.age > 0) this.emit({ kind: 'evict', count: evicted.age, reason: 'age' })
       if (evicted.count > 0) this.emit({ kind: 'evict', count: evicted.count, reason: 'count' })
     } catch (e) {
       // Refused for good (quota): not stored, so not replayed either. Any other failure (an
       // aborted transaction, a closing connection) stays in the outbox for the next page.
-      if (e instanceof LocalRankError && e.code === 'quota') this.outbox?.remove(events.map((x) => x.id))
+      if (e instanceof LocalRankError && e.code === 'quota') this.outbox?.remove(ids)
       for (const p of batch) p.reject(e)
     }
   }
