@@ -40,6 +40,18 @@ export function disposeModel(m: LoadedModel): void {
 }
 
 /**
+ * The same trained model with its time inputs switched off at inference (the evaluator's
+ * `encoder-timeoff` ablation): no decay bias on attention, no gap in the gate. Every part derived
+ * from the config at load is derived again here, the JS step's decay rates included: copying
+ * only `cfg` left the step adding −λ·log(1+Δt) on appends while full encodes did not (issue 13
+ * #28: incremental and full encodes were up to 1.55 apart). Shares the weights' tensors.
+ */
+export function withoutTime(m: LoadedModel): LoadedModel {
+  const cfg = { ...m.cfg, timeBias: false, gapGate: false }
+  return { ...m, cfg, step: { ...m.step, blocks: m.step.blocks.map((b) => ({ ...b, lambda: null })) } }
+}
+
+/**
  * How `append` encodes the new tokens.
  * - 'js': in plain JavaScript against a read-back copy of the KV cache (step.ts). A step is a
  *   fraction of a millisecond where tfjs ops cost 8–20 ms of dispatch on WASM.

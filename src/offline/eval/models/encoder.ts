@@ -4,7 +4,7 @@ import type { StoredEvent } from '../../../events/types'
 import { createProfile } from '../../../interest'
 import { rankCandidates, type RankerConfig } from '../../../rank'
 import type { Candidate } from '../../../rank/types'
-import { EncoderSession, loadModel, type LoadedModel } from '../../../encoder/session'
+import { EncoderSession, loadModel, withoutTime, type LoadedModel } from '../../../encoder/session'
 import { artifactProblem, sha256Hex, type ModelArtifact } from '../../../encoder/weights'
 import { initTf } from '../../train/tf-node'
 import type { ModelSpec } from '../types'
@@ -73,7 +73,7 @@ export function encoderModel(o: EncoderModelOptions): ModelSpec {
     unavailable: () => (existsSync(join(dir, 'model.json')) ? null : `no model at ${join(dir, 'model.json')} (train one with \`npm run train\`, or set LOCALRANK_ENCODER_MODEL)`),
     params: { dir, ...(o.ranker ? { ranker: o.ranker } : {}), ...(o.withProfile ? { profile: true } : {}), ...(o.timeOff ? { timeOff: true } : {}) },
     create: (ctx) => {
-      const modelP = o.timeOff ? load(dir).then((m) => ({ ...m, cfg: { ...m.cfg, timeBias: false, gapGate: false } })) : load(dir)
+      const modelP = o.timeOff ? load(dir).then(withoutTime) : load(dir)
       const sim = o.withProfile ? ctx.similarity() : undefined
       let previous: EncoderSession | null = null
       return {
