@@ -14,7 +14,7 @@ import { hasModel, requireBuild, ROOT } from './support'
 
 test.use({ launchOptions: { executablePath: process.env.LOCALRANK_CHROMIUM === 'bundled' ? undefined : (process.env.LOCALRANK_CHROMIUM ?? '/usr/bin/chromium'), args: [...chromiumArgs, '--enable-unsafe-webgpu'] } })
 
-interface Model { sha256: string; vocab: string[]; config: { maxLen: number } }
+interface Model { modelSha256: string; vocab: string[]; config: { maxLen: number } }
 let chunk = ''
 let model: Model
 const GENRES = ['Drama', 'Comedy', 'Thriller', 'Action', 'Romance', 'Sci-Fi']
@@ -88,7 +88,7 @@ test('the worker loads, verifies and warms the model on WASM (SwiftShader refuse
       const pageResources = performance.getEntriesByType('resource').map((e) => e.name)
       return { readyAtOnce, early, readyMs, scores, status, progress, cached, pageResources, tfOnPage: 'tf' in window }
     },
-    { sha256: model.sha256, hist: history(60), cands: candidates() },
+    { sha256: model.modelSha256, hist: history(60), cands: candidates() },
   )
   console.log(`[encoder] ready in ${r.readyMs.toFixed(0)} ms on ${r.status.backend}: ${r.status.reason}`)
   expect(r.readyAtOnce).toBe(false)
@@ -132,7 +132,7 @@ test('forced WebGPU gives the same scores as WASM within 1e-3 on a fixed history
       }
       return { wasm: await run('wasm'), webgpu: await run('webgpu') }
     },
-    { sha256: model.sha256, hist: history(80).slice(0, 75), extra: history(80).slice(75), cands: candidates(), now: T0 + 400 * 3_600_000 },
+    { sha256: model.modelSha256, hist: history(80).slice(0, 75), extra: history(80).slice(75), cands: candidates(), now: T0 + 400 * 3_600_000 },
   )
   expect(r.webgpu.status.backend).toBe('webgpu')
   expect(r.webgpu.status.reason).toMatch(/forced/)
@@ -173,7 +173,7 @@ test('tensor count is stable over repeated reranks (WASM ×1,000, WebGPU ×100)'
       }
       return out
     },
-    { sha256: model.sha256, hist: history(120), cands: candidates() },
+    { sha256: model.modelSha256, hist: history(120), cands: candidates() },
   )
   console.log(`[encoder] tensors: ${JSON.stringify(r)}`)
   expect(r.wasm!.after).toBe(r.wasm!.before)
@@ -206,7 +206,7 @@ test('an incremental append costs clearly less than a full encode (WASM, context
       const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!
       return { full: med(full), inc: med(inc), nFull: full.length, nInc: inc.length, context: st.session?.context, step: st.session?.step }
     },
-    { sha256: model.sha256, hists: [history(190, 0), history(190, 1), history(190, 2), history(190, 3), history(190, 4)], cands: candidates() },
+    { sha256: model.modelSha256, hists: [history(190, 0), history(190, 1), history(190, 2), history(190, 3), history(190, 4)], cands: candidates() },
   )
   console.log(`[encoder] WASM full encode (160 tokens) median ${r.full.toFixed(2)} ms over ${r.nFull}; incremental append (161…190, ${r.step} step) median ${r.inc.toFixed(2)} ms over ${r.nInc}`)
   expect(r.nFull).toBe(5)
@@ -240,7 +240,7 @@ test('tampered weights are refused with an integrity error and the handle stays 
       h2.dispose()
       return { ...out, err2 }
     },
-    { sha256: model.sha256, cands: candidates() },
+    { sha256: model.modelSha256, cands: candidates() },
   )
   expect(r.err).toMatchObject({ name: 'ModelError', code: 'integrity' })
   expect(r.err!.message).toMatch(/tampered or corrupted/)

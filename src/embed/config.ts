@@ -7,7 +7,7 @@ import { parseConsent } from './consent'
  * | attribute              | option           | notes                                                        |
  * |------------------------|------------------|--------------------------------------------------------------|
  * | `data-model`           | `model`          | URL of model.json, relative to the page                      |
- * | `data-model-sha256`    | `modelSha256`    | hex SHA-256 of the weights; a mismatch refuses the model     |
+ * | `data-model-sha256`    | `modelSha256`    | the model's pin (model.json + weights); mismatch refuses it  |
  * | `data-similarity`      | `similarity`     | URL of the item-to-item similarity table                     |
  * | `data-backend`         | `backend`        | force `webgpu`, `wasm` or `cpu`                              |
  * | `data-consent`         | `consent`        | `granted` (default), `denied` or `pending`                   |

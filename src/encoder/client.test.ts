@@ -8,6 +8,7 @@ import { WorkerHost } from './host'
 import type { FromWorker, ToWorker } from './messages'
 import { disposeModel, EncoderSession, loadModel } from './session'
 import { tinyArtifact, tinyHistory, tinyItem } from './testing'
+import { modelSha256 } from './weights'
 
 beforeAll(async () => {
   await initTf('cpu')
@@ -53,7 +54,7 @@ describe('createEncoder (client ↔ worker host)', () => {
     let readyOnProgress: boolean | null = null
     const enc = createEncoderClient({
       model: BASE + 'model.json',
-      sha256: artifact.sha256,
+      sha256: await modelSha256(artifact),
       clock: () => NOW,
       onProgress: (p) => {
         progress.push(p)
@@ -96,7 +97,7 @@ describe('createEncoder (client ↔ worker host)', () => {
     const progress: LoadProgress[] = []
     const enc = createEncoderClient({
       model: BASE + 'model.json',
-      sha256: artifact.sha256,
+      sha256: await modelSha256(artifact),
       onProgress: (p) => progress.push(p),
       createWorker: () => fakeWorker({ 'model.json': JSON.stringify(artifact), 'weights.bin': bad }),
     })

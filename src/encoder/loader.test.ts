@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { ModelError } from '../errors'
 import type { WireProgress } from './messages'
 import { fetchModel } from './loader'
+import { modelSha256 } from './weights'
 import { tinyArtifact } from './testing'
 
 const BASE = 'https://shop.example/model/'
@@ -37,7 +38,7 @@ describe('fetchModel', () => {
     const srv = server({ 'model.json': JSON.stringify(artifact), 'weights.bin': bytes })
     const { caches, store } = memoryCaches()
     const events: WireProgress[] = []
-    const a = await fetchModel(BASE + 'model.json', artifact.sha256, (p) => events.push(p), { fetch: srv.fetch, caches })
+    const a = await fetchModel(BASE + 'model.json', await modelSha256(artifact), (p) => events.push(p), { fetch: srv.fetch, caches })
     expect(a.fromCache).toBe(false)
     expect(Array.from(a.bytes)).toEqual(Array.from(bytes))
     expect(events.map((e) => e.status)).toEqual(expect.arrayContaining(['initiate', 'download', 'progress', 'done']))
@@ -55,7 +56,7 @@ describe('fetchModel', () => {
     bad[100] = bad[100]! ^ 0x01 // one bit
     const srv = server({ 'model.json': JSON.stringify(artifact), 'weights.bin': bad })
     const { caches, store } = memoryCaches()
-    const err = await fetchModel(BASE + 'model.json', artifact.sha256, () => {}, { fetch: srv.fetch, caches }).catch((e: unknown) => e)
+    const err = await fetchModel(BASE + 'model.json', await modelSha256(artifact), () => {}, { fetch: srv.fetch, caches }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ModelError)
     expect((err as ModelError).code).toBe('integrity')
     expect((err as ModelError).message).toMatch(/tampered or corrupted/)
@@ -68,7 +69,7 @@ describe('fetchModel', () => {
     const other = 'f'.repeat(64)
     const err = await fetchModel(BASE + 'model.json', other, () => {}, { fetch: srv.fetch }).catch((e: unknown) => e)
     expect((err as ModelError).code).toBe('integrity')
-    expect((err as ModelError).context).toMatchObject({ expected: other, actual: artifact.sha256 })
+    expect((err as ModelError).context).toMatchObject({ expected: other, actual: await modelSha256(artifact) })
     const { caches, store } = memoryCaches()
     await fetchModel(BASE + 'model.json', undefined, () => {}, { fetch: srv.fetch, caches })
     for (const [k, v] of store) store.set(k, v.map((x) => x ^ 1))
@@ -85,5 +86,43 @@ describe('fetchModel', () => {
     expect((notJson as ModelError).message).toMatch(/not valid JSON/)
     const wrong = await fetchModel(BASE + 'model.json', undefined, () => {}, { fetch: server({ 'model.json': '{"format":"other"}' }).fetch }).catch((e: unknown) => e)
     expect((wrong as ModelError).message).toMatch(/format/)
+  })
+})
+
+describe('the model pin (issue 13 #12)', () => {
+  // The pin a shop puts in `modelSha256` / data-model-sha256 must cover everything that changes
+  // the ranking: a swapped vocabulary or a changed config with the same weight bytes was accepted.
+  it('refuses a model.json whose vocabulary, config or quantisation changed, even with untouched weights', async () => {
+    const { artifact, bytes } = await tinyArtifact()
+    const pin = await modelSha256(artifact)
+    const tampered = [
+      { ...artifact, vocab: [artifact.vocab[1]!, artifact.vocab[0]!, ...artifact.vocab.slice(2)] },
+      { ...artifact, config: { ...artifact.config, timeUnitSec: 1 } },
+      { ...artifact, config: { ...artifact.config, gapGate: false } },
+    ]
+    for (const t of tampered) {
+      const srv = server({ 'model.json': JSON.stringify(t), 'weights.bin': bytes })
+      const err = await fetchModel(BASE + 'model.json', pin, () => {}, { fetch: srv.fetch }).catch((e: unknown) => e)
+      expect(err, JSON.stringify(t.config)).toBeInstanceOf(ModelError)
+      expect((err as ModelError).code).toBe('integrity')
+      // Refused before any weight byte is downloaded.
+      expect(srv.hits.filter((h) => h.endsWith('weights.bin'))).toHaveLength(0)
+    }
+    // The old weights-only digest is no pin: refused, with a message saying what to pin instead.
+    const old = await fetchModel(BASE + 'model.json', artifact.sha256, () => {}, { fetch: server({ 'model.json': JSON.stringify(artifact), 'weights.bin': bytes }).fetch }).catch((e: unknown) => e)
+    expect((old as ModelError).code).toBe('integrity')
+    expect((old as ModelError).message).toMatch(/weight bytes alone/)
+    // A model.json that declares its pin is checked against it when the page gives none.
+    const edited = { ...artifact, modelSha256: pin, config: { ...artifact.config, maxLen: 12 } }
+    const declared = await fetchModel(BASE + 'model.json', undefined, () => {}, { fetch: server({ 'model.json': JSON.stringify(edited), 'weights.bin': bytes }).fetch }).catch((e: unknown) => e)
+    expect((declared as ModelError).code).toBe('integrity')
+    // Formatting, key order, licence, training record and shard paths do not change the pin.
+    const { license: _l, ...rest } = { ...artifact, license: 'x' }
+    const reordered = JSON.parse(JSON.stringify({ training: { note: 'y' }, ...rest, modelSha256: pin })) as typeof artifact
+    expect(await modelSha256(reordered)).toBe(pin)
+    expect(await modelSha256({ ...artifact, weightsManifest: artifact.weightsManifest.map((g) => ({ ...g, paths: ['cdn/w.bin'] })) })).toBe(pin)
+    // The untampered model with the same pin loads.
+    const ok = await fetchModel(BASE + 'model.json', pin, () => {}, { fetch: server({ 'model.json': JSON.stringify(artifact), 'weights.bin': bytes }).fetch })
+    expect(ok.artifact.vocab).toEqual(artifact.vocab)
   })
 })

@@ -1,15 +1,19 @@
 import { ModelError } from '../errors'
 import type { WireProgress } from './messages'
-import { artifactProblem, concatBytes, sha256Hex, type ModelArtifact } from './weights'
+import { artifactProblem, concatBytes, modelSha256, sha256Hex, type ModelArtifact } from './weights'
 
 /**
  * Fetch a model: `model.json`, then its weight shards with progress, verified against SHA-256
  * before anything uses them, and cached after the first load.
  *
- * - The expected hash is the caller's `sha256` when given (the page pins the model it trusts),
- *   else the one model.json declares (which still catches a corrupted or swapped shard).
- * - Cache: the Cache API (available in workers, persistent across visits) keyed by the hash, so
- *   a new model version is a new key and a cached copy is re-verified on every load anyway.
+ * - Two checks. (1) model.json against the model's pin (`modelSha256()` in weights.ts: config,
+ *   vocabulary, manifest and the weights' digest), before any shard is fetched. The expected
+ *   pin is the caller's `sha256` when given (the page pins the model it trusts), else the one
+ *   model.json declares in `modelSha256` (which still catches a corrupted file); with neither,
+ *   this check is skipped. (2) The weight bytes against model.json's `sha256`, always, so a
+ *   corrupted or swapped shard is refused even without a pin.
+ * - Cache: the Cache API (available in workers, persistent across visits) keyed by the weights'
+ *   digest, so a new model version is a new key and a cached copy is re-verified on every load.
  *   Where the Cache API is missing (Node, some private modes) weights are simply fetched.
  */
 export interface FetchedModel {
@@ -75,14 +79,23 @@ export async function fetchModel(
   if (problem) throw new ModelError('model', `${modelUrl}: ${problem}`, ctx)
   onProgress({ status: 'done', file: jsonFile })
 
-  const expected = (expectedSha ?? artifact.sha256).toLowerCase()
-  if (expected !== artifact.sha256) {
-    throw new ModelError('integrity', `model ${modelUrl} declares weights sha256 ${artifact.sha256}, but ${expected} was expected; refusing it`, {
+  const pin = await modelSha256(artifact)
+  const wanted = (expectedSha ?? artifact.modelSha256)?.toLowerCase()
+  if (wanted !== undefined && wanted !== pin) {
+    // A page still pinning the old weights-only digest gets told what the pin is now.
+    const why =
+      wanted === artifact.sha256
+        ? ' (that is the digest of the weight bytes alone, which does not cover the vocabulary or config; pin the model SHA-256 the exporter prints)'
+        : expectedSha === undefined
+          ? ' (the pin model.json itself declares: the file is corrupted or was edited)'
+          : ''
+    throw new ModelError('integrity', `model ${modelUrl} has model SHA-256 ${pin}, but ${wanted} was expected${why}; refusing it`, {
       ...ctx,
-      expected,
-      actual: artifact.sha256,
+      expected: wanted,
+      actual: pin,
     })
   }
+  const expected = artifact.sha256
 
   const cacheKey = new URL(`__localrank-weights/${expected}`, modelUrl).href
   let cache: Cache | undefined

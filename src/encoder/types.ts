@@ -5,7 +5,7 @@ import type { EncoderScorer } from '../rank/types'
 export interface EncoderOptions {
   /** URL of model.json (tfjs weights-manifest format plus LocalRank's vocab/config). */
   model: string
-  /** Expected SHA-256 (hex) of the weights; mismatch → ModelError code 'integrity'. */
+  /** The model's pin (weights.ts `modelSha256`: model.json and weights); mismatch → ModelError code 'integrity'. */
   sha256?: string
   /** Force a backend; unavailable → BackendError naming the valid ones. */
   backend?: BackendName

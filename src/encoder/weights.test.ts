@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { artifactProblem, decodeWeights, encodeWeights, fromHalf, sha256Hex, toHalf } from './weights'
+import { artifactProblem, canonicalJson, decodeWeights, encodeWeights, fromHalf, sha256Hex, toHalf } from './weights'
 import { tinyArtifact } from './testing'
 
 describe('weights manifest', () => {
@@ -41,5 +41,12 @@ describe('weights manifest', () => {
     expect(artifactProblem({ ...artifact, format: 'x' })).toMatch(/format/)
     expect(artifactProblem({ ...artifact, sha256: 'abc' })).toMatch(/sha256/)
     expect(artifactProblem({ ...artifact, vocab: artifact.vocab.slice(1) })).toMatch(/vocabSize/)
+  })
+})
+
+describe('canonical JSON for the model pin', () => {
+  it('sorts keys, drops undefined members, keeps array order and ECMAScript number forms', () => {
+    expect(canonicalJson({ b: 1, a: [3, { d: 2e-7, c: undefined }, 'é"'] })).toBe('{"a":[3,{"d":2e-7},"é\\""],"b":1}')
+    expect(canonicalJson({ x: 1.0, y: 0.1 + 0.2, z: true, n: null })).toBe('{"n":null,"x":1,"y":0.30000000000000004,"z":true}')
   })
 })

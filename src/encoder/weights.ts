@@ -33,6 +33,12 @@ export interface ModelArtifact {
   weightsManifest: Array<{ paths: string[]; weights: WeightSpec[] }>
   /** SHA-256 (hex) of the shard bytes concatenated in manifest order. */
   sha256: string
+  /**
+   * The model's pin as the exporter computed it (`modelSha256()`): what a shop copies into
+   * `modelSha256` / `data-model-sha256`. Informative: it is not part of what it hashes, and a
+   * pin given by the page wins over it.
+   */
+  modelSha256?: string
   /** Licence/attribution of the data the weights were trained on. */
   license?: string
   /** Free-form training record (dataset, epochs, validation figures). */
@@ -167,6 +173,58 @@ export async function sha256Hex(data: Uint8Array): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
+// --- the model pin ---------------------------------------------------------------------------
+
+/**
+ * Fields of model.json that do not change what the model computes, left out of the pin: the
+ * pin itself, the licence text and the free-form training record. Everything else is pinned,
+ * including fields a later format version adds (a deny list, so nothing new slips through).
+ */
+const UNPINNED = new Set(['modelSha256', 'license', 'training'])
+
+/**
+ * Canonical JSON, as in RFC 8785 (JSON Canonicalization Scheme): object keys sorted by UTF-16
+ * code units, no whitespace, numbers and strings as ECMAScript's JSON.stringify writes them
+ * (shortest round-trip form), `undefined` members dropped. Two parses of the same model.json
+ * give the same text whatever its original formatting or key order.
+ */
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null'
+  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : canonicalJson(x))).join(',')}]`
+  const o = v as Record<string, unknown>
+  const keys = Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort()
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`
+}
+
+/**
+ * What the pin covers: model.json without its UNPINNED fields and without the shard `paths`
+ * (where the bytes are fetched from does not change them: they are checked against `sha256`,
+ * which is pinned). Config, vocabulary, weight names, shapes and quantisation are all in it.
+ */
+export function pinnedView(a: ModelArtifact): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(a)) if (!UNPINNED.has(k)) out[k] = v
+  out['weightsManifest'] = a.weightsManifest.map((g) => {
+    const { paths: _paths, ...rest } = g
+    return rest
+  })
+  return out
+}
+
+/**
+ * The model's pin (`modelSha256`, `data-model-sha256`):
+ *   pin = SHA-256(UTF-8(canonicalJson(pinnedView(model.json))))
+ * model.json's `sha256` (the digest of the weight bytes) is inside the pinned view, so the pin
+ * covers the weights too, and the loader can check model.json against it before downloading
+ * any shard. A digest of the weight bytes alone let a swapped vocabulary or a changed config
+ * through with the ranking changed (issue 13 #12).
+ */
+export async function modelSha256(a: ModelArtifact): Promise<string> {
+  return sha256Hex(new TextEncoder().encode(canonicalJson(pinnedView(a))))
+}
+
 /** Structural check of a parsed model.json; returns a reason string when it is not usable. */
 export function artifactProblem(a: unknown): string | null {
   if (!a || typeof a !== 'object') return 'model.json is not an object'
@@ -177,6 +235,8 @@ export function artifactProblem(a: unknown): string | null {
   if (!Array.isArray(m.vocab)) return 'vocab is missing'
   if (!Array.isArray(m.weightsManifest) || m.weightsManifest.length === 0) return 'weightsManifest is missing'
   if (typeof m.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(m.sha256)) return 'sha256 is missing or not 64 hex digits'
+  if (m.modelSha256 !== undefined && (typeof m.modelSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(m.modelSha256))) return 'modelSha256 is not 64 hex digits'
+  if (!m.weightsManifest.every((g) => g && Array.isArray(g.paths) && Array.isArray(g.weights))) return 'weightsManifest entries need paths and weights arrays'
   if (m.config.vocabSize !== m.vocab.length + FIRST_ITEM_ROW) return `config.vocabSize ${m.config.vocabSize} ≠ vocab length ${m.vocab.length} + ${FIRST_ITEM_ROW} reserved rows`
   return null
 }

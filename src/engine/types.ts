@@ -21,7 +21,11 @@ export type Consent = 'granted' | 'denied' | 'pending'
 export interface EngineOptions {
   /** URL of the encoder's model.json. Omit to rank with the decay profile alone. */
   model?: string
-  /** Expected SHA-256 (hex) of the model's weights; a mismatch refuses the model. */
+  /**
+   * The model's pin: the SHA-256 (hex) the exporter prints, over model.json's config, vocabulary
+   * and manifest and the weights' digest (src/encoder/weights.ts `modelSha256`). Any mismatch
+   * refuses the model, before its weights are downloaded.
+   */
   modelSha256?: string
   /** URL of the offline item-to-item similarity table (JSON). Optional. */
   similarity?: string

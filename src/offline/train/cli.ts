@@ -146,7 +146,7 @@ async function main(): Promise<void> {
       license: GROUPLENS_NOTICE,
       training: { dataset: ds.name, bestEpoch: r.bestEpoch, val: valByLen[bestLen], trainSeconds: Math.round(r.seconds) },
     })
-    log(`exported ${out}/model.json (${exp.modelJsonBytes} B) + weights.bin (${exp.weightBytes} B), sha256 ${exp.sha256}`)
+    log(`exported ${out}/model.json (${exp.modelJsonBytes} B) + weights.bin (${exp.weightBytes} B); pin it with modelSha256 / data-model-sha256 = ${exp.modelSha256} (weights alone: ${exp.sha256})`)
     report.export = exp
     if (/movielens/i.test(ds.name) || /movielens/i.test(dataDir)) {
       writeLicenseSection(out, { dataset: dataDir.split('/').filter(Boolean).pop() ?? ds.name, users: split.users.length, parameters: countParams(cfg), sha256: exp.sha256 })

@@ -7,6 +7,7 @@ import {
   ARTIFACT_VERSION,
   decodeWeights,
   encodeWeights,
+  modelSha256,
   sha256Hex,
   type ModelArtifact,
   type NamedWeight,
@@ -22,7 +23,10 @@ export const GROUPLENS_NOTICE =
 
 export interface ExportResult {
   dir: string
+  /** SHA-256 of the weight bytes (model.json's `sha256`). */
   sha256: string
+  /** The model's pin (weights.ts `modelSha256`): what a page puts in `modelSha256` / data-model-sha256. */
+  modelSha256: string
   weightBytes: number
   modelJsonBytes: number
 }
@@ -62,10 +66,11 @@ export async function exportModel(
     ...(opts.license ? { license: opts.license } : {}),
     ...(opts.training ? { training: opts.training } : {}),
   }
+  artifact.modelSha256 = await modelSha256(artifact)
   const json = JSON.stringify(artifact)
   writeFileSync(join(dir, shard), data)
   writeFileSync(join(dir, 'model.json'), json)
-  return { dir, sha256, weightBytes: data.length, modelJsonBytes: Buffer.byteLength(json) }
+  return { dir, sha256, modelSha256: artifact.modelSha256, weightBytes: data.length, modelJsonBytes: Buffer.byteLength(json) }
 }
 
 /** Read an exported model back (Node), verifying its SHA-256. */
@@ -75,6 +80,7 @@ export async function readModel(dir: string): Promise<{ artifact: ModelArtifact;
   const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts)
   const sha = await sha256Hex(bytes)
   if (sha !== artifact.sha256) throw new Error(`${dir}: weights SHA-256 ${sha} does not match model.json's ${artifact.sha256}`)
+  if (artifact.modelSha256 !== undefined && (await modelSha256(artifact)) !== artifact.modelSha256) throw new Error(`${dir}: model.json does not match the model SHA-256 it declares (${artifact.modelSha256}): edited after export`)
   return { artifact, weights: decodeWeights(artifact.weightsManifest.flatMap((g) => g.weights), bytes) }
 }
 

@@ -5,7 +5,7 @@ import { createProfile } from '../../../interest'
 import { rankCandidates, type RankerConfig } from '../../../rank'
 import type { Candidate } from '../../../rank/types'
 import { EncoderSession, loadModel, withoutTime, type LoadedModel } from '../../../encoder/session'
-import { artifactProblem, sha256Hex, type ModelArtifact } from '../../../encoder/weights'
+import { artifactProblem, modelSha256, sha256Hex, type ModelArtifact } from '../../../encoder/weights'
 import { initTf } from '../../train/tf-node'
 import type { ModelSpec } from '../types'
 
@@ -51,6 +51,7 @@ async function load(dir: string): Promise<LoadedModel> {
     const bytes = new Uint8Array(Buffer.concat(parts))
     const sha = await sha256Hex(bytes)
     if (sha !== artifact.sha256) throw new Error(`${dir}: weights sha256 ${sha} ≠ ${artifact.sha256}`)
+    if (artifact.modelSha256 !== undefined && (await modelSha256(artifact)) !== artifact.modelSha256) throw new Error(`${file}: does not match the model SHA-256 it declares (${artifact.modelSha256})`)
     return loadModel(artifact, bytes)
   })()
   loaded.set(dir, loading)
