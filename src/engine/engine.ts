@@ -3,6 +3,7 @@ import type { EncoderHandle } from '../encoder/types'
 import { LocalRankError, ValidationError, toLocalRankError } from '../errors'
 import type { StoredEvent, TrackInput } from '../events/types'
 import { validateEvent } from '../events/validate'
+import { compactForStorage } from '../events/compact'
 import { buildProfile, loadSimilarityTable } from '../interest'
 import type { Interest, InterestProfile, SimilarityTable } from '../interest/types'
 import { rankCandidates, rerank as rerankPath } from '../rank'
@@ -185,7 +186,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const engine: Engine = {
     track: (input: TrackInput) =>
       guard('track', null, async () => {
-        const event = validateEvent(input, clock)
+        // Bounded bytes per stored event (issue 10): the item data a page sent is cut to what the ranker reads later.
+        const event = compactForStorage(validateEvent(input, clock))
         await switching
         if (!store || consent === 'denied') return null
         if (meta.paused) return null

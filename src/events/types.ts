@@ -25,6 +25,22 @@ export interface Item {
   /** Unit price, finite and ≥ 0, in the shop's currency. */
   price?: number
   title?: string
+  /**
+   * The item's embedding as the trained model computes it, from the item feed (README, "Item
+   * data"): `"<enc>:<modelId>:<payload>"`, enc ∈ f32 | f16 | i8,
+   * modelId the first 8 hex characters of the model's `itemSpace` id, payload base64url (no
+   * padding) of the d values then the item bias, little-endian (`i8`: a float32 scale, then
+   * d + 1 int8). At most 1,024 characters. Only the shape is checked at the boundary; the
+   * encoder decodes it and ignores a vector of another model (it embeds from content instead).
+   */
+  vector?: string
+  /**
+   * The item's top-k similar items with their weights, strongest first, from the offline
+   * co-occurrence: the same numbers as the item's row of the similarity table. At most 100
+   * pairs; ids 1–256 characters; weights finite. Stored events keep the strongest
+   * `STORED_NEIGHBOURS` (8) of them (compact.ts).
+   */
+  neighbours?: Array<[string, number]>
 }
 
 /** What a page passes to `track()`. `timestamp` defaults to the engine's clock. */
@@ -38,7 +54,12 @@ export interface TrackInput {
   timestamp?: number
 }
 
-/** An event as it is stored: validated, stamped and uniquely identified. */
+/**
+ * An event as it is stored: validated, stamped and uniquely identified. Before it reaches the
+ * store, `compactForStorage` bounds it: each item keeps its `vector` and at most
+ * `STORED_NEIGHBOURS` neighbours (weights to 4 significant digits), and a title of at most
+ * `STORED_TITLE_CHARS` characters.
+ */
 export interface StoredEvent {
   /** Unique id, so that concurrent tabs can never store one event twice. */
   id: string

@@ -49,6 +49,24 @@ describe('validateEvent: every rule names its field and reason', () => {
     [{ type: 'view_item', items: [item], timestamp: 1.5 }, 'timestamp', 'integer'],
     [{ type: 'view_item', items: [item], timestamp: -1 }, 'timestamp', '≥ 0'],
     [{ type: 'view_item', items: [item], timestamp: '2024-01-01' }, 'timestamp', 'finite number'],
+    [{ type: 'view_item', items: [{ id: 'b', vector: 42 }] }, 'items[0].vector', 'must be a string'],
+    [{ type: 'view_item', items: [{ id: 'b', vector: 'f16:abcd1234:' }] }, 'items[0].vector', 'must look like'],
+    [{ type: 'view_item', items: [{ id: 'b', vector: 'f64:abcd1234:AAAA' }] }, 'items[0].vector', 'must look like'],
+    [{ type: 'view_item', items: [{ id: 'b', vector: 'f16:ABCD1234:AAAA' }] }, 'items[0].vector', 'must look like'],
+    [{ type: 'view_item', items: [{ id: 'b', vector: 'f16:abcd1234:AA+A/' }] }, 'items[0].vector', 'must look like'],
+    [{ type: 'view_item', items: [{ id: 'b', vector: 'f16:abcd1234:AAAA=' }] }, 'items[0].vector', 'must look like'],
+    [{ type: 'view_item', items: [{ id: 'b', vector: `i8:abcd1234:${'A'.repeat(1013)}` }] }, 'items[0].vector', 'at most 1024'],
+    [{ type: 'view_item', items: [{ id: 'b', neighbours: 'c' }] }, 'items[0].neighbours', 'must be an array'],
+    [{ type: 'view_item', items: [{ id: 'b', neighbours: Array(101).fill(['c', 1]) }] }, 'items[0].neighbours', 'at most 100'],
+    [{ type: 'view_item', items: [{ id: 'b', neighbours: [['c', 1], 'd'] }] }, 'items[0].neighbours[1]', 'must be an [id, weight] pair'],
+    [{ type: 'view_item', items: [{ id: 'b', neighbours: [['c', 1, 2]] }] }, 'items[0].neighbours[0]', 'must be an [id, weight] pair'],
+    [{ type: 'view_item', items: [{ id: 'b', neighbours: [['c']] }] }, 'items[0].neighbours[0]', 'must be an [id, weight] pair'],
+    [{ type: 'view_item', items: [{ id: 'b', neighbours: [['', 1]] }] }, 'items[0].neighbours[0]', 'id must be a string'],
+    [{ type: 'view_item', items: [{ id: 'b', neighbours: [[7, 1]] }] }, 'items[0].neighbours[0]', 'id must be a string'],
+    [{ type: 'view_item', items: [{ id: 'b', neighbours: [['x'.repeat(257), 1]] }] }, 'items[0].neighbours[0]', 'id must be a string'],
+    [{ type: 'view_item', items: [item, { id: 'b', neighbours: [['c', 0.5], ['d', Number.NaN]] }] }, 'items[1].neighbours[1]', 'weight must be a finite number'],
+    [{ type: 'view_item', items: [{ id: 'b', neighbours: [['c', '0.5']] }] }, 'items[0].neighbours[0]', 'weight must be a finite number'],
+    [{ type: 'view_item', items: [{ id: 'b', neighbours: [['c', Infinity]] }] }, 'items[0].neighbours[0]', 'weight must be a finite number'],
   ])('%j → %s', (input, field, reason) => {
     const e = fail(input)
     expect(e.field).toBe(field)
@@ -62,6 +80,19 @@ describe('validateEvent: every rule names its field and reason', () => {
     expect(a.timestamp).toBe(clock())
     expect(a.id).not.toBe(b.id)
     expect(validateEvent({ type: 'search', query: 'red lamp', timestamp: 5 }, clock)).toMatchObject({ type: 'search', query: 'red lamp', items: [], timestamp: 5 })
+  })
+
+  it('keeps an item’s vector and neighbours as given (copies, not the caller’s arrays)', () => {
+    const neighbours: Array<[string, number]> = [['sku-2', 0.61], ['sku-3', -0.2], ['sku-1', 0.1]]
+    const vector = `f16:0123abcd:${'AbC-_9'.repeat(10)}`
+    const e = validateEvent({ type: 'view_item', items: [{ id: 'sku-1', vector, neighbours }] }, clock)
+    expect(e.items[0]).toEqual({ id: 'sku-1', vector, neighbours })
+    expect(e.items[0]!.neighbours).not.toBe(neighbours)
+    expect(e.items[0]!.neighbours![0]).not.toBe(neighbours[0])
+    neighbours[0]![1] = 99
+    expect(e.items[0]!.neighbours![0]).toEqual(['sku-2', 0.61])
+    expect(validateEvent({ type: 'view_item', items: [{ id: 'b', neighbours: [] }] }, clock).items[0]).toEqual({ id: 'b', neighbours: [] })
+    expect(validateEvent({ type: 'view_item', items: [{ id: 'b', vector: `i8:abcd1234:${'A'.repeat(1012)}` }] }, clock).items[0]!.vector).toHaveLength(1024)
   })
 
   it('ids of events made in one millisecond sort in the order they were tracked (stores order by timestamp, then id)', () => {

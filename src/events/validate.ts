@@ -1,85 +1,197 @@
-import * as v from 'valibot'
 import { ValidationError } from '../errors'
 import type { Clock } from '../clock'
-import { EVENT_TYPES, type Item, type StoredEvent, type TrackInput } from './types'
+import { MAX_NEIGHBOURS, neighbourPairProblem, vectorProblem } from './item-data'
+import { EVENT_TYPES, type EventType, type Item, type StoredEvent } from './types'
 
-// valibot rather than hand-written checks: it is tree-shaken to the few validators used
-// here, and its issue paths give us the exact field name for the error message.
-const text = (max: number) => v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty'), v.maxLength(max, `must be at most ${max} characters`))
+/*
+ * The boundary check of events, written out by hand over the input's OWN properties.
+ *
+ * Why not a schema library (valibot was used here before): its object schema walks both the
+ * schema and the input with `for…in` / `key in`, which see enumerable properties that old
+ * scripts add to Object.prototype. One `Object.prototype.legacyHelper = …` on the host page
+ * made every event fail with a TypeError inside the library, reported as a storage error
+ * (issue 13, defect 16). Inherited values such as `Object.prototype.price` were also read as
+ * the item's own. Here:
+ * - keys come from `Object.keys` (own, enumerable, string keys: what JSON.stringify sends);
+ *   array elements are read only where they are own;
+ * - every read of the input (keys, getters, Proxy traps, `Array.isArray` on a revoked Proxy)
+ *   is guarded, so a throwing getter or Proxy becomes a ValidationError naming the field
+ *   with "could not be read (…)" (defect 17), never a TypeError;
+ * - each value is read once, so what is checked is what is stored (a getter cannot answer
+ *   one value to the check and another to the store);
+ * - lengths are checked before elements are read, so a hostile 10⁹-element array costs nothing.
+ */
 
-const ItemSchema = v.strictObject(
-  {
-    id: text(256),
-    category: v.optional(v.pipe(v.array(text(128), 'must be an array of strings'), v.maxLength(8, 'must have at most 8 levels'))),
-    brand: v.optional(text(128)),
-    price: v.optional(
-      v.pipe(v.number('must be a finite number'), v.finite('must be a finite number'), v.minValue(0, 'must be ≥ 0')),
-    ),
-    title: v.optional(text(512)),
-  },
-  'unknown field',
-)
+const hasOwn = Object.prototype.hasOwnProperty
 
-const EventSchema = v.strictObject(
-  {
-    type: v.picklist(EVENT_TYPES, `must be one of ${EVENT_TYPES.join(', ')}`),
-    items: v.optional(v.pipe(v.array(ItemSchema, 'must be an array'), v.maxLength(100, 'must have at most 100 items'))),
-    query: v.optional(text(512)),
-    timestamp: v.optional(
-      v.pipe(v.number('must be a finite number'), v.finite('must be a finite number'), v.integer('must be an integer'), v.minValue(0, 'must be ≥ 0')),
-    ),
-  },
-  'unknown field',
-)
-
-/** strictObject reports both a missing key and an unknown key with its own message; tell them apart. */
-function reasonOf(issue: v.BaseIssue<unknown>): string {
-  if (issue.type === 'strict_object' && issue.received === 'undefined') return 'is required'
-  return issue.message
+function invalid(field: string, reason: string): ValidationError {
+  return new ValidationError('invalid_event', field, reason)
 }
 
-function pathOf(issue: v.BaseIssue<unknown>): string {
-  let out = ''
-  for (const seg of issue.path ?? []) {
-    const key = (seg as { key: unknown }).key
-    out += typeof key === 'number' ? `[${key}]` : out ? `.${String(key)}` : String(key)
+/** The message of anything thrown, without trusting it (a thrown Proxy can throw again). */
+function messageOf(err: unknown): string {
+  try {
+    const m = err instanceof Error ? err.message : String(err)
+    return m.length > 120 ? `${m.slice(0, 117)}…` : m
+  } catch {
+    return 'unknown error'
   }
-  return out || 'event'
 }
+
+function unreadable(field: string, err: unknown): ValidationError {
+  return invalid(field, `could not be read (${messageOf(err)})`)
+}
+
+function isArray(value: unknown, field: string): boolean {
+  try {
+    return Array.isArray(value) // throws on a revoked Proxy
+  } catch (err) {
+    throw unreadable(field, err)
+  }
+}
+
+/**
+ * The own enumerable fields of a plain-object input, each read once, in a null-prototype
+ * record. A key outside `allowed` is an error ("unknown field"), reported after the known
+ * fields have been checked by the caller (`unknown` is returned for that).
+ */
+function ownFields(value: unknown, field: string, allowed: readonly string[]): { get(key: string): unknown; unknown: string | undefined } {
+  if (typeof value !== 'object' || value === null || isArray(value, field)) throw invalid(field, 'must be an object')
+  let keys: string[]
+  try {
+    keys = Object.keys(value)
+  } catch (err) {
+    throw unreadable(field, err)
+  }
+  const values: Record<string, unknown> = Object.create(null) as Record<string, unknown>
+  let unknown: string | undefined
+  for (const key of keys) {
+    if (!allowed.includes(key)) {
+      unknown ??= key
+      continue
+    }
+    try {
+      values[key] = (value as Record<string, unknown>)[key]
+    } catch (err) {
+      throw unreadable(field === 'event' ? key : `${field}.${key}`, err)
+    }
+  }
+  return { get: (key) => values[key], unknown }
+}
+
+/** The elements of an array input (own elements only; holes read as undefined), after a length check. */
+function ownElements(value: unknown, field: string, max: number, tooMany: string, notArray: string): unknown[] {
+  if (!isArray(value, field)) throw invalid(field, notArray)
+  let n: unknown
+  try {
+    n = (value as unknown[]).length
+  } catch (err) {
+    throw unreadable(field, err)
+  }
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw invalid(field, notArray)
+  if (n > max) throw invalid(field, tooMany)
+  const out = new Array<unknown>(n)
+  for (let i = 0; i < n; i++) {
+    try {
+      out[i] = hasOwn.call(value, i) ? (value as unknown[])[i] : undefined
+    } catch (err) {
+      throw unreadable(`${field}[${i}]`, err)
+    }
+  }
+  return out
+}
+
+/** A string of 1–`max` characters. */
+function text(value: unknown, field: string, max: number): string {
+  if (typeof value !== 'string') throw invalid(field, 'must be a string')
+  if (value.length === 0) throw invalid(field, 'must not be empty')
+  if (value.length > max) throw invalid(field, `must be at most ${max} characters`)
+  return value
+}
+
+function finiteNumber(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(field, 'must be a finite number')
+  return value
+}
+
+const ITEM_KEYS = ['id', 'category', 'brand', 'price', 'title', 'vector', 'neighbours'] as const
+const EVENT_KEYS = ['type', 'items', 'query', 'timestamp'] as const
 
 /** Validate one item; throws `ValidationError` naming e.g. `items[2].price`. */
 export function validateItem(input: unknown, field = 'item'): Item {
-  const r = v.safeParse(ItemSchema, input)
-  if (!r.success) {
-    const issue = r.issues[0]
-    const sub = pathOf(issue)
-    throw new ValidationError('invalid_event', sub === 'event' ? field : `${field}.${sub}`, reasonOf(issue))
+  const f = ownFields(input, field, ITEM_KEYS)
+  const id = f.get('id')
+  if (id === undefined) throw invalid(`${field}.id`, 'is required')
+  const item: Item = { id: text(id, `${field}.id`, 256) }
+  const category = f.get('category')
+  if (category !== undefined) {
+    const at = `${field}.category`
+    const levels = ownElements(category, at, 8, 'must have at most 8 levels', 'must be an array of strings')
+    item.category = levels.map((level, i) => text(level, `${at}[${i}]`, 128))
   }
-  return r.output
+  const brand = f.get('brand')
+  if (brand !== undefined) item.brand = text(brand, `${field}.brand`, 128)
+  const price = f.get('price')
+  if (price !== undefined) {
+    item.price = finiteNumber(price, `${field}.price`)
+    if (item.price < 0) throw invalid(`${field}.price`, 'must be ≥ 0')
+  }
+  const title = f.get('title')
+  if (title !== undefined) item.title = text(title, `${field}.title`, 512)
+  const vector = f.get('vector')
+  if (vector !== undefined) {
+    const reason = vectorProblem(vector)
+    if (reason !== undefined) throw invalid(`${field}.vector`, reason)
+    item.vector = vector as string
+  }
+  const neighbours = f.get('neighbours')
+  if (neighbours !== undefined) {
+    const at = `${field}.neighbours`
+    const pairs = ownElements(neighbours, at, MAX_NEIGHBOURS, `must have at most ${MAX_NEIGHBOURS} pairs`, 'must be an array of [id, weight] pairs')
+    item.neighbours = pairs.map((pair, j) => {
+      const p = isArray(pair, `${at}[${j}]`) ? ownElements(pair, `${at}[${j}]`, 2, 'must be an [id, weight] pair', 'must be an [id, weight] pair') : pair
+      const reason = neighbourPairProblem(p)
+      if (reason !== undefined) throw invalid(`${at}[${j}]`, reason)
+      return [(p as [string, number])[0], (p as [string, number])[1]]
+    })
+  }
+  if (f.unknown !== undefined) throw invalid(`${field}.${f.unknown}`, 'unknown field')
+  return item
 }
 
 /**
  * Check an event at the boundary and stamp it. Nothing reaches the store unless it passes.
+ * Only the input's own enumerable properties are read, each once (see the note above).
  * @throws ValidationError with `field` (e.g. `items[0].id`) and `reason`.
  */
 export function validateEvent(input: unknown, clock: Clock, makeId: () => string = eventId): StoredEvent {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new ValidationError('invalid_event', 'event', 'must be an object')
+  const f = ownFields(input, 'event', EVENT_KEYS)
+  const type = f.get('type')
+  if (type === undefined) throw invalid('type', 'is required')
+  if (typeof type !== 'string' || !(EVENT_TYPES as readonly string[]).includes(type)) throw invalid('type', `must be one of ${EVENT_TYPES.join(', ')}`)
+  const rawItems = f.get('items')
+  let items: Item[] | undefined
+  if (rawItems !== undefined) {
+    items = ownElements(rawItems, 'items', 100, 'must have at most 100 items', 'must be an array').map((it, i) => validateItem(it, `items[${i}]`))
   }
-  const r = v.safeParse(EventSchema, input)
-  if (!r.success) {
-    const issue = r.issues[0]
-    throw new ValidationError('invalid_event', pathOf(issue), reasonOf(issue))
+  const rawQuery = f.get('query')
+  const query = rawQuery === undefined ? undefined : text(rawQuery, 'query', 512)
+  const rawTs = f.get('timestamp')
+  let timestamp: number | undefined
+  if (rawTs !== undefined) {
+    timestamp = finiteNumber(rawTs, 'timestamp')
+    if (!Number.isInteger(timestamp)) throw invalid('timestamp', 'must be an integer')
+    if (timestamp < 0) throw invalid('timestamp', 'must be ≥ 0')
   }
-  const e = r.output as TrackInput
-  if (e.type === 'search') {
-    if (e.query === undefined) throw new ValidationError('invalid_event', 'query', 'is required for a search event')
-  } else if (!e.items || e.items.length === 0) {
-    throw new ValidationError('invalid_event', 'items', `must hold at least one item for ${e.type}`)
+  if (f.unknown !== undefined) throw invalid(f.unknown, 'unknown field')
+  if (type === 'search') {
+    if (query === undefined) throw invalid('query', 'is required for a search event')
+  } else if (!items || items.length === 0) {
+    throw invalid('items', `must hold at least one item for ${type}`)
   }
-  const out: StoredEvent = { id: makeId(), type: e.type, items: e.items ?? [], timestamp: e.timestamp ?? clock() }
-  if (e.query !== undefined) out.query = e.query
-  if (!Number.isFinite(out.timestamp)) throw new ValidationError('invalid_event', 'timestamp', 'the clock returned a non-finite time')
+  const out: StoredEvent = { id: makeId(), type: type as EventType, items: items ?? [], timestamp: timestamp ?? clock() }
+  if (query !== undefined) out.query = query
+  if (!Number.isFinite(out.timestamp)) throw invalid('timestamp', 'the clock returned a non-finite time')
   return out
 }
 
