@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors'
+import { neighboursProblem, vectorProblem } from '../events/item-data'
 import type { Candidate, CandidateIssue } from './types'
 
 /** Lists longer than this are cut (strict mode: rejected). A shop's list is 20–1,000 items. */
@@ -18,8 +19,10 @@ export interface SanitizedCandidates<C extends Candidate> {
  *   (a finite number id is accepted as its decimal string: many shops use numeric SKUs);
  * - a duplicate id → the later copy is dropped (the server's first placement wins);
  * - a `score` that is not a finite number → ignored (the item keeps its server position);
- * - malformed optional fields (`category` not an array of strings, `price` not finite…) →
- *   ignored for personalisation; the candidate object itself is returned untouched;
+ * - malformed optional fields (`category` not an array of strings, `price` not finite, a
+ *   `vector` or `neighbours` that breaks the item-data rules of src/events/item-data.ts, or
+ *   one whose getter throws) → ignored for personalisation (`field_ignored`, naming e.g.
+ *   `candidates[3].neighbours[7]`); the candidate object itself is returned untouched;
  * - more than MAX_CANDIDATES → the excess is dropped (one issue records it).
  * In strict mode the first problem is thrown as a `ValidationError` naming the field.
  */
@@ -70,6 +73,18 @@ export function sanitizeCandidates<C extends Candidate>(input: unknown, strict =
     if (price !== undefined && !(typeof price === 'number' && Number.isFinite(price))) {
       report(i, `${at}.price`, 'must be a finite number', 'field_ignored')
     }
+    const vector = readField(c, 'vector')
+    if (vector.error !== undefined) report(i, `${at}.vector`, vector.error, 'field_ignored')
+    else if (vector.value !== undefined) {
+      const reason = vectorProblem(vector.value)
+      if (reason !== undefined) report(i, `${at}.vector`, reason, 'field_ignored')
+    }
+    const nb = readField(c, 'neighbours')
+    if (nb.error !== undefined) report(i, `${at}.neighbours`, nb.error, 'field_ignored')
+    else if (nb.value !== undefined) {
+      const p = neighboursProblem(nb.value)
+      if (p) report(i, p.at === undefined ? `${at}.neighbours` : `${at}.neighbours[${p.at}]`, p.reason, 'field_ignored')
+    }
     valid.push((typeof (c as Candidate).id === 'string' ? c : { ...c, id }) as C)
     scores.push(score)
   }
@@ -83,5 +98,27 @@ export function cleanFeatures(c: Candidate): Candidate {
   if (typeof c.brand === 'string') out.brand = c.brand
   if (typeof c.price === 'number' && Number.isFinite(c.price) && c.price >= 0) out.price = c.price
   if (typeof c.title === 'string') out.title = c.title
+  const vector = readField(c, 'vector').value
+  if (vector !== undefined && vectorProblem(vector) === undefined) out.vector = vector as string
+  const nb = readField(c, 'neighbours').value
+  if (nb !== undefined && neighboursProblem(nb) === undefined) out.neighbours = nb as Array<[string, number]>
   return out
+}
+
+/**
+ * An own field of a candidate, read once; a throwing getter or Proxy trap becomes an `error`
+ * (the field is then ignored, not the list). Inherited properties are not fields.
+ */
+function readField(c: object, key: 'vector' | 'neighbours'): { value?: unknown; error?: string } {
+  try {
+    return Object.prototype.hasOwnProperty.call(c, key) ? { value: (c as Record<string, unknown>)[key] } : {}
+  } catch (err) {
+    let m = 'unknown error'
+    try {
+      m = err instanceof Error ? err.message : String(err)
+    } catch {
+      /* a thrown Proxy */
+    }
+    return { error: `could not be read (${m.slice(0, 120)})` }
+  }
 }
