@@ -1,6 +1,7 @@
 import type { Item } from '../events/types'
 import { ROW_OOV, type EncoderConfig } from './config'
-import { itemFeatures } from './tokens'
+import { itemFeatures, type Tokens } from './tokens'
+import { parseVector } from './vector-codec'
 
 /** Weights the candidate side needs, as plain arrays (row-major). */
 export interface ItemWeights {
@@ -8,6 +9,25 @@ export interface ItemWeights {
   itemBias: Float32Array
   featEmb: Float32Array
   featBias: Float32Array
+}
+
+/**
+ * An item as the encoder reads it: an `Item`, possibly carrying its `vector` (issue 10; the
+ * field is declared on `Item` by src/events, read here structurally so this file does not
+ * depend on when that lands).
+ */
+export type ItemLike = Item & { vector?: string }
+
+/** Where an embedding came from, in the order they are tried. */
+export interface EmbeddingSources {
+  /** A decodable `vector` of this model (feed mode). */
+  vector: number
+  /** The item's row of the artifact's vocabulary (whole-table or top-N), plus its content. */
+  row: number
+  /** Neither: the out-of-vocabulary row plus the content features. */
+  content: number
+  /** Vectors present but refused (another model, wrong length, not base64url); also counted above. */
+  rejected: number
 }
 
 /** Default number of candidate embeddings kept (≈ 260 B each at d = 64: 5 MB). */
@@ -25,9 +45,20 @@ export const DEFAULT_ITEM_CACHE = 20_000
  * The values are exactly `embedItems` (model.ts): e = item_emb[row] + Σ_s w_s·feat_emb[feat_s],
  * bias = item_bias[row] + Σ_s w_s·feat_bias[feat_s] (a test holds the two together).
  *
- * The cache key is the item's id *and* every field the content features read, so an item whose
- * category, brand, price or title changes gets a fresh embedding. Eviction is first-in first-out
- * beyond `capacity` entries: cheap, and a candidate list that fits is never evicted by itself.
+ * Three sources, tried in order (issue 10: the browser's artifact does not grow with the catalogue):
+ * 1. the item's `vector`, when it decodes for this model (`modelId`, d + 1 values): e and bias as
+ *    the exporter computed them with this very arithmetic (src/offline/feed), so feed mode and
+ *    whole-table mode give the same score;
+ * 2. else its vocabulary row, when the artifact kept it (whole table, or the top-N popular items
+ *    of a user-side artifact), plus its content;
+ * 3. else the out-of-vocabulary row plus its content, so a product added this morning scores.
+ * A vector of another model (a retrained export) is not an error: the item falls through to 2/3
+ * and `sources.rejected` counts it, with the last reason in `lastRejection`.
+ *
+ * The cache key is the item's id, every field the content features read *and* the vector, so an
+ * item whose category, brand, price, title or vector changes gets a fresh embedding. Eviction is
+ * first-in first-out beyond `capacity` entries: cheap, and a candidate list that fits is never
+ * evicted by itself.
  */
 export class ItemTable {
   private readonly cache = new Map<string, Float32Array>()
@@ -35,12 +66,19 @@ export class ItemTable {
   private readonly featW: Float32Array
   hits = 0
   misses = 0
+  readonly sources: EmbeddingSources = { vector: 0, row: 0, content: 0, rejected: 0 }
+  lastRejection: string | null = null
 
+  /**
+   * @param modelId the 8-hex id of this model's item space (`itemSpace` in model.json); null
+   *   for an artifact without one, which then uses no carried vector at all.
+   */
   constructor(
     private readonly cfg: EncoderConfig,
     private readonly w: ItemWeights,
     private readonly vocab: ReadonlyMap<string, number>,
     private readonly capacity = DEFAULT_ITEM_CACHE,
+    readonly modelId: string | null = null,
   ) {
     this.feats = new Int32Array(cfg.featSlots)
     this.featW = new Float32Array(cfg.featSlots)
@@ -51,7 +89,7 @@ export class ItemTable {
   }
 
   /** [e_0 … e_{d−1}, bias] of an item (a cached array: do not modify). */
-  embedding(item: Item): Float32Array {
+  embedding(item: ItemLike): Float32Array {
     const key = cacheKey(item)
     const hit = this.cache.get(key)
     if (hit) {
@@ -73,7 +111,7 @@ export class ItemTable {
   }
 
   /** score(c) = u·e(c) + bias(c) for every candidate. */
-  score(user: Float32Array, candidates: ReadonlyArray<Item>): Float32Array {
+  score(user: Float32Array, candidates: ReadonlyArray<ItemLike>): Float32Array {
     const d = this.cfg.d
     const out = new Float32Array(candidates.length)
     for (let i = 0; i < candidates.length; i++) {
@@ -89,9 +127,44 @@ export class ItemTable {
     this.cache.clear()
   }
 
-  private build(item: Item): Float32Array {
+  private build(item: ItemLike): Float32Array {
+    const carried = this.carried(item.vector)
+    if (carried) return carried
+    const row = this.vocab.get(item.id)
     itemFeatures(item, this.cfg, this.feats, this.featW, 0)
-    return this.embedRow(this.vocab.get(item.id) ?? ROW_OOV, this.feats, this.featW, 0)
+    return this.embedRow(row ?? ROW_OOV, this.feats, this.featW, 0, row === undefined ? 'content' : 'row')
+  }
+
+  /** The decoded vector when `vector` is one of this model's, else null (counted as rejected). */
+  private carried(vector: string | undefined | null): Float32Array | null {
+    if (vector === undefined || vector === null) return null
+    if (this.modelId === null) {
+      this.sources.rejected++
+      this.lastRejection = 'this model.json has no itemSpace, so no carried vector can be checked against it: re-export it with npm run feed'
+      return null
+    }
+    const r = parseVector(vector, this.modelId, this.cfg.d + 1)
+    if (r.ok) {
+      this.sources.vector++
+      return r.values
+    }
+    this.sources.rejected++
+    this.lastRejection = r.reason
+    return null
+  }
+
+  /**
+   * [e, bias] of history token `i` (not cached): its carried vector when it decodes for this
+   * model, else its row and features as `eventsToTokens` wrote them. The full encode (session.ts,
+   * tensors) and the JS step (step.ts) both embed tokens here, so a history item that carries a
+   * vector enters the Transformer and the long-term mean with exactly the embedding it scores
+   * with as a candidate.
+   */
+  tokenEmbedding(tok: Tokens, i: number): Float32Array {
+    const carried = this.carried(tok.vectors[i])
+    if (carried) return carried
+    const row = tok.rows[i]!
+    return this.embedRow(row, tok.feats, tok.featW, i, row === ROW_OOV ? 'content' : 'row')
   }
 
   /**
@@ -99,7 +172,8 @@ export class ItemTable {
    * cached: the history side (step.ts) embeds its tokens, which `eventsToTokens` already
    * turned into rows and features, with the same arithmetic as the candidates.
    */
-  embedRow(row: number, feats: Int32Array, featW: Float32Array, offset: number): Float32Array {
+  embedRow(row: number, feats: Int32Array, featW: Float32Array, offset: number, source?: 'row' | 'content'): Float32Array {
+    if (source) this.sources[source]++
     const { d, featSlots } = this.cfg
     const { itemEmb, itemBias, featEmb, featBias } = this.w
     const v = new Float32Array(d + 1)
@@ -120,8 +194,8 @@ export class ItemTable {
   }
 }
 
-/** Id plus every field the content features read (features.ts `itemFeatureKeys`). */
-function cacheKey(item: Item): string {
+/** Id, every field the content features read (features.ts `itemFeatureKeys`) and the vector. */
+function cacheKey(item: ItemLike): string {
   const c = item.category
-  return `${item.id}\u0001${c ? c.join('\u0002') : ''}\u0001${item.brand ?? ''}\u0001${item.price ?? ''}\u0001${item.title ?? ''}`
+  return `${item.id}\u0001${c ? c.join('\u0002') : ''}\u0001${item.brand ?? ''}\u0001${item.price ?? ''}\u0001${item.title ?? ''}\u0001${item.vector ?? ''}`
 }

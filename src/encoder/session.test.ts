@@ -245,3 +245,105 @@ describe('EncoderSession', () => {
     }
   })
 })
+
+describe('EncoderSession with item data carried by the items (issue 10)', () => {
+  /** A tiny whole-table model, its user-side cut (0 or `keep` popular rows) and f32 feed vectors. */
+  async function split(keep = 0, cfg = tinyConfig({ maxLen: 40 })) {
+    const { buildArtifact, sourceItemSpace } = await import('../offline/feed/userside')
+    const { sourceItemTable } = await import('../offline/feed/feed')
+    const { encodeVector, modelIdOf } = await import('./vector-codec')
+    const { artifact, bytes } = await tinyArtifact({ cfg })
+    const src = { artifact, weights: decodeWeights(artifact.weightsManifest[0]!.weights, bytes) }
+    const space = await sourceItemSpace(src)
+    const user = await buildArtifact(src, space, keep, { mode: 'feed', quantization: 'float32' })
+    const feed = sourceItemTable(src)
+    const id = modelIdOf(space)
+    const withVector = <T extends { id: string }>(it: T, enc: 'f32' | 'f16' = 'f32') => ({ ...it, vector: encodeVector(feed.embedding({ ...it }), id, enc) })
+    return { table: loadModel(artifact, bytes), user: loadModel(user.artifact, user.bytes), userArtifact: user.artifact, withVector, id }
+  }
+
+  it('the user-side artifact holds only the reserved item rows (plus keep-top) and names its item space', async () => {
+    const { userArtifact, user, table } = await split(0)
+    expect(userArtifact.config.vocabSize).toBe(3)
+    expect(userArtifact.vocab).toEqual([])
+    expect(user.modelId).toMatch(/^[0-9a-f]{8}$/)
+    expect(table.modelId).toBeNull()
+    const five = await split(5)
+    expect(five.userArtifact.vocab).toEqual(['m0', 'm1', 'm2', 'm3', 'm4'])
+    for (const m of [user, table, five.user, five.table]) disposeModel(m)
+  })
+
+  it('candidates carrying vectors score as in whole-table mode; without one, a kept row or the content is used; another model\'s vector is ignored', async () => {
+    const { table, user, withVector } = await split(4)
+    const h = tinyHistory(12)
+    const a = new EncoderSession(table)
+    a.setHistory(h)
+    const b = new EncoderSession(user)
+    b.setHistory(h.map((e) => ({ ...e, items: e.items.map((it) => withVector(it)) })))
+    const carried = candidates.map((c) => withVector(c))
+    const ref = a.scoreSync(candidates, NOW)
+    expect(maxDiff(b.scoreSync(carried, NOW), ref)).toBeLessThan(1e-5)
+    expect(user.items.sources.vector).toBeGreaterThanOrEqual(carried.length)
+    // m0…m3 are the kept popular rows: same score with no vector at all.
+    const kept = b.scoreSync(candidates.slice(0, 4), NOW)
+    expect(maxDiff(kept, ref.slice(0, 4))).toBeLessThan(1e-5)
+    // m10 without a vector is out of the user-side vocabulary: content only, a different score.
+    const bare = b.scoreSync([candidates[10]!], NOW)
+    expect(Math.abs(bare[0]! - ref[10]!)).toBeGreaterThan(1e-4)
+    // A vector from another training run: refused, the item falls back to its content.
+    const foreign = { ...carried[10]!, vector: carried[10]!.vector.replace(/^f32:[0-9a-f]{8}:/, 'f32:deadbeef:') }
+    const before = user.items.sources.rejected
+    expect(b.scoreSync([foreign], NOW)[0]).toBeCloseTo(bare[0]!, 6)
+    expect(user.items.sources.rejected).toBe(before + 1)
+    expect(user.items.lastRejection).toMatch(/belongs to model deadbeef/)
+    // f16 vectors: within half precision of the table path.
+    const f16 = b.scoreSync(candidates.map((c) => withVector(c, 'f16')), NOW)
+    expect(maxDiff(f16, ref)).toBeLessThan(1e-2)
+    for (const s of [a, b]) s.dispose()
+    disposeModel(table)
+    disposeModel(user)
+  })
+
+  it('history items carrying vectors: JS step == tensor step == full encode, and == the whole-table model within 1e-5', async () => {
+    for (const over of [{}, { timeBias: false, gapGate: false }]) {
+      const { table, user, withVector } = await split(0, tinyConfig({ maxLen: 40, ...over }))
+      const base = tinyHistory(14)
+      const t = base[base.length - 1]!.timestamp
+      const plain = [
+        ...base,
+        { id: 'p', type: 'purchase' as const, items: [tinyItem(2), tinyItem(5), { id: 'unseen', category: ['Horror'], brand: 'Acme', price: 9 }], timestamp: t + 40_000 },
+        { id: 's', type: 'search' as const, items: [], query: 'space horror', timestamp: t + 3 * 86_400_000 },
+        ...tinyHistory(4, t + 3 * 86_400_000 + 5_000, 20_000, 2),
+      ]
+      // Every item carries its vector except one unseen item, which must live on its content in both.
+      const carried = plain.map((e) => ({ ...e, items: e.items.map((it) => (it.id === 'unseen' ? it : withVector(it))) }))
+      const sessions = (['js', 'tensors'] as const).map((step) => {
+        const s = new EncoderSession(user, { step })
+        s.setHistory(carried.slice(0, 6))
+        s.flush()
+        for (const e of carried.slice(6)) s.append(e)
+        expect(s.stats.incrementalEncodes).toBe(carried.length - 6)
+        return s
+      })
+      const full = new EncoderSession(user)
+      full.setHistory(carried)
+      const whole = new EncoderSession(table)
+      whole.setHistory(plain)
+      const last = plain[plain.length - 1]!.timestamp
+      for (const now of [last + 60_000, last + 30 * 86_400_000]) {
+        const [js, tens] = sessions.map((s) => s.userVector(now))
+        const ref = full.userVector(now)
+        expect(maxDiff(js!, tens!)).toBeLessThan(1e-5)
+        expect(maxDiff(js!, ref)).toBeLessThan(1e-5)
+        expect(maxDiff(ref, whole.userVector(now))).toBeLessThan(1e-5)
+      }
+      // Without the carried vectors the user-side model sees only content: a different user.
+      const blind = new EncoderSession(user)
+      blind.setHistory(plain)
+      expect(maxDiff(blind.userVector(last + 60_000), whole.userVector(last + 60_000))).toBeGreaterThan(1e-3)
+      for (const s of [...sessions, full, whole, blind]) s.dispose()
+      disposeModel(table)
+      disposeModel(user)
+    }
+  })
+})

@@ -5,7 +5,10 @@ import { ItemTable } from './items'
 import { embedItems, forward, fuse, gapLog, scoreItems, type EncoderCache, type Params } from './model'
 import { JsCache, stepToken, stepWeights, type StepWeights } from './step'
 import { candidateInputs, eventsToTokens, tokenCount, type Tokens } from './tokens'
+import { modelIdOf, type ItemSideFields } from './vector-codec'
 import { decodeWeights, type ModelArtifact } from './weights'
+
+export type { ItemSideFields } from './vector-codec'
 
 /** A model ready to run: config, weights as tensors and the vocabulary. */
 export interface LoadedModel {
@@ -16,6 +19,8 @@ export interface LoadedModel {
   items: ItemTable
   /** The token path's weights as plain arrays, for the incremental step (step.ts). */
   step: StepWeights
+  /** The 8-hex id carried vectors must name (`itemSpace`), or null: no vectors used. */
+  modelId: string | null
 }
 
 /** Build tensors from an artifact and its (already verified) weight bytes. */
@@ -30,8 +35,11 @@ export function loadModel(artifact: ModelArtifact, bytes: Uint8Array): LoadedMod
     if (!w) throw new Error(`encoder weight missing: ${name}`)
     return w.data
   }
-  const items = new ItemTable(artifact.config, { itemEmb: data('item_emb'), itemBias: data('item_bias'), featEmb: data('feat_emb'), featBias: data('feat_bias') }, vocab)
-  return { cfg: artifact.config, params, vocab, items, step: stepWeights(artifact.config, data) }
+  const space = (artifact as ModelArtifact & ItemSideFields).itemSpace
+  if (space !== undefined && (typeof space !== 'string' || !/^[0-9a-f]{64}$/.test(space))) throw new Error(`model.json itemSpace must be 64 lower-case hex digits (got ${JSON.stringify(space)})`)
+  const modelId = space === undefined ? null : modelIdOf(space)
+  const items = new ItemTable(artifact.config, { itemEmb: data('item_emb'), itemBias: data('item_bias'), featEmb: data('feat_emb'), featBias: data('feat_bias') }, vocab, undefined, modelId)
+  return { cfg: artifact.config, params, vocab, items, step: stepWeights(artifact.config, data), modelId }
 }
 
 export function disposeModel(m: LoadedModel): void {
@@ -275,7 +283,7 @@ export class EncoderSession {
     const unit = cfg.timeUnitSec * 1000
     let out: { s: Float32Array; l: Float32Array } | null = null
     for (let i = 0; i < tok.length; i++) {
-      const e = items.embedRow(tok.rows[i]!, tok.feats, tok.featW, i)
+      const e = items.tokenEmbedding(tok, i)
       out = stepToken(step, js, e, tok.types[i]!, (tok.timesMs[i]! - this.originMs) / unit)
     }
     if (!out) return
@@ -289,19 +297,29 @@ export class EncoderSession {
     this.stats.context = js.n
   }
 
+  /**
+   * The tokens' item embeddings [m·d], built in plain JS (items.ts `tokenEmbedding`): a carried
+   * vector where the item has one of this model, else its row + content, exactly what the JS
+   * step uses. Handing `forward` this explicit matrix instead of gathering rows on the backend
+   * is what lets a history item that is not in the (top-N or empty) vocabulary of a user-side
+   * artifact enter the encoder with its trained embedding. The trainer keeps `embedItems`.
+   * Cost: m·featSlots·d multiply-adds (≈ 150k for 200 tokens), negligible next to the encode.
+   */
+  private tokenMatrix(tok: Tokens): Float32Array {
+    const { d } = this.model.cfg
+    const E = new Float32Array(tok.length * d)
+    for (let i = 0; i < tok.length; i++) E.set(this.model.items.tokenEmbedding(tok, i).subarray(0, d), i * d)
+    return E
+  }
+
   private run(tok: Tokens, past: EncoderCache | null): void {
     const { cfg, params } = this.model
     const m = tok.length
-    const F = cfg.featSlots
     const unit = cfg.timeUnitSec * 1000
     const times = Float32Array.from(tok.timesMs, (t) => (t - this.originMs) / unit)
+    const E = this.tokenMatrix(tok)
     const res = tf.tidy(() => {
-      const items = embedItems(params, cfg, {
-        rows: tf.tensor2d(tok.rows, [1, m], 'int32'),
-        feats: tf.tensor3d(tok.feats, [1, m, F], 'int32'),
-        featW: tf.tensor3d(tok.featW, [1, m, F]),
-      })
-      const out = forward(params, cfg, { e: items.e, types: tf.tensor2d(tok.types, [1, m], 'int32'), times: tf.tensor2d(times, [1, m]) }, { past, keepCache: true })
+      const out = forward(params, cfg, { e: tf.tensor3d(E, [1, m, cfg.d]), types: tf.tensor2d(tok.types, [1, m], 'int32'), times: tf.tensor2d(times, [1, m]) }, { past, keepCache: true })
       const s = tf.reshape(tf.slice(out.short, [0, m - 1, 0], [1, 1, cfg.d]), [1, cfg.d])
       const l = tf.reshape(tf.slice(out.long, [0, m - 1, 0], [1, 1, cfg.d]), [1, cfg.d])
       const c = out.cache!

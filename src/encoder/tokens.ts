@@ -1,6 +1,6 @@
 import { EVENT_TYPES, type EventType, type Item, type StoredEvent } from '../events/types'
 import { itemFeatureKeys, queryFeatureKeys, writeFeatures } from './features'
-import { ROW_OOV, ROW_SEARCH, type EncoderConfig } from './model'
+import { ROW_OOV, ROW_SEARCH, type EncoderConfig } from './config'
 
 /**
  * Events → model tokens, shared by the trainer and the browser so both see the same input.
@@ -21,6 +21,12 @@ export interface Tokens {
   timesMs: Float64Array
   /** Item id per token (null for a search). */
   ids: Array<string | null>
+  /**
+   * The item's carried `vector` per token (null when it has none, and for a search): at
+   * inference the encoder embeds such a token from it (items.ts `tokenEmbedding`); the trainer
+   * ignores it and gathers rows.
+   */
+  vectors: Array<string | null>
 }
 
 const TYPE_INDEX = new Map<EventType, number>(EVENT_TYPES.map((t, i) => [t, i]))
@@ -58,6 +64,7 @@ export function eventsToTokens(events: ReadonlyArray<StoredEvent>, vocab: Readon
     types: new Int32Array(n),
     timesMs: new Float64Array(n),
     ids: new Array<string | null>(n).fill(null),
+    vectors: new Array<string | null>(n).fill(null),
   }
   let k = 0
   for (const e of events) {
@@ -83,6 +90,8 @@ export function eventsToTokens(events: ReadonlyArray<StoredEvent>, vocab: Readon
       t.types[k] = type
       t.timesMs[k] = e.timestamp
       t.ids[k] = item.id
+      const v = (item as { vector?: unknown }).vector
+      if (typeof v === 'string') t.vectors[k] = v
       k++
     }
     skip = 0

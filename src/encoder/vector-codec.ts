@@ -148,6 +148,20 @@ export function decodeVector(s: string, modelId: string, length: number): Float3
 
 // --- item space -----------------------------------------------------------------------------
 
+/**
+ * model.json fields that say which item space a model's embeddings live in (written by
+ * src/offline/feed). A model.json without `itemSpace` uses no carried vector at all.
+ */
+export interface ItemSideFields {
+  /** SHA-256 (hex) id of the item embedding space (`itemSpaceId`); vectors name its first 8 digits. */
+  itemSpace?: string
+  /**
+   * What the exporter kept of the item table (informative): 'table' = every vocabulary row,
+   * 'feed' = the reserved rows plus `keptRows` − 3 most popular items, out of `sourceVocab`.
+   */
+  itemSide?: { mode: 'table' | 'feed'; keptRows: number; sourceVocab: number }
+}
+
 /** What the item embeddings depend on: hashed into the model's `itemSpace`. */
 export interface ItemSpaceInput {
   d: number

@@ -154,6 +154,16 @@ function loadItems(b: DatasetBuilder, path: string): RowReport {
   return rep
 }
 
+/**
+ * Only an item file (`id[,title][,category][,brand][,price]`, .csv or .jsonl): the catalogue the
+ * item-feed exporter (src/offline/feed) computes vectors for. Malformed rows are in `report`.
+ */
+export function readItemFile(path: string): { items: Map<string, Item>; report: RowReport } {
+  const b = new DatasetBuilder()
+  const report = loadItems(b, path)
+  return { items: b.items, report }
+}
+
 /** Load a generic event log (and optional item file) into the common Dataset. */
 export function loadEventLog(eventsPath: string, opts: EventLogOptions = {}): Dataset {
   const unit = opts.timeUnit ?? 'auto'
