@@ -37,6 +37,9 @@ function slim(c: Item): Item {
   if (c.brand !== undefined) o.brand = c.brand
   if (c.price !== undefined) o.price = c.price
   if (c.title !== undefined) o.title = c.title
+  // Feed mode (issue 10): the worker embeds a candidate from its carried vector; neighbours are
+  // the profile's, which runs on the page, so they stay here.
+  if (c.vector !== undefined) o.vector = c.vector
   return o
 }
 
