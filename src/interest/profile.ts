@@ -66,6 +66,12 @@ class Profile implements InterestProfile {
   // Int32Array (4 bytes per table item) rather than a Map: ~3× faster lookups in the O(k) walk.
   private simSlot: Int32Array | null = null
   private readonly simEntries: Entry[] = []
+  // Item data carried by the history's items (issue 10): each history item's latest
+  // `neighbours` row, and the reverse index candidate id → [history entry, weight] of every
+  // history item that lists that candidate (see `similar`).
+  private readonly carried = new Map<string, ReadonlyArray<readonly [string, number]>>()
+  private readonly listedBy = new Map<string, Array<[Entry, number]>>()
+  private readonly seenInRow = new Set<Entry>()
   private readonly csr: MemorySimilarityTable['csr'] | null
   private version = 0
   private events = 0
@@ -155,6 +161,7 @@ class Profile implements InterestProfile {
           this.simSlot[idx] = this.simEntries.push(itemEntry)
         }
       }
+      if (it.neighbours !== undefined) this.carryRow(it.id, itemEntry, it.neighbours)
       Profile.fold(itemEntry, t, w)
       if (Array.isArray(it.category)) {
         let map = this.catRoot
@@ -259,31 +266,102 @@ class Profile implements InterestProfile {
         if (e) s += this.term(e, 'query', fw.query, now, out)
       }
     }
-    const sim = this.similarity
-    if (sim && fw.similar !== 0 && typeof id === 'string' && this.items.size > 0) {
-      // Decayed item-to-item CF: Σ_h v(h)·sim(h, c), walking the candidate's own neighbour
-      // list (O(k)) and looking each neighbour up in the history. Exact for a symmetric
-      // table, where c's neighbours are exactly the items that list c as a neighbour.
-      const csr = this.csr
-      if (csr && this.memSim) {
-        const row = this.memSim.indexOf(id)
-        const slots = this.simSlot
-        if (row < 0 || !slots) return s
-        const end = csr.offsets[row + 1] as number
-        for (let j = csr.offsets[row] as number; j < end; j++) {
-          const slot = slots[csr.neighbors[j] as number] as number
-          if (slot !== 0) s += this.term(this.simEntries[slot - 1] as Entry, 'similar', fw.similar * (csr.sims[j] as number), now, out)
-        }
-        return s
-      }
-      const nbrs = sim.neighbors(id)
-      for (let i = 0; i < nbrs.length; i++) {
-        const pair = nbrs[i] as readonly [string, number]
+    if (fw.similar !== 0 && typeof id === 'string' && this.items.size > 0) s += this.similar(item, id, fw.similar, now, out)
+    return s
+  }
+
+  /**
+   * Decayed item-to-item CF, Σ_h v(h)·sim(h, c) over the history items h, from whatever data is
+   * at hand; one code path for the item-data mode and the whole-table mode (issue 10):
+   * 1. c carries `neighbours` (its feed row: the same numbers as c's row of the table): walk
+   *    them, O(k), looking each one up in the history. Nothing else is used for c. The item
+   *    itself and a repeated id count once at most (the first listed, i.e. the strongest).
+   * 2. Otherwise the reverse direction: every history item h that carried `neighbours` listing
+   *    c gives sim(h, c) = its weight for c (the `listedBy` index built in `add`, O(hits)).
+   * 3. And for the history items that carried no neighbours, a loaded table: c's table row
+   *    (today's path), O(k), walking its typed arrays for the in-memory table.
+   * With no item data anywhere, (3) alone is the table path unchanged; with candidates carrying
+   * their table rows and no table loaded, (1) gives the same sums term by term. (2) + (3) is
+   * exact for a symmetric table, where c's row holds exactly the items that list c.
+   */
+  private similar(item: Item, id: string, weight: number, now: number, out: Contribution[] | null): number {
+    let s = 0
+    const own = (item as { neighbours?: unknown }).neighbours
+    if (Array.isArray(own)) {
+      const seen = this.seenInRow
+      for (let j = 0; j < own.length; j++) {
+        const pair = own[j] as readonly [string, number]
+        if (!Array.isArray(pair)) continue
         const e = this.items.get(pair[0])
-        if (e && pair[1] === pair[1]) s += this.term(e, 'similar', fw.similar * pair[1], now, out)
+        const w = pair[1]
+        if (!e || typeof w !== 'number' || !Number.isFinite(w) || pair[0] === id || seen.has(e)) continue
+        seen.add(e)
+        s += this.term(e, 'similar', weight * w, now, out)
       }
+      seen.clear()
+      return s
+    }
+    const links = this.listedBy.get(id)
+    if (links) for (const [e, w] of links) s += this.term(e, 'similar', weight * w, now, out)
+    const sim = this.similarity
+    if (!sim) return s
+    const skip = this.carried.size > 0 ? this.carried : null
+    const csr = this.csr
+    if (csr && this.memSim) {
+      const row = this.memSim.indexOf(id)
+      const slots = this.simSlot
+      if (row < 0 || !slots) return s
+      const end = csr.offsets[row + 1] as number
+      for (let j = csr.offsets[row] as number; j < end; j++) {
+        const slot = slots[csr.neighbors[j] as number] as number
+        if (slot === 0) continue
+        const e = this.simEntries[slot - 1] as Entry
+        if (!skip || !skip.has(e.key)) s += this.term(e, 'similar', weight * (csr.sims[j] as number), now, out)
+      }
+      return s
+    }
+    const nbrs = sim.neighbors(id)
+    for (let i = 0; i < nbrs.length; i++) {
+      const pair = nbrs[i] as readonly [string, number]
+      const e = this.items.get(pair[0])
+      if (e && pair[1] === pair[1] && (!skip || !skip.has(e.key))) s += this.term(e, 'similar', weight * pair[1], now, out)
     }
     return s
+  }
+
+  /**
+   * Remember the `neighbours` a history item carried (the latest event's row wins: a feed may
+   * have been refreshed), replacing its earlier row in the reverse index. Malformed pairs, the
+   * item itself and repeated ids are skipped (stored events are already clean: compact.ts).
+   */
+  private carryRow(h: string, e: Entry, nbrs: unknown): void {
+    if (!Array.isArray(nbrs)) return
+    const old = this.carried.get(h)
+    if (old && sameRow(old, nbrs)) return
+    if (old) {
+      for (const [c] of old) {
+        const l = this.listedBy.get(c)
+        const k = l ? l.findIndex((x) => x[0] === e) : -1
+        if (l && k >= 0) {
+          l.splice(k, 1)
+          if (l.length === 0) this.listedBy.delete(c)
+        }
+      }
+    }
+    const row: Array<readonly [string, number]> = []
+    const seen = new Set<string>([h])
+    for (const p of nbrs as unknown[]) {
+      if (!Array.isArray(p)) continue
+      const c: unknown = p[0]
+      const w: unknown = p[1]
+      if (typeof c !== 'string' || typeof w !== 'number' || !Number.isFinite(w) || seen.has(c)) continue
+      seen.add(c)
+      row.push([c, w])
+      let l = this.listedBy.get(c)
+      if (!l) this.listedBy.set(c, (l = []))
+      l.push([e, w])
+    }
+    this.carried.set(h, row)
   }
 
   /** One score term: weight · v(e), recorded in `out` when explaining. */
@@ -351,6 +429,17 @@ class Profile implements InterestProfile {
     out.sort((a, b) => b.weight - a.weight || b.lastSeen - a.lastSeen || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     return out.length > n ? out.slice(0, n) : out
   }
+}
+
+/** Whether a raw `neighbours` list is the row already remembered (the same product viewed again). */
+function sameRow(row: ReadonlyArray<readonly [string, number]>, raw: unknown[]): boolean {
+  if (row.length !== raw.length) return false
+  for (let j = 0; j < row.length; j++) {
+    const p = raw[j] as unknown[] | undefined
+    const r = row[j] as readonly [string, number]
+    if (!Array.isArray(p) || p[0] !== r[0] || p[1] !== r[1]) return false
+  }
+  return true
 }
 
 function byValue(a: Contribution, b: Contribution): number {
