@@ -14,7 +14,7 @@ import { leaveOneOut } from '../protocol/split'
 import { pairCount } from '../similarity/neighbours'
 import { DEFAULT_RETENTION } from '../../store/types'
 import { createContext } from './context'
-import { registry, selectModels, type TunedPoints } from './models'
+import { registry, selectModels, type ItemPath, type TunedPoints } from './models'
 import { pointFromJSON, pointToJSON, START, type TunePoint } from './params'
 import { Progress, note } from './progress'
 import { resultTable, toJSON, writeReport, type Comparison, type ReportData, type TuningReport } from './report'
@@ -37,6 +37,10 @@ const HELP = `npm run eval -- [flags]
   --limit-users N       evaluate only the first N users with a test item
   --model LIST          comma-separated model names, groups (baselines, profiles, encoders) or all (default all)
   --negatives N         sampled negatives per list (default 100)
+  --item-path P         table (default) | feed | both: where the encoder rows get item data: the
+                        whole-table model + similarity table, or feed mode (user-side artifact,
+                        vector + neighbours carried by candidates and tracked items; rows
+                        encoder/feed, encoder+profile/feed)
   --ties T              expected (default) | pessimistic
   --retention R         none (default: full history, as the protocol) | store (the browser store's
                         default retention: 180 days, 5,000 events)
@@ -91,6 +95,7 @@ export async function main(argv: string[]): Promise<CliResult> {
       model: { type: 'string' },
       negatives: { type: 'string' },
       ties: { type: 'string' },
+      'item-path': { type: 'string' },
       retention: { type: 'string' },
       bootstrap: { type: 'string' },
       json: { type: 'string' },
@@ -134,6 +139,9 @@ export async function main(argv: string[]): Promise<CliResult> {
   if (retArg !== 'none' && retArg !== 'store') fail(`--retention must be none or store (got "${retArg}")`)
   const retention = retArg === 'store' ? { ...DEFAULT_RETENTION } : undefined
   const tunedPath = values.tuned ?? DEFAULT_TUNED
+  const itemPathArg = values['item-path'] ?? 'table'
+  if (itemPathArg !== 'table' && itemPathArg !== 'feed' && itemPathArg !== 'both') fail(`--item-path must be table, feed or both (got "${itemPathArg}")`)
+  const itemPaths: ItemPath[] = itemPathArg === 'both' ? ['table', 'feed'] : [itemPathArg]
 
   // 1. Data.
   let t = performance.now()
@@ -178,7 +186,7 @@ export async function main(argv: string[]): Promise<CliResult> {
   // 3. Models and the artifacts they need (built from training interactions only).
   const best: TunePoint = tuned?.best ?? START
   const ctx = createContext(ds, { seed, similarity: best.sim }, split)
-  const models = selectModels(registry(tuned), values.model, (name, why) => note(`skipping model ${name}: ${why}`))
+  const models = selectModels(registry(tuned, itemPaths), values.model, (name, why) => note(`skipping model ${name}: ${why}`))
 
   // 4. Run.
   const bar = new Progress('eval', (limitUsers !== undefined ? Math.min(limitUsers, split.evalUsers) : split.evalUsers) * models.length)
@@ -198,6 +206,7 @@ export async function main(argv: string[]): Promise<CliResult> {
   for (const [a, b] of [
     ['profile', 'popularity'], ['profile', 'profile-none'], ['profile-exponential', 'profile-none'], ['profile', 'cooc-last'], ['profile', 'profile-nosim'],
     ['encoder', 'profile'], ['encoder', 'encoder-notime'], ['encoder', 'encoder-timeoff'], ['encoder+profile', 'profile'], ['encoder+profile', 'encoder'],
+    ['encoder/feed', 'encoder'], ['encoder+profile/feed', 'encoder+profile'],
   ] as const)
     for (const p of protocols)
       for (const ph of phases) {

@@ -1,11 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { StoredEvent } from '../../../events/types'
+import { compactForStorage } from '../../../events/compact'
+import type { Item, StoredEvent } from '../../../events/types'
 import { createProfile } from '../../../interest'
 import { rankCandidates, type RankerConfig } from '../../../rank'
 import type { Candidate } from '../../../rank/types'
 import { EncoderSession, loadModel, withoutTime, type LoadedModel } from '../../../encoder/session'
 import { artifactProblem, modelSha256, sha256Hex, type ModelArtifact } from '../../../encoder/weights'
+import { encodeVector, modelIdOf, type VectorEncoding } from '../../../encoder/vector-codec'
+import type { ItemTable } from '../../../encoder/items'
+import type { SimilarityTable } from '../../../interest/types'
+import { readSource } from '../../feed/cli'
+import { MAX_NEIGHBOURS, sourceItemTable } from '../../feed/feed'
+import { buildArtifact, sourceItemSpace } from '../../feed/userside'
 import { initTf } from '../../train/tf-node'
 import type { ModelSpec } from '../types'
 
@@ -32,6 +39,77 @@ export interface EncoderModelOptions {
    * trained without them (`encoder-notime`), which can learn to compensate.
    */
   timeOff?: boolean
+  /**
+   * Where item data comes from (issue 10). 'table' (default): the whole-table model and the
+   * similarity table, as the demo ships. 'feed': the user-side artifact that `npm run feed`
+   * writes (reserved item rows only, built here in memory from `dir`), with every candidate and
+   * every tracked item carrying its feed row — `vector` (in `feedEncoding`, default f16) and
+   * `neighbours` (its row of the similarity table) — and the events stored as the engine stores
+   * them (`compactForStorage`). The ranker, profile and session are the same code either way.
+   */
+  itemPath?: ItemPath
+  feedEncoding?: VectorEncoding
+}
+
+export type ItemPath = 'table' | 'feed'
+
+/** The user-side model of a whole-table export, and the exporter's view of its item table. */
+export interface FeedSide {
+  model: LoadedModel
+  source: ItemTable
+  modelId: string
+}
+
+const feeds = new Map<string, Promise<FeedSide>>()
+
+/** What `npm run feed -- --mode feed` would write for `dir`, without the files. */
+export function loadFeed(dir: string): Promise<FeedSide> {
+  let f = feeds.get(dir)
+  if (!f) {
+    f = (async () => {
+      await initTf('wasm')
+      const src = await readSource(dir)
+      const space = await sourceItemSpace(src)
+      const user = await buildArtifact(src, space, 0, { mode: 'feed' })
+      return { model: loadModel(user.artifact, user.bytes), source: sourceItemTable(src), modelId: modelIdOf(space) }
+    })()
+    feeds.set(dir, f)
+  }
+  return f
+}
+
+/**
+ * Adds each item's feed row (vector, neighbours) as the shop's server would join it, computed
+ * once per id (the evaluator's items never change content).
+ */
+export class FeedJoin {
+  private readonly rows = new Map<string, { vector: string; neighbours?: Array<[string, number]> }>()
+  constructor(
+    private readonly feed: FeedSide,
+    private readonly similarity: SimilarityTable | undefined,
+    private readonly encoding: VectorEncoding = 'f16',
+  ) {}
+
+  item<T extends Item>(it: T): T {
+    let r = this.rows.get(it.id)
+    if (!r) {
+      const plain: Item = { id: it.id }
+      if (it.category) plain.category = it.category
+      if (it.brand !== undefined) plain.brand = it.brand
+      if (it.price !== undefined) plain.price = it.price
+      if (it.title !== undefined) plain.title = it.title
+      r = { vector: encodeVector(this.feed.source.embedding(plain), this.feed.modelId, this.encoding) }
+      const nb = this.similarity?.neighbors(it.id)
+      if (nb && nb.length > 0) r.neighbours = nb.slice(0, MAX_NEIGHBOURS).map(([id, w]) => [id, w])
+      this.rows.set(it.id, r)
+    }
+    return { ...it, ...r }
+  }
+
+  /** A tracked event as the store keeps it: items with their feed rows, compacted. */
+  event(e: StoredEvent): StoredEvent {
+    return compactForStorage({ ...e, items: e.items.map((it) => this.item(it)) })
+  }
 }
 
 const loaded = new Map<string, Promise<LoadedModel>>()
@@ -67,15 +145,20 @@ async function load(dir: string): Promise<LoadedModel> {
  */
 export function encoderModel(o: EncoderModelOptions): ModelSpec {
   const dir = o.dir ?? DEFAULT_ENCODER_DIR
+  const feed = o.itemPath === 'feed'
   return {
     name: o.name,
     description: o.description,
     group: 'encoder',
     unavailable: () => (existsSync(join(dir, 'model.json')) ? null : `no model at ${join(dir, 'model.json')} (train one with \`npm run train\`, or set LOCALRANK_ENCODER_MODEL)`),
-    params: { dir, ...(o.ranker ? { ranker: o.ranker } : {}), ...(o.withProfile ? { profile: true } : {}), ...(o.timeOff ? { timeOff: true } : {}) },
+    params: { dir, ...(o.ranker ? { ranker: o.ranker } : {}), ...(o.withProfile ? { profile: true } : {}), ...(o.timeOff ? { timeOff: true } : {}), ...(feed ? { itemPath: 'feed', feedEncoding: o.feedEncoding ?? 'f16' } : {}) },
     create: (ctx) => {
-      const modelP = o.timeOff ? load(dir).then(withoutTime) : load(dir)
-      const sim = o.withProfile ? ctx.similarity() : undefined
+      const base = feed ? loadFeed(dir).then((f) => f.model) : load(dir)
+      const modelP = o.timeOff ? base.then(withoutTime) : base
+      // Feed mode: the neighbours travel with the items; the profile gets no table.
+      const table = o.withProfile || feed ? ctx.similarity() : undefined
+      const sim = o.withProfile && !feed ? table : undefined
+      const joinP = feed ? loadFeed(dir).then((f) => new FeedJoin(f, table, o.feedEncoding)) : null
       let previous: EncoderSession | null = null
       return {
         session: () => {
@@ -86,14 +169,26 @@ export function encoderModel(o: EncoderModelOptions): ModelSpec {
           const pendingEvents: StoredEvent[] = []
           const profile = o.withProfile ? createProfile(undefined, sim) : null
           const purchases = new Map<string, number>()
+          const added: StoredEvent[] = []
+          let join: FeedJoin | null = null
+          const take = (e: StoredEvent) => {
+            profile?.add(e)
+            if (e.type === 'purchase') for (const it of e.items) purchases.set(it.id, Math.max(purchases.get(it.id) ?? 0, e.timestamp))
+            if (session) session.append(e)
+            else pendingEvents.push(e)
+          }
           return {
             add(e: StoredEvent) {
-              profile?.add(e)
-              if (e.type === 'purchase') for (const it of e.items) purchases.set(it.id, Math.max(purchases.get(it.id) ?? 0, e.timestamp))
-              if (session) session.append(e)
-              else pendingEvents.push(e)
+              // Feed mode joins the rows asynchronously (the model loads first): hold events until then.
+              if (joinP && !join) added.push(e)
+              else take(join ? join.event(e) : e)
             },
-            async score(cands: ReadonlyArray<Candidate>, now: number) {
+            async score(candsIn: ReadonlyArray<Candidate>, now: number) {
+              if (joinP && !join) {
+                join = await joinP
+                for (const e of added.splice(0)) take(join.event(e))
+              }
+              const cands = join ? candsIn.map((c) => join!.item(c)) : candsIn
               if (!session) {
                 session = new EncoderSession(await modelP)
                 session.setHistory(pendingEvents)
@@ -113,13 +208,24 @@ export function encoderModel(o: EncoderModelOptions): ModelSpec {
   }
 }
 
-/** The registry's encoder rows: the encoder alone, and fused with the profile as the browser does. */
-export function encoderModels(dir = DEFAULT_ENCODER_DIR, notimeDir = NOTIME_ENCODER_DIR): ModelSpec[] {
+/**
+ * The registry's encoder rows: the encoder alone, and fused with the profile as the browser does;
+ * `paths` adds the same two rows through feed mode (`encoder/feed`, `encoder+profile/feed`).
+ */
+export function encoderModels(dir = DEFAULT_ENCODER_DIR, notimeDir = NOTIME_ENCODER_DIR, paths: ReadonlyArray<ItemPath> = ['table']): ModelSpec[] {
   const alone = { weights: { server: 0, profile: 0, encoder: 1 } }
+  const feedRows = paths.includes('feed')
+    ? [
+        encoderModel({ name: 'encoder/feed', description: 'the encoder alone, feed mode: user-side artifact (no item rows), candidates and history carry f16 vectors', dir, ranker: alone, itemPath: 'feed' }),
+        encoderModel({ name: 'encoder+profile/feed', description: 'encoder + profile, feed mode: f16 vectors and neighbours carried by items, no item table, no similarity table', dir, withProfile: true, itemPath: 'feed' }),
+      ]
+    : []
+  if (!paths.includes('table')) return feedRows
   return [
     encoderModel({ name: 'encoder', description: `time-aware Transformer encoder alone (${dir})`, dir, ranker: alone }),
     encoderModel({ name: 'encoder+profile', description: 'encoder fused with the decay profile and server order (browser defaults)', dir, withProfile: true }),
     encoderModel({ name: 'encoder-timeoff', description: 'the shipped encoder with its time inputs switched off at inference (no retraining)', dir, ranker: alone, timeOff: true }),
     ...(notimeDir ? [encoderModel({ name: 'encoder-notime', description: `the same encoder trained without time signal (no decay bias, no gap gate; ${notimeDir})`, dir: notimeDir, ranker: alone })] : []),
+    ...feedRows,
   ]
 }

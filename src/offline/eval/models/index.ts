@@ -8,12 +8,12 @@ import type { KernelName } from '../../../interest/types'
 import { START, modelOptionsOf, type TunePoint } from '../params'
 import type { ModelSpec } from '../types'
 import { cooccurrence, popularity, random, recency } from './baselines'
-import { encoderModels } from './encoder'
+import { encoderModels, DEFAULT_ENCODER_DIR, NOTIME_ENCODER_DIR, type ItemPath } from './encoder'
 import { profileModel } from './profile'
 
 export { profileModel, type ProfileModelOptions } from './profile'
 export { cooccurrence, popularity, random, recency } from './baselines'
-export { encoderModel, encoderModels } from './encoder'
+export { encoderModel, encoderModels, FeedJoin, type ItemPath } from './encoder'
 
 /** The tuned points a registry is built from (tuned.json; START where absent). */
 export interface TunedPoints {
@@ -23,7 +23,8 @@ export interface TunedPoints {
 
 export const PROFILE_KERNELS: KernelName[] = ['exponential', 'linear', 'window', 'power']
 
-export function registry(tuned: TunedPoints | null): ModelSpec[] {
+/** `itemPaths`: which item paths the encoder rows run (`--item-path`; encoder.ts `ItemPath`). */
+export function registry(tuned: TunedPoints | null, itemPaths: ReadonlyArray<ItemPath> = ['table']): ModelSpec[] {
   const best = tuned?.best ?? START
   const kernelPoint = (k: KernelName): TunePoint => tuned?.perKernel[k] ?? { ...best, kernel: k }
   return [
@@ -36,7 +37,7 @@ export function registry(tuned: TunedPoints | null): ModelSpec[] {
     ...PROFILE_KERNELS.map((k) => profileModel(modelOptionsOf(kernelPoint(k), `profile-${k}`, `decay profile, ${k} kernel, tuned on validation`))),
     profileModel(modelOptionsOf({ ...best, kernel: 'none' }, 'profile-none', 'the tuned profile with decay off (kernel none)')),
     profileModel({ name: 'profile-nosim', description: 'library defaults without the similarity table (categories only)', similarity: false }),
-    ...encoderModels(),
+    ...encoderModels(DEFAULT_ENCODER_DIR, NOTIME_ENCODER_DIR, itemPaths),
   ]
 }
 
