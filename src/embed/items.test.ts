@@ -33,3 +33,26 @@ describe('candidateFromAttributes', () => {
     expect(candidateFromAttributes(attrs({ 'data-lr-item': 'x' }))).toBeNull()
   })
 })
+
+describe('item data in markup (vector, neighbours)', () => {
+  const vector = 'i8:0a1b2c3d:AAECAwQFBgcICQ'
+  const neighbours: Array<[string, number]> = [['sku-2', 0.61], ['sku-3', 0.2]]
+  it('reads them from a LocalRank JSON item and from a GA4 item (neighbours as an array or its JSON text)', () => {
+    expect(itemFromAttributes(attrs({ 'data-lr-item': JSON.stringify({ id: 'sku-1', vector, neighbours }) }))).toEqual({ id: 'sku-1', vector, neighbours })
+    expect(itemFromAttributes(attrs({ 'data-lr-item': JSON.stringify({ item_id: 'sku-1', vector, neighbours: JSON.stringify(neighbours) }) }))).toEqual({ id: 'sku-1', vector, neighbours })
+  })
+  it('reads them from their own attributes, which override the JSON', () => {
+    expect(itemFromAttributes(attrs({ 'data-lr-item': 'sku-1', 'data-lr-vector': vector, 'data-lr-neighbours': JSON.stringify(neighbours) }))).toEqual({ id: 'sku-1', vector, neighbours })
+    expect(itemFromAttributes(attrs({ 'data-lr-item': JSON.stringify({ id: 'a', neighbours }), 'data-lr-neighbours': '[["z",1]]' }))?.neighbours).toEqual([['z', 1]])
+  })
+  it('drops invalid ones and still returns the item', () => {
+    for (const bad of [{ vector: 'f16:nothex!!:AAAA' }, { vector: 5 }, { neighbours: [['a', 'x']] }, { neighbours: '[[' }, { neighbours: Array(101).fill(['a', 1]) }]) {
+      expect(itemFromAttributes(attrs({ 'data-lr-item': JSON.stringify({ id: 'sku-1', ...bad }) }))).toEqual({ id: 'sku-1' })
+    }
+    expect(itemFromAttributes(attrs({ 'data-lr-item': 'sku-1', 'data-lr-neighbours': 'not json', 'data-lr-vector': 'nope' }))).toEqual({ id: 'sku-1' })
+  })
+  it('carries them onto <localrank-list> candidates', () => {
+    expect(candidateFromAttributes(attrs({ 'data-item-id': 'c1', 'data-lr-item': JSON.stringify({ id: 'c1', vector, neighbours }), 'data-score': '2' }))).toEqual({ id: 'c1', vector, neighbours, score: 2 })
+    expect(candidateFromAttributes(attrs({ 'data-item-id': 'c1', 'data-lr-neighbours': JSON.stringify(neighbours) }))).toEqual({ id: 'c1', neighbours })
+  })
+})

@@ -1,3 +1,4 @@
+import { neighboursProblem, vectorProblem } from '../events/item-data'
 import type { Item } from '../events/types'
 import type { Candidate } from '../rank/types'
 
@@ -11,9 +12,14 @@ import type { Candidate } from '../rank/types'
  *   pushes to `dataLayer`, so it can be pasted as is; or
  * - a plain id, with the other fields in their own attributes:
  *   `data-lr-category="Home > Lighting > Lamps"` (levels split on `>`), `data-lr-brand`,
- *   `data-lr-price`, `data-lr-title`.
+ *   `data-lr-price`, `data-lr-title`, `data-lr-vector`, `data-lr-neighbours` (JSON).
+ * Both forms take the item feed's `vector` and `neighbours` (issue 10: the shop's server joins
+ * its feed row into the markup; in a GA4 item they are two extra item parameters of those
+ * names, `neighbours` as an array or its JSON text).
  * Separate attributes override the JSON's fields. Unknown JSON fields are dropped here rather
- * than rejected by the engine's strict schema: markup often carries extra GA4 fields.
+ * than rejected by the engine's strict schema: markup often carries extra GA4 fields. So is a
+ * `vector` or `neighbours` that breaks the rules of src/events/item-data.ts: the item is still
+ * tracked, without it.
  * Returns null when there is no usable id.
  */
 export function itemFromAttributes(get: (name: string) => string | null, idAttr = 'data-lr-item'): Item | null {
@@ -38,7 +44,26 @@ export function itemFromAttributes(get: (name: string) => string | null, idAttr 
   if (price != null && price.trim() !== '' && Number.isFinite(Number(price))) item.price = Number(price)
   const title = get('data-lr-title')?.trim()
   if (title) item.title = title
+  const vector = get('data-lr-vector')?.trim()
+  if (vector) addItemData(item, vector, undefined)
+  const neighbours = get('data-lr-neighbours')?.trim()
+  if (neighbours) addItemData(item, undefined, neighbours)
   return item
+}
+
+/** Set `vector` / `neighbours` on `item` when they are valid (neighbours may be JSON text); drop them otherwise. */
+function addItemData(item: Item, vector: unknown, neighbours: unknown): void {
+  if (vector !== undefined && vectorProblem(vector) === undefined) item.vector = vector as string
+  if (typeof neighbours === 'string') {
+    try {
+      neighbours = JSON.parse(neighbours)
+    } catch {
+      return
+    }
+  }
+  if (neighbours !== undefined && neighboursProblem(neighbours) === undefined) {
+    item.neighbours = (neighbours as Array<[string, number]>).map(([id, w]) => [id, w])
+  }
 }
 
 const GA4_CATEGORIES = ['item_category', 'item_category2', 'item_category3', 'item_category4', 'item_category5'] as const
@@ -62,6 +87,7 @@ export function fromObject(o: Record<string, unknown> | null | undefined): Item 
   if (typeof price === 'number' && Number.isFinite(price)) item.price = price
   const title = o['title'] ?? o['item_name']
   if (typeof title === 'string' && title !== '') item.title = title
+  addItemData(item, o['vector'], o['neighbours'])
   return item
 }
 
@@ -69,7 +95,8 @@ export function fromObject(o: Record<string, unknown> | null | undefined): Item 
 export function candidateFromAttributes(get: (name: string) => string | null): Candidate | null {
   const id = get('data-item-id')?.trim()
   if (!id) return null
-  const extra = itemFromAttributes(get) ?? (get('data-lr-category') ? itemFromAttributes((n) => (n === 'data-lr-item' ? id : get(n))) : null)
+  const own = ['data-lr-category', 'data-lr-vector', 'data-lr-neighbours'].some((n) => get(n))
+  const extra = itemFromAttributes(get) ?? (own ? itemFromAttributes((n) => (n === 'data-lr-item' ? id : get(n))) : null)
   const c: Candidate = { ...(extra ?? {}), id }
   const score = get('data-score')
   if (score != null && score.trim() !== '' && Number.isFinite(Number(score))) c.score = Number(score)
