@@ -44,7 +44,7 @@ Split a whole-table encoder export (model.json + weights.bin, e.g. public/model)
                      (raw); with --keep-top, at most N
   --mode M           auto (default) | table | feed. table: the whole item table with itemSpace,
                      no feed. auto: table while the item table would at most double the
-                     artifact (≈ 4,000 products at d = 64), feed above
+                     artifact (≈ 5,000 products for the shipped d = 64 model), feed above
   --help`
 
 function usage(msg: string): never {
