@@ -10,7 +10,8 @@ import { initWeights, paramShapes } from '../../encoder/model'
 import { disposeModel, EncoderSession } from '../../encoder/session'
 import { itemFeatures } from '../../encoder/tokens'
 import { tinyConfig, tinyItem, tinyVocab } from '../../encoder/testing'
-import { encodeWeights, decodeWeights } from '../../encoder/weights'
+import { encodeWeights, decodeWeights, modelSha256 } from '../../encoder/weights'
+import { readModel } from '../train/export'
 import { mulberry32 } from '../../rng'
 import { DEFAULT_MOVIELENS_DIR, loadDataset } from '../data'
 import type { Dataset } from '../data/types'
@@ -135,7 +136,7 @@ describe('PyTorch export → TypeScript encoder', () => {
       const cfg: EncoderConfig = tinyConfig(time ? {} : { timeBias: false, gapGate: false })
       const dir = tmp()
       const cs = cases()
-      writeFileSync(join(dir, 'spec.json'), JSON.stringify({ cfg, seed: 5, vocab: tinyVocab(30), dir: join(dir, 'f32'), dir16: join(dir, 'f16'), cases: cs }))
+      writeFileSync(join(dir, 'spec.json'), JSON.stringify({ cfg, seed: 5, vocab: tinyVocab(30), dir: join(dir, 'f32'), dir16: join(dir, 'f16'), dir8: join(dir, 'u8'), cases: cs }))
       py(['scores', join(dir, 'spec.json'), join(dir, 'out.json')])
       const want = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as { scores: number[][]; scores16: number[][] }
       let worst = 0
@@ -174,6 +175,14 @@ describe('PyTorch export → TypeScript encoder', () => {
       const ts16 = encodeWeights([...w32.values()], 'float16').data
       expect(Buffer.compare(Buffer.from(ts16), readFileSync(join(dir, 'f16', 'weights.bin')))).toBe(0)
       expect(a16.weightsManifest).toEqual([{ paths: ['weights.bin'], weights: encodeWeights([...w32.values()], 'float16').specs }])
+      // uint8 too (affine, Math.round), and the model pin of every export is the one weights.ts computes.
+      const u8 = encodeWeights([...w32.values()], 'uint8')
+      expect(Buffer.compare(Buffer.from(u8.data), readFileSync(join(dir, 'u8', 'weights.bin')))).toBe(0)
+      for (const sub of ['f32', 'f16', 'u8']) {
+        const back = await readModel(join(dir, sub)) // checks sha256 and modelSha256
+        expect(back.artifact.modelSha256).toBe(await modelSha256(back.artifact))
+      }
+      expect((await readModel(join(dir, 'u8'))).artifact.weightsManifest[0]!.weights).toEqual(u8.specs)
     }, 120_000)
   }
 })

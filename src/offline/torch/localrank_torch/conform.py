@@ -83,6 +83,8 @@ def cmd_scores(spec_path, out_path):
     model = Encoder(cfg, w).eval()
     export_model(spec["dir"], cfg, vocab_ids, model.weights(), "float32", license="conformance fixture")
     export_model(spec["dir16"], cfg, vocab_ids, model.weights(), "float16", license="conformance fixture")
+    if spec.get("dir8"):
+        export_model(spec["dir8"], cfg, vocab_ids, model.weights(), "uint8", training={"note": "uint8 fixture", "x": 1e-7})
     _, w16 = read_model(spec["dir16"])
     model16 = Encoder(cfg, w16).eval()
     vocab = {id_: i + FIRST_ITEM_ROW for i, id_ in enumerate(vocab_ids)}

@@ -5,12 +5,14 @@ The bytes are what src/encoder/weights.ts `encodeWeights` writes for the same fl
 float16 is IEEE half with round-to-nearest-even (numpy's float32→float16 cast, subnormals and
 overflow to ±Inf included, as `toHalf`), uint8 is the affine value = q·scale + min per weight
 with JavaScript's Math.round (half up), float32 is raw little-endian. So the browser cannot
-tell which trainer made an artifact.
+tell which trainer made an artifact. model.json carries the model's pin `modelSha256`
+(weights.ts), computed over the same canonical JSON as the TypeScript exporter.
 """
 import hashlib
 import json
 import math
 import os
+from decimal import Decimal
 
 import numpy as np
 
@@ -70,27 +72,75 @@ def decode_weights(specs, data: bytes) -> dict:
     return out
 
 
+def js_number(x) -> str:
+    """A number as ECMAScript's Number::toString (and so JSON.stringify) writes it: the shortest
+    round-trip digits (Python's repr finds the same ones), in positional notation for
+    1e-7 < |x| < 1e21 and as d.ddde±n outside."""
+    if isinstance(x, bool):
+        raise TypeError("bool is not a number here")
+    if isinstance(x, int):
+        x = float(x) if abs(x) >= 1e21 else x
+        if isinstance(x, int):
+            return str(x)
+    if not math.isfinite(x):
+        return "null"
+    if x == 0:
+        return "0"
+    if x < 0:
+        return "-" + js_number(-x)
+    t = Decimal(repr(x)).normalize().as_tuple()
+    digits = "".join(map(str, t.digits))
+    k = len(digits)
+    n = k + t.exponent  # value = 0.digits × 10^n
+    if k <= n <= 21:
+        return digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return "0." + "0" * (-n) + digits
+    e = n - 1
+    sign = "+" if e >= 0 else "-"
+    return (digits if k == 1 else digits[0] + "." + digits[1:]) + "e" + sign + str(abs(e))
+
+
+def canonical_json(v) -> str:
+    """weights.ts `canonicalJson` (RFC 8785 style): keys sorted by UTF-16 code units, no
+    whitespace, numbers and strings as JSON.stringify writes them, None members dropped."""
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, (int, float)):
+        return js_number(v)
+    if isinstance(v, np.generic):
+        return canonical_json(v.item())
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, (list, tuple)):
+        return "[" + ",".join(canonical_json(x) for x in v) + "]"
+    if isinstance(v, dict):
+        keys = sorted((k for k in v if v[k] is not None), key=lambda k: k.encode("utf-16-be", "surrogatepass"))
+        return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + canonical_json(v[k]) for k in keys) + "}"
+    raise TypeError("not JSON: %r" % type(v))
+
+
+UNPINNED = {"modelSha256", "license", "training"}
+
+
+def model_sha256(artifact: dict) -> str:
+    """weights.ts `modelSha256`, the model's pin: SHA-256 of the canonical JSON of model.json
+    without modelSha256, license, training and the shard paths (the weights' digest `sha256`
+    is inside it, so the pin covers the weights too)."""
+    view = {k: v for k, v in artifact.items() if k not in UNPINNED}
+    view["weightsManifest"] = [{k: v for k, v in g.items() if k != "paths"} for g in artifact["weightsManifest"]]
+    return hashlib.sha256(canonical_json(view).encode("utf-8")).hexdigest()
+
+
 def _js_json(obj) -> str:
-    """JSON as JavaScript's JSON.stringify writes it (no spaces, non-ASCII kept, floats in
-    shortest round-trip form with JS's exponent spelling), so model.json is byte-identical to
-    what the TypeScript exporter would write for the same content."""
-
-    def fix(o):
-        if isinstance(o, float):
-            if not math.isfinite(o):
-                return None
-            if o == int(o) and abs(o) < 1e21:
-                return int(o)
-        if isinstance(o, dict):
-            return {k: fix(v) for k, v in o.items()}
-        if isinstance(o, (list, tuple)):
-            return [fix(v) for v in o]
-        if isinstance(o, np.generic):
-            return fix(o.item())
-        return o
-
-    s = json.dumps(fix(obj), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return s
+    """model.json text: compact JSON (its formatting is not pinned, only its canonical form)."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def export_model(out_dir: str, cfg: dict, vocab: list, weights: dict, quantization: str = "float16", license: str = None, training: dict = None, shard: str = "weights.bin") -> dict:
@@ -109,13 +159,14 @@ def export_model(out_dir: str, cfg: dict, vocab: list, weights: dict, quantizati
         artifact["license"] = license
     if training:
         artifact["training"] = training
+    artifact["modelSha256"] = model_sha256(artifact)
     text = _js_json(artifact)
     for name, payload in ((shard, data), ("model.json", text.encode("utf-8"))):
         tmp = os.path.join(out_dir, name + ".tmp")
         with open(tmp, "wb") as f:
             f.write(payload)
         os.replace(tmp, os.path.join(out_dir, name))
-    return {"dir": out_dir, "sha256": sha, "weightBytes": len(data), "modelJsonBytes": len(text.encode("utf-8"))}
+    return {"dir": out_dir, "sha256": sha, "modelSha256": artifact["modelSha256"], "weightBytes": len(data), "modelJsonBytes": len(text.encode("utf-8"))}
 
 
 def read_model(dirpath: str):
@@ -125,4 +176,6 @@ def read_model(dirpath: str):
     sha = hashlib.sha256(data).hexdigest()
     if sha != art["sha256"]:
         raise ValueError("%s: weights SHA-256 %s does not match model.json's %s" % (dirpath, sha, art["sha256"]))
+    if "modelSha256" in art and model_sha256(art) != art["modelSha256"]:
+        raise ValueError("%s: model.json does not match the model SHA-256 it declares (%s)" % (dirpath, art["modelSha256"]))
     return art, decode_weights([w for g in art["weightsManifest"] for w in g["weights"]], data)
