@@ -1,0 +1,170 @@
+/**
+ * Issue 10, "never fetch by history": a shop in the item-data mode (no similarity table, no item
+ * table) on the built embed script in real Chromium.
+ *
+ * - Tracks items that carry their feed data: two product cards from `data-lr-item` (add to
+ *   cart) and one `localrank.track()` call, each with a `vector` and `neighbours`.
+ * - Checks what IndexedDB keeps of them: the vector as sent, at most 8 neighbours.
+ * - Reranks candidates that carry theirs (`<localrank-list>` children and `localrank.rerank`):
+ *   a candidate whose own neighbours name history items rises to #1; a candidate without
+ *   neighbours rises through the history items' stored neighbours (the reverse direction);
+ *   one that a history item listed only beyond its 8 strongest does not.
+ * - Proves that no request of the session (URL, query, body, headers; page and workers, at the
+ *   network layer) names a history item id. Requests keyed by candidate ids are allowed, and
+ *   the page makes one (`rows.json?ids=<candidates>`), which the check must let through.
+ * - The negative check runs after positive signals only (the events are in the store, the list
+ *   and the API answered, then no request is in flight), never after a fixed sleep.
+ * - A positive control leaks a history id through each channel (path, query, body, header)
+ *   and shows that the same check reports every one.
+ */
+import { expect, test, type Page, type Request } from '@playwright/test'
+import { dumpIndexedDB, requireBuild } from './support'
+
+test.beforeAll(requireBuild)
+
+interface Seen {
+  method: string
+  url: string
+  headers: Record<string, string>
+  body: string | null
+  from: string
+}
+
+/** Every way `secret` could travel in one request: its decoded URL, its header values, its body. */
+function leaksOf(requests: readonly Seen[], secrets: readonly string[]): string[] {
+  const out: string[] = []
+  for (const r of requests) {
+    let url = r.url
+    try {
+      url = decodeURIComponent(r.url.replace(/\+/g, ' '))
+    } catch {
+      /* keep the raw URL */
+    }
+    const channels: Array<[string, string]> = [
+      ['url', url],
+      ['headers', Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`).join('\n')],
+      ['body', r.body ?? ''],
+    ]
+    for (const s of secrets) for (const [where, text] of channels) if (text.includes(s)) out.push(`${s} in the ${where} of ${r.method} ${r.url} (${r.from})`)
+  }
+  return out
+}
+
+/** Capture every request of the browser context (pages and workers) and count those in flight. */
+function capture(page: Page) {
+  const seen: Seen[] = []
+  const inFlight = new Set<Request>()
+  const ctx = page.context()
+  ctx.on('request', (r) => {
+    inFlight.add(r)
+    seen.push({ method: r.method(), url: r.url(), headers: r.headers(), body: r.postData(), from: r.serviceWorker() ? 'service worker' : r.frame() ? 'page' : 'worker' })
+  })
+  ctx.on('requestfinished', (r) => inFlight.delete(r))
+  ctx.on('requestfailed', (r) => inFlight.delete(r))
+  const sockets: string[] = []
+  page.on('websocket', (ws) => sockets.push(ws.url()))
+  return { seen, sockets, settled: () => expect.poll(() => inFlight.size, { timeout: 15_000, message: 'requests still in flight' }).toBe(0) }
+}
+
+type Api = {
+  ready(): Promise<unknown>
+  track(e: unknown): Promise<unknown>
+  history(): Promise<Array<{ type: string; items: Array<{ id: string; vector?: string; neighbours?: Array<[string, number]> }> }>>
+  rerank(c: unknown[]): Promise<{ path: string; reason?: string; items: Array<{ id: string; serverRank: number; explanation: Array<{ source: string; text: string; contribution?: { kind: string; key: string } }> }> }>
+}
+
+test('items and candidates bring their data; no request names a history item', async ({ page }) => {
+  test.setTimeout(90_000)
+  const net = capture(page)
+  const pageErrors: string[] = []
+  page.on('pageerror', (e) => pageErrors.push(e.message))
+
+  await page.goto('/fixtures/item-data.html')
+  await page.evaluate(() => (window as unknown as { localrank: Api }).localrank.ready())
+
+  // --- track: two cards from markup, one call ---------------------------------------------
+  for (const card of await page.locator('#products article').all()) await card.locator('button[data-lr-event="add_to_cart"]').click()
+  await page.evaluate(() => (window as unknown as { localrank: Api; API_ITEM: unknown }).localrank.track({ type: 'view_item', items: [(window as unknown as { API_ITEM: unknown }).API_ITEM] }))
+  const history = await expect
+    .poll(async () => (await page.evaluate(() => (window as unknown as { localrank: Api }).localrank.history())).length, { timeout: 10_000 })
+    .toBe(3)
+    .then(() => page.evaluate(() => (window as unknown as { localrank: Api }).localrank.history()))
+  const historyIds = [...new Set(history.flatMap((e) => e.items.map((i) => i.id)))].sort()
+  expect(historyIds).toEqual(['hist-bulb-c2d4', 'hist-lamp-7f3a', 'hist-rug-55e1'])
+  expect(history.map((e) => e.type).sort()).toEqual(['add_to_cart', 'add_to_cart', 'view_item'])
+
+  // --- what IndexedDB keeps: the vector as sent, the 8 strongest neighbours ------------------
+  const dump = await dumpIndexedDB(page)
+  const db = dump.find((d) => d.name === 'item-data-fixture')
+  expect(db, `databases: ${dump.map((d) => d.name).join(', ')}`).toBeDefined()
+  const records = Object.values(db!.stores).flat() as Array<{ items?: Array<{ id: string; vector?: string; neighbours?: Array<[string, number]> }> }>
+  const stored = records.filter((r) => Array.isArray(r.items)).flatMap((r) => r.items!.map((it) => ({ it, bytes: new TextEncoder().encode(JSON.stringify(r)).length })))
+  const lamp = stored.find((s) => s.it.id === 'hist-lamp-7f3a')!
+  expect(lamp.it.vector).toMatch(/^f16:0a1b2c3d:[A-Za-z0-9_-]{174}$/)
+  expect(lamp.it.neighbours).toHaveLength(8) // the card carried 12
+  expect(lamp.it.neighbours!.map((p) => p[0])).not.toContain('cand-towel-13') // the 12th
+  expect(stored.find((s) => s.it.id === 'hist-bulb-c2d4')!.it.vector).toMatch(/^i8:0a1b2c3d:/)
+  console.log(`[item-data] stored event records, JSON bytes: ${stored.map((s) => `${s.it.id} ${s.bytes}`).join(', ')}`)
+
+  // --- rerank: the list (markup) and the API, with candidates carrying their rows -------------
+  const listAnswer = page.evaluate(
+    () =>
+      new Promise<{ state: string; order: string[]; explanations: string[] }>((ok) => {
+        const el = document.getElementById('list')!
+        el.addEventListener('localrank:ranked', function onRanked(ev) {
+          const d = (ev as CustomEvent<{ state: string; result?: { items: unknown[] } }>).detail
+          if (!d.result || d.result.items.length === 0) return // the empty first round
+          el.removeEventListener('localrank:ranked', onRanked)
+          const kids = Array.from(el.children)
+          ok({ state: d.state, order: kids.map((k) => k.getAttribute('data-item-id') ?? ''), explanations: kids.map((k) => k.getAttribute('data-lr-explanation') ?? '') })
+        })
+      }),
+  )
+  const candidates = await page.evaluate(() => (window as unknown as { loadCandidates(): Promise<unknown[]> }).loadCandidates())
+  const list = await listAnswer
+  const api = await page.evaluate((c) => (window as unknown as { localrank: Api }).localrank.rerank(c), candidates)
+
+  expect(list.state).toBe('ranked')
+  expect(list.order[0]).toBe('cand-shade-91') // last in the server's order; its own row names two history items
+  expect(api.path).toBe('profile')
+  const byId = new Map(api.items.map((r, k) => [r.id, { ...r, rank: k }]))
+  expect(api.items.map((r) => r.id)).toEqual(list.order)
+  const similarKeys = (id: string) => byId.get(id)!.explanation.filter((e) => e.source === 'similar').map((e) => e.contribution?.key)
+  expect(similarKeys('cand-shade-91')).toEqual(expect.arrayContaining(['hist-lamp-7f3a', 'hist-bulb-c2d4']))
+  // Reverse direction: the vase carries no neighbours; the lamp's stored ones list it.
+  expect(byId.get('cand-vase-14')!.rank).toBeLessThan(byId.get('cand-vase-14')!.serverRank)
+  expect(similarKeys('cand-vase-14')).toEqual(['hist-lamp-7f3a'])
+  // The towel was the lamp's 12th neighbour, cut by the 8-neighbour bound: no lift from it.
+  expect(similarKeys('cand-towel-13')).toEqual([])
+
+  // --- nothing in flight any more: then the negative check -----------------------------------
+  await net.settled()
+  const session = net.seen.slice()
+  const leaks = leaksOf(session, historyIds)
+  expect(leaks).toEqual([])
+  expect(net.sockets).toEqual([])
+  // The request keyed by candidate ids was made, and is allowed: it names candidates only.
+  const rowsReq = session.find((r) => new URL(r.url).pathname === '/fixtures/item-data/rows.json')
+  expect(rowsReq, 'the page fetched its candidates’ rows').toBeDefined()
+  expect(new URL(rowsReq!.url).searchParams.get('ids')!.split(',').sort()).toEqual((candidates as Array<{ id: string }>).map((c) => c.id).sort())
+  // No table or item data was downloaded by id or at all: only the page, the script and the fixture JSON.
+  const paths = [...new Set(session.map((r) => new URL(r.url).pathname))]
+  expect(paths.filter((p) => /similarity|model/.test(p))).toEqual([])
+  console.log(`[item-data] ${session.length} requests, 0 naming a history item: ${paths.join(', ')}`)
+  expect(pageErrors).toEqual([])
+  expect(await page.evaluate(() => (window as unknown as { __errors: string[] }).__errors)).toEqual([])
+
+  // --- positive control: the same check catches a history id in each channel ----------------
+  const before = net.seen.length
+  await page.evaluate(async (id) => {
+    await Promise.all([
+      fetch(`/leak/path/${id}`),
+      fetch(`/leak/query?seen=${encodeURIComponent(id)}`),
+      fetch('/leak/body', { method: 'POST', body: JSON.stringify({ seen: id }) }),
+      fetch('/leak/header', { headers: { 'x-seen': id } }),
+    ])
+  }, 'hist-lamp-7f3a')
+  await net.settled()
+  const control = leaksOf(net.seen.slice(before), historyIds)
+  expect(control.map((l) => l.replace(/ of .*/, '')).sort()).toEqual(['hist-lamp-7f3a in the body', 'hist-lamp-7f3a in the headers', 'hist-lamp-7f3a in the url', 'hist-lamp-7f3a in the url'])
+})
