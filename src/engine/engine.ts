@@ -1,22 +1,50 @@
+/**
+ * The engine: a small coordinator. It owns no fact twice and decides nothing itself:
+ *
+ * - **Consent, pause, blocked categories and the storage they allow** are the state machine's
+ *   (state.ts, whose comment lists the states, events and transitions). Every change, from
+ *   this tab, another tab or the store, is a `dispatch(event)`: the machine returns the next
+ *   state and the effects, which run here one after another, in order.
+ * - **Where they are persisted and how other tabs hear of them** is settings.ts: consent in
+ *   localStorage (it must outlive a withdrawal, which deletes the database), every local change
+ *   broadcast as a snapshot on a BroadcastChannel; pause and blocks in the store's meta.
+ * - **The store's lifecycle** (open, switch memory ⇄ IndexedDB, fall back, destroy, outbox) is
+ *   src/store/lifecycle.ts.
+ * - **This tab's copy of the history and what derives from it** (profile, purchases, the
+ *   encoder's history) is history.ts, which folds in each change instead of rereading.
+ * - **Artifacts** (the encoder, the similarity table) load in the background and are swapped in
+ *   when ready: nothing here waits for a download (defect 6: tracking waited for the table, and
+ *   with a 30 s table 0 of 6 events survived a navigation).
+ *
+ * Every public method resolves even when storage or the model fail (they degrade and report
+ * through `onError`); only `strict` mode throws.
+ */
 import { systemClock } from '../clock'
 import type { EncoderHandle } from '../encoder/types'
 import { LocalRankError, ValidationError, toLocalRankError } from '../errors'
-import type { StoredEvent, TrackInput } from '../events/types'
-import { validateEvent } from '../events/validate'
 import { compactForStorage } from '../events/compact'
-import { buildProfile, loadSimilarityTable } from '../interest'
-import type { Interest, InterestProfile, SimilarityTable } from '../interest/types'
+import type { TrackInput } from '../events/types'
+import { validateEvent } from '../events/validate'
+import { loadSimilarityTable } from '../interest'
+import type { Interest } from '../interest/types'
 import { rankCandidates, rerank as rerankPath } from '../rank'
 import type { Candidate, RankOptions, RankResult } from '../rank/types'
-import { openStore, sessionOutbox } from '../store'
-import type { EventStore, StoreChange, StoreMeta } from '../store/types'
+import { StoreLifecycle } from '../store'
+import type { EventStore, HistoryExport, StoreChange, StoreMeta } from '../store/types'
+import { HistoryView } from './history'
+import { SettingsSync } from './settings'
+import { initialState, transition, type Effect, type EngineEvent, type EngineState } from './state'
 import type { Consent, Engine, EngineInfo, EngineOptions } from './types'
 
 /** The default deadline for the encoder inside `rerank` (ms): long enough for a warm pass, short enough to be invisible. */
 const DEFAULT_DEADLINE_MS = 50
 
 function gpcEnabled(): boolean {
-  return typeof navigator !== 'undefined' && (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true
+  try {
+    return typeof navigator !== 'undefined' && (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true
+  } catch {
+    return false
+  }
 }
 
 function checkOptions(o: EngineOptions): void {
@@ -30,6 +58,22 @@ function checkOptions(o: EngineOptions): void {
   if (o.consent !== undefined && !['granted', 'denied', 'pending'].includes(o.consent)) bad('consent', 'must be granted, denied or pending')
   if (o.deadlineMs !== undefined && !(o.deadlineMs >= 0 && Number.isFinite(o.deadlineMs))) bad('deadlineMs', 'must be a finite number ≥ 0')
 }
+
+/**
+ * The consent to start with. The page's option is its CMP's state at load; the persisted
+ * choice is what the shopper last chose through LocalRank, in any tab.
+ * - A persisted `denied` wins over any option but GPC's own denial: a withdrawal holds on
+ *   every later page until the shopper grants again (`setConsent('granted')`).
+ * - No option, or `pending` (the CMP has not decided yet): the persisted choice, else the option,
+ *   else `granted` (the documented default).
+ */
+export function startingConsent(option: Consent | undefined, persisted: Consent | undefined): Consent {
+  if (persisted === 'denied') return 'denied'
+  if (option === undefined || option === 'pending') return persisted ?? option ?? 'granted'
+  return option
+}
+
+const emptyExport = (at: number): HistoryExport => ({ format: 'localrank-history', schemaVersion: 0, exportedAt: at, events: [], meta: {} })
 
 /**
  * Create an engine. It resolves even when storage or the model fail (they degrade to
@@ -56,48 +100,175 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const clock = options.clock ?? systemClock
   const dbName = options.dbName ?? 'localrank'
   const gpc = (options.respectGPC ?? true) && gpcEnabled()
-  let consent: Consent = gpc ? 'denied' : (options.consent ?? 'granted')
 
-  // Under 'denied' (or GPC) IndexedDB is not even opened: opening creates a database,
-  // which is itself storage. Under 'pending' events live in memory until a choice is made.
-  const openPersistent = () => openStore({ dbName, retention: options.retention, clock, memory: options.storage === 'memory' })
-  let store: EventStore | null = consent === 'granted' ? await openPersistent() : consent === 'pending' ? await openStore({ dbName, retention: options.retention, clock, memory: true }) : null
-  let meta: StoreMeta = store ? await store.getMeta().catch(() => ({})) : {}
+  let view: HistoryView
+  try {
+    view = new HistoryView(options.profile, undefined)
+  } catch (err) {
+    // An invalid `profile` option: the defaults, reported (strict: rejected) instead of an
+    // unhandled rejection in the host page.
+    if (options.strict) throw err
+    report(err, 'invalid_options')
+    view = new HistoryView(undefined, undefined)
+  }
 
-  let similarity: SimilarityTable | undefined
-  if (options.similarity && consent !== 'denied') {
-    try {
-      similarity = await loadSimilarityTable(options.similarity)
-    } catch (err) {
-      report(err, 'model')
+  let disposed = false
+  let state: EngineState
+  // Another tab changed the settings: the same machine, the same transitions.
+  const sync = new SettingsSync(dbName, (settings) => void dispatch({ type: 'sync', settings }).catch((e) => report(e)))
+  state = initialState(startingConsent(options.consent, sync.persistedConsent()), gpc)
+
+  const listeners = new Set<(c: StoreChange) => void>()
+  let unsubscribe: (() => void) | null = null
+  const lc = new StoreLifecycle({
+    dbName,
+    retention: options.retention,
+    clock,
+    memoryOnly: options.storage === 'memory',
+    onReport: (e) => report(e),
+    onStore: (store) => attach(store),
+    snapshot: () => ({ events: view.all(), meta: settingsMeta() }),
+  })
+  const settingsMeta = (): StoreMeta => ({ paused: state.paused, blockedCategories: [...state.blocked] })
+
+  // ---- the effects of a transition, run one after another --------------------------------
+
+  let effects: Promise<void> = Promise.resolve()
+  function dispatch(event: EngineEvent): Promise<void> {
+    const out = transition(state, event)
+    state = out.state
+    if (out.effects.length === 0) return effects
+    const p = effects.then(() => runAll(out.effects))
+    effects = p.catch(() => {})
+    return p
+  }
+  async function runAll(list: Effect[]): Promise<void> {
+    let first: unknown
+    for (const fx of list) {
+      try {
+        await run(fx)
+      } catch (e) {
+        first ??= e
+      }
+    }
+    if (first !== undefined) throw first
+  }
+  async function run(fx: Effect): Promise<void> {
+    switch (fx.kind) {
+      case 'open': {
+        const carry = fx.carry === 'all' ? { events: view.all(), meta: settingsMeta() } : fx.carry === 'settings' ? { events: [], meta: settingsMeta() } : undefined
+        await lc.open(fx.target, carry)
+        await loadFromStore()
+        return
+      }
+      case 'destroy':
+        await lc.destroy(fx.deleteDb)
+        view.reset([])
+        return
+      case 'clear-history':
+        await lc.clearHistory(true)
+        view.reset([])
+        return
+      case 'save-settings':
+        await lc.store?.setMeta(settingsMeta())
+        return
+      case 'publish':
+        sync.publish({ consent: state.consent, paused: state.paused, blocked: state.blocked })
+        return
+      case 'encoder':
+        if (fx.on) startArtifacts()
+        else stopEncoder()
+        return
     }
   }
 
-  let events: StoredEvent[] = []
-  let profile: InterestProfile = buildProfile([], options.profile, similarity)
-  const purchases = new Map<string, number>()
-  const notePurchase = (e: StoredEvent) => {
-    if (e.type !== 'purchase') return
-    for (const it of e.items) purchases.set(it.id, Math.max(purchases.get(it.id) ?? 0, e.timestamp))
+  /** Read the history and the settings of the store just opened. */
+  async function loadFromStore(): Promise<void> {
+    const store = lc.store
+    if (!store) return view.reset([])
+    const [events, meta] = await Promise.all([
+      store.recent().catch((e: unknown) => {
+        report(e)
+        return view.all().slice()
+      }),
+      store.getMeta().catch((e: unknown) => {
+        report(e)
+        return {} as StoreMeta
+      }),
+    ])
+    if (lc.store !== store) return // switched again meanwhile: that switch loads its own
+    view.reset(events)
+    void dispatch({ type: 'loaded', paused: meta.paused, blocked: meta.blockedCategories }).catch((e) => report(e))
   }
-  const reload = async () => {
-    events = store ? await store.recent() : []
-    profile = buildProfile(events, options.profile, similarity)
-    purchases.clear()
-    for (const e of events) notePurchase(e)
-    encoder?.setHistory(events)
+
+  // ---- changes made by other tabs, retention and quota ----------------------------------
+
+  function attach(store: EventStore | null): void {
+    unsubscribe?.()
+    unsubscribe = store ? store.onChange((c) => onChange(store, c)) : null
   }
+  function onChange(store: EventStore, c: StoreChange): void {
+    if (c.kind === 'evict') view.remove(new Set(c.ids))
+    else if (c.source === 'remote') {
+      if (c.kind === 'append') {
+        // Fold in exactly what the other tab wrote (defect 27: not the whole history).
+        store.get(c.ids).then(
+          (events) => void (lc.store === store && view.add(events)),
+          (e: unknown) => report(e),
+        )
+      } else if (c.kind === 'forget') {
+        if (c.itemId !== undefined) view.remove((e) => e.items.some((it) => it.id === c.itemId))
+        if (c.eventId !== undefined) view.remove(new Set([c.eventId]))
+      } else if (c.kind === 'clear') view.reset([])
+      else if (c.kind === 'meta') {
+        // Normally the settings snapshot (settings.ts) has already said this; where no
+        // BroadcastChannel exists it is how pause and blocks arrive. Guarded (defect 15).
+        store.getMeta().then(
+          (m) => void dispatch({ type: 'sync', settings: { paused: !!m.paused, blocked: m.blockedCategories ?? [] } }).catch((e) => report(e)),
+          (e: unknown) => report(e),
+        )
+      }
+    }
+    for (const l of [...listeners]) {
+      try {
+        l(c)
+      } catch (e) {
+        report(e)
+      }
+    }
+  }
+
+  // ---- artifacts, in the background ------------------------------------------------------
 
   let encoder: EncoderHandle | null = null
   let encoderError: string | undefined
-  const startEncoder = async () => {
-    if (!options.model || encoder || consent === 'denied') return
+  let similarityStarted = false
+  function startArtifacts(): void {
+    if (disposed || state.consent === 'denied') return
+    if (options.similarity && !similarityStarted) {
+      similarityStarted = true
+      // Never awaited by anything: tracking and ranking go on without it, and the profile
+      // takes the table when it arrives.
+      loadSimilarityTable(options.similarity).then(
+        (table) => {
+          if (!disposed) view.setSimilarity(table)
+        },
+        (err: unknown) => {
+          similarityStarted = false // a later grant may try again
+          report(err, 'model')
+        },
+      )
+    }
+    if (options.model && !encoder) void startEncoder()
+  }
+  async function startEncoder(): Promise<void> {
     try {
       // Lazy: the encoder's client (and, inside its worker, TensorFlow.js) is only fetched when a model is configured.
       const { createEncoder } = await import('../encoder')
+      if (disposed || encoder || state.consent === 'denied' || !options.model) return
       const handle = createEncoder({ model: options.model, sha256: options.modelSha256, backend: options.backend, onProgress: options.onProgress })
       encoder = handle
-      handle.setHistory(events)
+      view.setEncoder(handle)
       handle.whenReady().catch((err: unknown) => {
         encoderError = err instanceof Error ? err.message : String(err)
         report(err, 'model')
@@ -107,29 +278,22 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       report(err, 'model')
     }
   }
+  function stopEncoder(): void {
+    encoder?.dispose()
+    encoder = null
+    view.setEncoder(null)
+  }
 
-  const listeners = new Set<(c: StoreChange) => void>()
-  let unsubscribe: (() => void) | null = null
-  const attach = () => {
-    unsubscribe?.()
-    unsubscribe = store
-      ? store.onChange((change) => {
-          // Another tab wrote, forgot or cleared, or retention/quota evicted events: our
-          // in-memory history and profile are stale, so rebuild them from the store.
-          if (change.source === 'remote' || change.kind === 'evict') void reload().catch((err) => report(err))
-          if (change.kind === 'meta' && change.source === 'remote') void store?.getMeta().then((m) => (meta = m))
-          for (const l of listeners) l(change)
-        })
-      : null
+  // ---- start ------------------------------------------------------------------------------
+
+  if (state.storage !== 'none') {
+    try {
+      await run({ kind: 'open', target: state.storage, carry: 'none' })
+    } catch (err) {
+      report(err)
+    }
   }
-  try {
-    await reload()
-  } catch (err) {
-    report(err)
-  }
-  attach()
-  void startEncoder()
-  let disposed = false
+  startArtifacts()
 
   const guard = async <T>(what: string, fallback: T, fn: () => Promise<T>): Promise<T> => {
     if (disposed) {
@@ -146,72 +310,39 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       return fallback
     }
   }
-
-  // A consent switch swaps the store (memory ⇄ IndexedDB, or wipes it). Events tracked while it
-  // runs wait for it, so they land in the store the new consent allows instead of in a store
-  // that is being copied or closed (where they were lost).
-  let switching: Promise<void> = Promise.resolve()
-  const switchStore = async (prev: Consent, next: Consent): Promise<void> => {
-    if (next === 'denied') {
-      // Withdrawal: wipe what was kept (memory or IndexedDB) and stop the encoder.
-      await engine.clear()
-      store?.close()
-      // Leave no empty database behind either: under 'denied' the origin holds nothing of ours.
-      if (store?.kind === 'indexeddb') await deleteDatabase(dbName)
-      store = null
-      encoder?.dispose()
-      encoder = null
-      attach()
-      return
-    }
-    if (next === 'granted') {
-      const pending = prev === 'pending' && store ? await store.recent() : []
-      store?.close()
-      const persistent = await openPersistent()
-      store = persistent
-      if (pending.length) await persistent.append(pending)
-      meta = await persistent.getMeta()
-    } else {
-      store?.close()
-      store = await openStore({ dbName, clock, memory: true })
-    }
-    attach()
-    await reload()
-    void startEncoder()
-  }
-
-  const blocked = () => new Set(meta.blockedCategories ?? [])
   const serverOrder = <C extends Candidate>(c: ReadonlyArray<C>, o: RankOptions | undefined, reason: string) => rankCandidates(c, { now: clock(), reason }, o)
+  const noteCategory = (field: string, v: unknown) => {
+    if (typeof v !== 'string' || v === '') throw new ValidationError('invalid_options', field, 'must be a non-empty string')
+  }
 
   const engine: Engine = {
     track: (input: TrackInput) =>
       guard('track', null, async () => {
-        // Bounded bytes per stored event (issue 10): the item data a page sent is cut to what the ranker reads later.
         const event = compactForStorage(validateEvent(input, clock))
-        await switching
-        if (!store || consent === 'denied') return null
-        if (meta.paused) return null
-        await store.append([event])
-        events.push(event)
-        profile.add(event)
-        notePurchase(event)
-        encoder?.append(event)
+        // A switch under way (a consent choice, a fallback) finishes first, so the event lands
+        // in the store the new state allows, never in one being copied or destroyed.
+        await effects
+        if (state.consent === 'denied' || state.paused || !lc.store) return null
+        await lc.append([event])
+        if ((state as EngineState).consent === 'denied') return null // withdrawn while writing: the wipe took it
+        view.add([event])
         return event
       }),
 
     rerank: async <C extends Candidate>(candidates: ReadonlyArray<C>, o?: RankOptions): Promise<RankResult<C>> => {
       try {
         if (disposed) return serverOrder(candidates, o, 'engine disposed')
-        if (consent === 'denied') return serverOrder(candidates, o, gpc ? 'Global Privacy Control is on' : 'consent denied')
-        if (meta.paused) return serverOrder(candidates, o, 'personalisation paused by the shopper')
+        if (state.consent === 'denied') return serverOrder(candidates, o, gpc ? 'Global Privacy Control is on' : 'consent denied')
+        if (state.paused) return serverOrder(candidates, o, 'personalisation paused by the shopper')
+        const { profile, purchases } = view.fresh()
         return await rerankPath(
           candidates,
           {
             now: clock(),
             profile,
             encoder,
-            purchases,
-            blockedCategories: blocked(),
+            purchases: purchases as Map<string, number>,
+            blockedCategories: new Set(state.blocked),
             deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
             strict: options.strict,
             config: options.demotePurchasedMs !== undefined ? { demotePurchasedMs: options.demotePurchasedMs } : undefined,
@@ -230,92 +361,76 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       }
     },
 
-    history: (limit) => guard('history', [], async () => (limit === undefined ? events.slice() : events.slice(Math.max(0, events.length - limit)))),
+    history: (limit) =>
+      guard('history', [], async () => {
+        const all = view.all()
+        return limit === undefined ? all.slice() : all.slice(Math.max(0, all.length - limit))
+      }),
 
-    interests: (n = 10) => guard<Interest[]>('interests', [], async () => profile.top(clock(), n)),
+    interests: (n = 10) => guard<Interest[]>('interests', [], async () => view.fresh().profile.top(clock(), n)),
 
     forget: (itemId) =>
       guard('forget', 0, async () => {
-        if (typeof itemId !== 'string' || itemId === '') throw new ValidationError('invalid_options', 'itemId', 'must be a non-empty string')
+        noteCategory('itemId', itemId)
+        await effects
+        const store = lc.store
         if (!store) return 0
         const n = await store.forgetItem(itemId)
-        await reload()
+        view.remove((e) => e.items.some((it) => it.id === itemId))
         return n
       }),
 
     forgetEvent: (eventId) =>
       guard('forgetEvent', false, async () => {
+        await effects
+        const store = lc.store
         if (!store) return false
         const ok = await store.forgetEvent(eventId)
-        await reload()
+        view.remove(new Set([eventId]))
         return ok
       }),
 
     blockCategory: (category) =>
       guard('blockCategory', undefined, async () => {
-        if (typeof category !== 'string' || category === '') throw new ValidationError('invalid_options', 'category', 'must be a non-empty string')
-        const next = Array.from(new Set([...(meta.blockedCategories ?? []), category]))
-        meta = { ...meta, blockedCategories: next }
-        await store?.setMeta({ blockedCategories: next })
+        noteCategory('category', category)
+        await dispatch({ type: 'block', category })
       }),
 
-    unblockCategory: (category) =>
-      guard('unblockCategory', undefined, async () => {
-        const next = (meta.blockedCategories ?? []).filter((c) => c !== category)
-        meta = { ...meta, blockedCategories: next }
-        await store?.setMeta({ blockedCategories: next })
-      }),
+    unblockCategory: (category) => guard('unblockCategory', undefined, () => dispatch({ type: 'unblock', category })),
 
-    pause: (paused) =>
-      guard('pause', undefined, async () => {
-        meta = { ...meta, paused: !!paused }
-        await store?.setMeta({ paused: !!paused })
-      }),
+    pause: (paused) => guard('pause', undefined, () => dispatch({ type: 'pause', paused: !!paused })),
 
     setConsent: (next) =>
       guard('setConsent', undefined, async () => {
         if (!['granted', 'denied', 'pending'].includes(next)) throw new ValidationError('invalid_options', 'consent', 'must be granted, denied or pending')
-        if (gpc && next !== 'denied') return // GPC outranks a banner click: stay denied.
-        if (next === consent) return
-        const prev = consent
-        consent = next
-        let done!: () => void
-        const previous = switching
-        switching = new Promise<void>((ok) => (done = ok))
-        try {
-          await previous
-          await switchStore(prev, next)
-        } finally {
-          done()
-        }
+        await dispatch({ type: 'consent', consent: next, from: 'local' })
       }),
 
-    clear: () =>
-      guard('clear', undefined, async () => {
-        if (store) await store.clear()
-        else await deleteDatabase(dbName)
-        meta = {}
-        await reload()
+    clear: (o) => guard('clear', undefined, () => dispatch({ type: 'clear', settings: o?.settings === true })),
+
+    export: () =>
+      guard('export', emptyExport(clock()), async () => {
+        await effects
+        return lc.store ? lc.store.export() : emptyExport(clock())
       }),
 
-    export: () => guard('export', { format: 'localrank-history' as const, schemaVersion: 0, exportedAt: clock(), events: [], meta: {} }, async () => (store ? store.export() : { format: 'localrank-history' as const, schemaVersion: 0, exportedAt: clock(), events: [], meta: {} })),
-
-    meta: () => guard('meta', {}, async () => ({ ...meta })),
+    meta: () => guard('meta', {}, async () => settingsMeta()),
 
     info: (): EngineInfo => {
       const st = encoder?.status()
       const out: EngineInfo = {
         backend: st?.backend ?? null,
-        backendReason: st?.reason ?? (options.model ? (consent === 'denied' ? 'consent denied: encoder not started' : 'loading') : 'no model configured: profile path only'),
+        backendReason: st?.reason ?? (options.model ? (state.consent === 'denied' ? 'consent denied: encoder not started' : 'loading') : 'no model configured: profile path only'),
         model: options.model ? { url: options.model, ready: !!st?.ready, ...(st?.error || encoderError ? { error: st?.error ?? encoderError } : {}) } : null,
-        events: events.length,
-        storage: store?.kind ?? 'memory',
-        consent,
+        events: view.length,
+        storage: lc.store?.kind ?? 'memory',
+        consent: state.consent,
         gpc,
-        paused: !!meta.paused,
+        paused: state.paused,
       }
-      if (store?.fallbackReason) out.storageReason = store.fallbackReason
-      else if (!store) out.storageReason = consent === 'denied' ? 'nothing is stored (consent denied)' : 'not opened'
+      const reason = lc.reason
+      if (reason) out.storageReason = reason
+      else if (!lc.store) out.storageReason = state.consent === 'denied' ? 'nothing is stored (consent denied)' : 'not opened'
       return out
     },
 
@@ -329,24 +444,11 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       disposed = true
       unsubscribe?.()
       listeners.clear()
-      encoder?.dispose()
-      encoder = null
-      store?.close()
+      sync.close()
+      stopEncoder()
+      lc.close()
     },
   }
   return engine
 }
 
-/** Delete the history database and this tab's copy of writes still in flight (outbox.ts). */
-function deleteDatabase(name: string): Promise<void> {
-  sessionOutbox(name)?.clear()
-  return new Promise((ok) => {
-    if (typeof indexedDB === 'undefined') return ok()
-    try {
-      const req = indexedDB.deleteDatabase(name)
-      req.onsuccess = req.onerror = req.onblocked = () => ok()
-    } catch {
-      ok()
-    }
-  })
-}

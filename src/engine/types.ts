@@ -80,8 +80,16 @@ export interface Engine {
   blockCategory(category: string): Promise<void>
   unblockCategory(category: string): Promise<void>
   pause(paused: boolean): Promise<void>
+  /**
+   * Set the shopper's consent. It is persisted (a withdrawal holds on later pages) and reaches
+   * every open tab of the origin at once; `denied` wipes the history and deletes the database.
+   */
   setConsent(consent: Consent): Promise<void>
-  clear(): Promise<void>
+  /**
+   * Delete the history. The shopper's settings (pause, blocked categories) are kept, so a
+   * paused shopper stays paused, unless `{ settings: true }` asks for them to go too.
+   */
+  clear(options?: { settings?: boolean }): Promise<void>
   export(): Promise<HistoryExport>
   meta(): Promise<StoreMeta>
   info(): EngineInfo

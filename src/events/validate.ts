@@ -1,6 +1,7 @@
 import { ValidationError } from '../errors'
 import type { Clock } from '../clock'
 import { MAX_NEIGHBOURS, neighbourPairProblem, vectorProblem } from './item-data'
+import { timestampProblem } from './time-window'
 import { EVENT_TYPES, type EventType, type Item, type StoredEvent } from './types'
 
 /*
@@ -181,7 +182,9 @@ export function validateEvent(input: unknown, clock: Clock, makeId: () => string
   if (rawTs !== undefined) {
     timestamp = finiteNumber(rawTs, 'timestamp')
     if (!Number.isInteger(timestamp)) throw invalid('timestamp', 'must be an integer')
-    if (timestamp < 0) throw invalid('timestamp', 'must be ≥ 0')
+    // A bounded window (time-window.ts, issue 13 #10): far-future dates broke the controls' toISOString and escaped age retention.
+    const outside = timestampProblem(timestamp, clock())
+    if (outside) throw invalid('timestamp', outside)
   }
   if (f.unknown !== undefined) throw invalid(f.unknown, 'unknown field')
   if (type === 'search') {

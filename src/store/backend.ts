@@ -14,24 +14,34 @@ import type { StoreMeta } from './types'
 export interface StoreTx {
   /** Insert or overwrite (same id) these events. */
   put(events: readonly StoredEvent[]): Promise<void>
-  /** Delete every event with `timestamp < cutoff`; returns how many. */
-  deleteOlderThan(cutoff: number): Promise<number>
-  /** Delete the `n` oldest events; returns how many. */
-  deleteOldest(n: number): Promise<number>
+  /** Delete every event with `timestamp < cutoff`; returns the ids deleted. */
+  deleteOlderThan(cutoff: number): Promise<string[]>
+  /** Delete every event with `timestamp > cutoff` (dated in the future); returns the ids deleted. */
+  deleteNewerThan(cutoff: number): Promise<string[]>
+  /** Delete the `n` oldest events; returns the ids deleted. */
+  deleteOldest(n: number): Promise<string[]>
   count(): Promise<number>
-  /** Every event, oldest first. */
-  all(): Promise<StoredEvent[]>
-  /** The newest `limit` events, NEWEST first (a reverse cursor). */
-  newest(limit: number): Promise<StoredEvent[]>
+  /** Every record, oldest first, as stored (not yet checked: see store.ts `wellFormed`). */
+  all(): Promise<unknown[]>
+  /** The newest `limit` records, NEWEST first (a reverse cursor). */
+  newest(limit: number): Promise<unknown[]>
+  /** The records with these ids that exist. */
+  get(ids: readonly string[]): Promise<unknown[]>
   /** Delete one event; returns whether it existed. */
   delete(id: string): Promise<boolean>
-  /** Delete every event for which `pred` is true; returns how many. */
-  deleteWhere(pred: (event: StoredEvent) => boolean): Promise<number>
+  /** Delete every event that mentions `itemId`; returns how many. */
+  deleteByItem(itemId: string): Promise<number>
   clearEvents(): Promise<void>
   getMeta(): Promise<StoreMeta>
   /** Keys set to `undefined` are removed. */
   setMeta(patch: Partial<StoreMeta>): Promise<void>
   clearMeta(): Promise<void>
+}
+
+/** Whether a stored record mentions `itemId` (tolerant of malformed records: they mention nothing). */
+export function mentions(record: unknown, itemId: string): boolean {
+  const items = (record as { items?: unknown } | null)?.items
+  return Array.isArray(items) && items.some((it) => (it as { id?: unknown } | null)?.id === itemId)
 }
 
 export interface Backend {
@@ -47,7 +57,7 @@ export interface Backend {
 }
 
 /** Total order used everywhere: by timestamp, ties by id (code-unit order, as IndexedDB). */
-export function compareEvents(a: StoredEvent, b: StoredEvent): number {
+export function compareEvents(a: Pick<StoredEvent, 'timestamp' | 'id'>, b: Pick<StoredEvent, 'timestamp' | 'id'>): number {
   if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp ? -1 : 1
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
 }

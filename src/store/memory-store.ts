@@ -1,5 +1,5 @@
 import type { StoredEvent } from '../events/types'
-import { compareEvents, type Backend, type StoreTx } from './backend'
+import { compareEvents, mentions, type Backend, type StoreTx } from './backend'
 import type { StoreMeta } from './types'
 
 interface State {
@@ -49,21 +49,45 @@ class MemoryTx implements StoreTx {
     }
   }
 
-  async deleteOlderThan(cutoff: number): Promise<number> {
+  async deleteOlderThan(cutoff: number): Promise<string[]> {
     return this.dropFirst(firstAtOrAfter(this.s.order, cutoff))
   }
 
-  async deleteOldest(n: number): Promise<number> {
+  async deleteNewerThan(cutoff: number): Promise<string[]> {
+    // First index whose timestamp is > cutoff, i.e. first at or after cutoff + 1 for integers;
+    // timestamps are integers (validate.ts), but compare exactly anyway.
+    let i = firstAtOrAfter(this.s.order, cutoff)
+    while (i < this.s.order.length && this.s.order[i]!.timestamp <= cutoff) i++
+    const gone = this.s.order.splice(i)
+    for (const e of gone) this.s.byId.delete(e.id)
+    return gone.map((e) => e.id)
+  }
+
+  async deleteOldest(n: number): Promise<string[]> {
     return this.dropFirst(Math.max(0, Math.min(n, this.s.order.length)))
   }
 
-  private dropFirst(n: number): number {
-    for (const e of this.s.order.splice(0, n)) this.s.byId.delete(e.id)
-    return n
+  private dropFirst(n: number): string[] {
+    const gone = this.s.order.splice(0, n)
+    for (const e of gone) this.s.byId.delete(e.id)
+    return gone.map((e) => e.id)
   }
 
   async count(): Promise<number> {
     return this.s.order.length
+  }
+
+  async get(ids: readonly string[]): Promise<StoredEvent[]> {
+    const out: StoredEvent[] = []
+    for (const id of ids) {
+      const e = this.s.byId.get(id)
+      if (e) out.push(clone(e))
+    }
+    return out
+  }
+
+  async deleteByItem(itemId: string): Promise<number> {
+    return this.deleteWhere((e) => mentions(e, itemId))
   }
 
   async all(): Promise<StoredEvent[]> {
@@ -84,7 +108,7 @@ class MemoryTx implements StoreTx {
     return true
   }
 
-  async deleteWhere(pred: (event: StoredEvent) => boolean): Promise<number> {
+  private async deleteWhere(pred: (event: StoredEvent) => boolean): Promise<number> {
     const keep: StoredEvent[] = []
     let n = 0
     for (const e of this.s.order) {

@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '../clock'
 import { LocalRankError, StorageError } from '../errors'
-import type { StoredEvent } from '../events/types'
+import { MAX_CLOCK_SKEW_MS } from '../events/time-window'
+import { EVENT_TYPES, type StoredEvent } from '../events/types'
 import type { Backend, StoreTx } from './backend'
 import { sessionOutbox, type Outbox } from './outbox'
 import {
@@ -21,6 +22,8 @@ export interface StoreConfig {
   fallbackReason?: string
   /** Write-ahead copy of in-flight appends (outbox.ts); used by an IndexedDB store only. */
   outbox?: Outbox | null
+  /** Problems worked around (malformed records skipped); see StoreOptions.onReport. */
+  onReport?: (error: LocalRankError) => void
 }
 
 /** Default wait for more appends to join a batch, ms. */
@@ -46,22 +49,51 @@ export function quotaEvictionSize(count: number, batchSize: number): number {
   return Math.min(count, Math.max(Math.ceil(count * 0.1), batchSize, 1))
 }
 
+/** The ids each retention bound evicted. */
 export interface RetentionResult {
-  age: number
-  count: number
+  age: string[]
+  count: string[]
+  future: string[]
 }
 
 /**
  * Write a batch and enforce retention in the same atomic run (so no reader ever sees the
  * store over its bounds): put, delete everything with `timestamp < now − maxAgeMs` by walking
- * `by_time` from its oldest end, then delete the oldest beyond `maxEvents`.
+ * `by_time` from its oldest end, everything dated after `now + MAX_CLOCK_SKEW_MS` from its
+ * newest end (validation refuses such events now, but a database written before, or by another
+ * program, may hold them, and age retention never reaches them: defect 10), then delete the
+ * oldest beyond `maxEvents`.
  */
 export async function writeWithRetention(tx: StoreTx, events: readonly StoredEvent[], now: number, policy: RetentionPolicy): Promise<RetentionResult> {
-  await tx.put(events)
+  if (events.length) await tx.put(events)
   const age = await tx.deleteOlderThan(now - policy.maxAgeMs)
+  const future = await tx.deleteNewerThan(now + MAX_CLOCK_SKEW_MS)
   const n = await tx.count()
-  const count = n > policy.maxEvents ? await tx.deleteOldest(n - policy.maxEvents) : 0
-  return { age, count }
+  const count = n > policy.maxEvents ? await tx.deleteOldest(n - policy.maxEvents) : []
+  return { age, count, future }
+}
+
+const EVENT_TYPE_SET = new Set<string>(EVENT_TYPES)
+
+/**
+ * Whether a stored record is an event LocalRank can use. Records are checked on the way out
+ * because the database is not ours alone: an older build, another script of the origin, or a
+ * devtools edit may have written it, and one record with `items: null` used to make every
+ * `forget(itemId)` and the shopper's controls fail (defect 9).
+ */
+export function wellFormed(r: unknown): r is StoredEvent {
+  if (typeof r !== 'object' || r === null) return false
+  const e = r as Partial<Record<keyof StoredEvent, unknown>>
+  if (typeof e.id !== 'string' || e.id === '' || typeof e.type !== 'string' || !EVENT_TYPE_SET.has(e.type)) return false
+  if (typeof e.timestamp !== 'number' || !Number.isFinite(e.timestamp)) return false
+  if (e.query !== undefined && typeof e.query !== 'string') return false
+  if (!Array.isArray(e.items)) return false
+  for (const it of e.items) {
+    if (typeof it !== 'object' || it === null || typeof (it as { id?: unknown }).id !== 'string') return false
+    const cat = (it as { category?: unknown }).category
+    if (cat !== undefined && !(Array.isArray(cat) && cat.every((c) => typeof c === 'string'))) return false
+  }
+  return true
 }
 
 interface Pending {
@@ -72,6 +104,7 @@ interface Pending {
 
 type ChangeBody = StoreChange extends infer C ? (C extends StoreChange ? Omit<C, 'source'> : never) : never
 const CHANGE_KINDS = new Set(['append', 'forget', 'clear', 'meta', 'evict'])
+const EVICT_REASONS = ['age', 'count', 'future'] as const
 const MESSAGE_TAG = 'localrank-store-change'
 
 function report(err: unknown): void {
@@ -99,6 +132,8 @@ export class Store implements EventStore {
   private microtask = false
   private tail: Promise<unknown> = Promise.resolve()
   private closed = false
+  /** Ids of malformed records already reported, so each is reported once, not on every read. */
+  private readonly reportedBad = new Set<string>()
 
   constructor(
     private readonly backend: Backend,
@@ -172,14 +207,24 @@ export class Store implements EventStore {
       this.outbox?.remove(ids)
       for (const p of batch) p.resolve()
       this.emit({ kind: 'append', ids })
-      if (evicted.age > 0) this.emit({ kind: 'evict', count: evicted.age, reason: 'age' })
-      if (evicted.count > 0) this.emit({ kind: 'evict', count: evicted.count, reason: 'count' })
+      this.emitEvictions(evicted)
     } catch (e) {
       // Refused for good (quota): not stored, so not replayed either. Any other failure (an
       // aborted transaction, a closing connection) stays in the outbox for the next page.
       if (e instanceof LocalRankError && e.code === 'quota') this.outbox?.remove(ids)
       for (const p of batch) p.reject(e)
     }
+  }
+
+  private emitEvictions(r: RetentionResult): void {
+    for (const reason of EVICT_REASONS) if (r[reason].length > 0) this.emit({ kind: 'evict', count: r[reason].length, reason, ids: r[reason] })
+  }
+
+  enforceRetention(): Promise<void> {
+    return this.op('retention', async () => {
+      const r = await this.backend.run('readwrite', (tx) => writeWithRetention(tx, [], this.cfg.clock(), this.cfg.retention))
+      this.emitEvictions(r)
+    })
   }
 
   /**
@@ -209,18 +254,18 @@ export class Store implements EventStore {
         .catch((e: unknown) => {
           throw this.quotaError(events.length, 0, e)
         })
-      if (evicted > 0) this.emit({ kind: 'evict', count: evicted, reason: 'quota' })
+      if (evicted.length > 0) this.emit({ kind: 'evict', count: evicted.length, reason: 'quota', ids: evicted })
       try {
         return await attempt()
       } catch (second) {
-        throw isQuotaError(second) ? this.quotaError(events.length, evicted, second) : this.storageError('write', second)
+        throw isQuotaError(second) ? this.quotaError(events.length, evicted.length, second) : this.storageError('write', second)
       }
     }
   }
 
   forgetItem(itemId: string): Promise<number> {
     return this.op('forget', async () => {
-      const n = await this.backend.run('readwrite', (tx) => tx.deleteWhere((e) => e.items.some((it) => it.id === itemId)))
+      const n = await this.backend.run('readwrite', (tx) => tx.deleteByItem(itemId))
       if (n > 0) this.emit({ kind: 'forget', itemId })
       return n
     })
@@ -234,11 +279,11 @@ export class Store implements EventStore {
     })
   }
 
-  clear(): Promise<void> {
+  clear(options: { keepMeta?: boolean } = {}): Promise<void> {
     return this.op('clear', async () => {
       await this.backend.run('readwrite', async (tx) => {
         await tx.clearEvents()
-        await tx.clearMeta()
+        if (!options.keepMeta) await tx.clearMeta()
       })
       this.outbox?.clear()
       this.emit({ kind: 'clear' })
@@ -257,11 +302,41 @@ export class Store implements EventStore {
   recent(limit?: number): Promise<StoredEvent[]> {
     return this.op('recent', () =>
       this.backend.run('readonly', async (tx) => {
-        if (limit === undefined) return tx.all()
+        if (limit === undefined) return this.usable(await tx.all())
         const n = Math.floor(limit)
-        return n > 0 ? (await tx.newest(n)).reverse() : []
+        return n > 0 ? this.usable(await tx.newest(n)).reverse() : []
       }),
     )
+  }
+
+  get(ids: readonly string[]): Promise<StoredEvent[]> {
+    if (ids.length === 0) return Promise.resolve([])
+    return this.op('get', () => this.backend.run('readonly', async (tx) => this.usable(await tx.get(ids))))
+  }
+
+  /** Keep the well-formed records; report each malformed one once (it stays on disk, untouched). */
+  private usable(records: unknown[]): StoredEvent[] {
+    const out: StoredEvent[] = []
+    const bad: string[] = []
+    for (const r of records) {
+      if (wellFormed(r)) out.push(r)
+      else {
+        const id = typeof (r as { id?: unknown } | null)?.id === 'string' ? (r as { id: string }).id : String(r)
+        if (!this.reportedBad.has(id)) {
+          this.reportedBad.add(id)
+          bad.push(id)
+        }
+      }
+    }
+    if (bad.length) {
+      const e = new StorageError('storage', `skipped ${bad.length} malformed record(s) in "${this.cfg.dbName}" (ids ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ', …' : ''}): not well-formed events`, { store: this.cfg.dbName, ids: bad })
+      try {
+        this.cfg.onReport?.(e)
+      } catch (err) {
+        report(err)
+      }
+    }
+    return out
   }
 
   count(): Promise<number> {
@@ -275,7 +350,7 @@ export class Store implements EventStore {
   export(): Promise<HistoryExport> {
     return this.op('export', () =>
       this.backend.run('readonly', async (tx) => {
-        const events = await tx.all()
+        const events = this.usable(await tx.all())
         const meta = await tx.getMeta()
         return { format: 'localrank-history' as const, schemaVersion: SCHEMA_VERSION, exportedAt: this.cfg.clock(), events, meta }
       }),
@@ -303,6 +378,10 @@ export class Store implements EventStore {
     if (typeof data !== 'object' || data === null || (data as { tag?: unknown }).tag !== MESSAGE_TAG) return
     const change = (data as { change?: unknown }).change
     if (typeof change !== 'object' || change === null || !CHANGE_KINDS.has((change as { kind?: unknown }).kind as string)) return
+    const ids = (change as { ids?: unknown }).ids
+    const kind = (change as { kind: string }).kind
+    // A tab folds in exactly these ids (engine): they must be a list of strings.
+    if ((kind === 'append' || kind === 'evict') && !(Array.isArray(ids) && ids.every((id) => typeof id === 'string'))) return
     this.deliver({ ...(change as ChangeBody), source: 'remote' } as StoreChange)
   }
 
@@ -371,6 +450,7 @@ export function storeConfig(o: {
   clock?: Clock
   batchWindowMs?: number
   outbox?: Outbox | null
+  onReport?: (error: LocalRankError) => void
 }): StoreConfig {
   // A bound that is not a positive number (NaN, 0, negative, a string from a config file)
   // falls back to its default rather than deleting the whole history; Infinity means no bound.
@@ -384,5 +464,6 @@ export function storeConfig(o: {
     clock: o.clock ?? systemClock,
     batchWindowMs: o.batchWindowMs ?? DEFAULT_BATCH_WINDOW_MS,
     outbox: o.outbox === undefined ? sessionOutbox(o.dbName ?? 'localrank') : o.outbox,
+    onReport: o.onReport,
   }
 }

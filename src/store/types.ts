@@ -1,9 +1,16 @@
 import type { DBSchema } from 'idb'
+import type { LocalRankError } from '../errors'
 import type { Outbox } from './outbox'
 import type { StoredEvent } from '../events/types'
 
-/** Bumped on every schema change; `upgrade()` in idb-store.ts has one step per version. */
-export const SCHEMA_VERSION = 1
+/**
+ * Bumped on every schema change; `upgrade()` in idb-store.ts has one step per version.
+ * - v1: `events` keyed by id, index `by_time`; `meta`.
+ * - v2: each stored record carries `itemIds` (its items' ids) under a multiEntry index
+ *   `by_item`, so `forget(itemId)` reads only the events that mention the item instead of
+ *   scanning the whole history; the step also repairs v1 databases missing a store or index.
+ */
+export const SCHEMA_VERSION = 2
 
 /** Values kept in the `meta` store: the shopper's choices, which must survive a reload. */
 export interface StoreMeta {
@@ -11,17 +18,28 @@ export interface StoreMeta {
   paused?: boolean
   /** Categories (any level of the path) the shopper asked never to be boosted. */
   blockedCategories?: string[]
-  /** Consent persisted by the embed ('granted' | 'denied'); 'pending' is never persisted. */
+  /**
+   * Not written by LocalRank any more: consent must outlive the history (a withdrawal deletes
+   * this database), so the engine keeps it in src/engine/settings.ts. Kept in the type so that
+   * databases and exports written before v2 still type-check.
+   */
   consent?: 'granted' | 'denied'
 }
+
+/**
+ * What the `events` store holds (v2): the event as validated and compacted, plus the ids of its
+ * items for the `by_item` index (IndexedDB cannot index a field inside an array of objects, so
+ * `items[].id` needs its own array; multiEntry indexes each id once). Reads strip `itemIds`.
+ */
+export type StoredRecord = StoredEvent & { itemIds: string[] }
 
 /** The IndexedDB schema, as a type (idb's DBSchema): the single source of truth for its shape. */
 export interface LocalRankDB extends DBSchema {
   events: {
     /** `StoredEvent.id` (a per-page sequence number then a UUID, see eventId), so a retried or duplicated write can never store one event twice. */
     key: string
-    value: StoredEvent
-    indexes: { by_time: number }
+    value: StoredRecord
+    indexes: { by_time: number; by_item: string }
   }
   meta: {
     key: keyof StoreMeta
@@ -52,7 +70,8 @@ export type StoreChange =
   | { kind: 'forget'; itemId?: string; eventId?: string; source: 'local' | 'remote' }
   | { kind: 'clear'; source: 'local' | 'remote' }
   | { kind: 'meta'; source: 'local' | 'remote' }
-  | { kind: 'evict'; count: number; reason: 'age' | 'count' | 'quota'; source: 'local' | 'remote' }
+  /** `ids`: the evicted events, so a tab can drop them from its copy without rereading the history. */
+  | { kind: 'evict'; count: number; reason: 'age' | 'count' | 'quota' | 'future'; ids: string[]; source: 'local' | 'remote' }
 
 export interface EventStore {
   readonly kind: 'indexeddb' | 'memory'
@@ -65,15 +84,26 @@ export interface EventStore {
    * reject with a `StorageError` of code `quota`.
    */
   append(events: StoredEvent[]): Promise<void>
-  /** The newest `limit` events (all when omitted), returned oldest first. */
+  /**
+   * The newest `limit` events (all when omitted), returned oldest first. A stored record that is
+   * not a well-formed event (written by another program, or by a bug) is skipped and reported
+   * once through `onReport`; it never makes the read fail.
+   */
   recent(limit?: number): Promise<StoredEvent[]>
+  /** The events with these ids that exist (any order): how a tab folds in another tab's appends. */
+  get(ids: readonly string[]): Promise<StoredEvent[]>
+  /**
+   * Enforce retention now (age, count, and events dated after now + the clock skew allowed),
+   * without a write: run on open, so bounds hold even for a history nobody adds to.
+   */
+  enforceRetention(): Promise<void>
   count(): Promise<number>
   /** Delete every event that mentions `itemId`; returns how many events were deleted. */
   forgetItem(itemId: string): Promise<number>
   /** Delete one event by id; returns whether it existed. */
   forgetEvent(eventId: string): Promise<boolean>
-  /** Delete all events and meta. */
-  clear(): Promise<void>
+  /** Delete all events, and the meta too unless `keepMeta` (the shopper's settings outlive a history clear). */
+  clear(options?: { keepMeta?: boolean }): Promise<void>
   export(): Promise<HistoryExport>
   getMeta(): Promise<StoreMeta>
   setMeta(patch: Partial<StoreMeta>): Promise<void>
@@ -109,4 +139,9 @@ export interface StoreOptions {
    * there is one; null turns it off.
    */
   outbox?: Outbox | null
+  /**
+   * Told about problems the store worked around (a malformed record skipped, a database
+   * repaired, a layout it cannot use). Never called for errors that also reject a call.
+   */
+  onReport?: (error: LocalRankError) => void
 }

@@ -1,0 +1,143 @@
+import type { Consent } from './types'
+
+/**
+ * The engine's state machine: consent, pause, blocked categories and the storage they allow.
+ * Pure (no I/O): `transition(state, event)` returns the next state and the effects the
+ * coordinator (engine.ts) must run, in order. Every change of these facts goes through here,
+ * whether the shopper made it in this tab, in another tab (`from: 'remote'`), or it was read
+ * back from the store, so there is exactly one place that decides what each choice implies.
+ *
+ * States (consent × storage; pause and blocks are carried in every state but `denied`):
+ *
+ *   granted ── storage 'persistent' (IndexedDB, or memory if the page asked for it)
+ *   pending ── storage 'memory'     (this page only; nothing written to the origin)
+ *   denied  ── storage 'none'       (nothing at all; pause and blocks are wiped with the history)
+ *
+ * Events and transitions:
+ *
+ *   consent(c, from)   pending → granted  open persistent, CARRYING the events and settings
+ *                                          kept while pending (defect 3: only events were)
+ *                      denied  → granted  open persistent (its stored settings load after)
+ *                      granted → pending  open memory, carrying the settings
+ *                      denied  → pending  open memory
+ *                      *       → denied   destroy: wipe, close, and, when this tab decided,
+ *                                          delete the database; settings reset
+ *                      GPC on: anything but denied is refused (stays denied)
+ *   pause(p) / block(c) / unblock(c)      change the settings; save them to the store
+ *   sync(snapshot)     another tab's state: consent as above (never deleting: the deciding
+ *                      tab did), then its settings, unsaved (the deciding tab saved them)
+ *   loaded(settings)   the settings read from a store just opened (merged with those in
+ *                      hand: a block made while pending is not undone by an older store)
+ *   clear(settings)    history cleared; the settings too only when asked (defect 4)
+ *
+ * Every change made in THIS tab is also published (persisted and broadcast, settings.ts), so
+ * every tab obeys the latest choice at once (defect 1); changes from elsewhere are not
+ * re-published.
+ */
+export type StorageTarget = 'persistent' | 'memory' | 'none'
+export type Origin = 'local' | 'remote'
+
+export interface Settings {
+  consent: Consent
+  paused: boolean
+  blocked: readonly string[]
+}
+
+export interface EngineState extends Settings {
+  /** Global Privacy Control is on: consent is denied and stays denied. */
+  gpc: boolean
+  /** What the consent allows. */
+  storage: StorageTarget
+}
+
+export type EngineEvent =
+  | { type: 'consent'; consent: Consent; from: Origin }
+  | { type: 'pause'; paused: boolean }
+  | { type: 'block'; category: string }
+  | { type: 'unblock'; category: string }
+  | { type: 'sync'; settings: Partial<Settings> }
+  | { type: 'loaded'; paused?: boolean; blocked?: readonly string[] }
+  | { type: 'clear'; settings: boolean }
+
+export type Effect =
+  /** Open `target` (closing what is open), copying into it this tab's events and settings, its settings only, or nothing. */
+  | { kind: 'open'; target: 'persistent' | 'memory'; carry: 'all' | 'settings' | 'none' }
+  /** Withdrawal: wipe and close; `deleteDb` when this tab made the choice. */
+  | { kind: 'destroy'; deleteDb: boolean }
+  /** Delete the history (not the settings) from the open store. */
+  | { kind: 'clear-history' }
+  /** Write `paused` and `blocked` to the open store's meta. */
+  | { kind: 'save-settings' }
+  /** Persist and broadcast the settings to the other tabs. */
+  | { kind: 'publish' }
+  | { kind: 'encoder'; on: boolean }
+
+export function storageFor(consent: Consent): StorageTarget {
+  return consent === 'granted' ? 'persistent' : consent === 'pending' ? 'memory' : 'none'
+}
+
+export function initialState(consent: Consent, gpc: boolean): EngineState {
+  const c: Consent = gpc ? 'denied' : consent
+  return { consent: c, gpc, paused: false, blocked: [], storage: storageFor(c) }
+}
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i])
+
+function consentTo(s: EngineState, next: Consent, from: Origin): { state: EngineState; effects: Effect[] } {
+  if (s.gpc && next !== 'denied') return { state: s, effects: [] } // GPC outranks a banner click
+  if (next === s.consent) return { state: s, effects: [] }
+  const publish: Effect[] = from === 'local' ? [{ kind: 'publish' }] : []
+  if (next === 'denied') {
+    return {
+      state: { ...s, consent: 'denied', storage: 'none', paused: false, blocked: [] },
+      // Publish first: the other tabs stop writing before this one deletes the database.
+      effects: [...publish, { kind: 'encoder', on: false }, { kind: 'destroy', deleteDb: from === 'local' }],
+    }
+  }
+  const state: EngineState = { ...s, consent: next, storage: storageFor(next) }
+  // pending → granted carries what pending kept; granted → pending carries the settings (the
+  // pending store is empty otherwise); from denied there is nothing to carry.
+  const carry = s.consent === 'pending' ? 'all' : s.consent === 'granted' ? 'settings' : 'none'
+  return { state, effects: [...publish, { kind: 'open', target: next === 'granted' ? 'persistent' : 'memory', carry }, { kind: 'encoder', on: true }] }
+}
+
+export function transition(s: EngineState, e: EngineEvent): { state: EngineState; effects: Effect[] } {
+  switch (e.type) {
+    case 'consent':
+      return consentTo(s, e.consent, e.from)
+    case 'pause': {
+      if (s.consent === 'denied' || s.paused === e.paused) return { state: s, effects: [] }
+      return { state: { ...s, paused: e.paused }, effects: [{ kind: 'save-settings' }, { kind: 'publish' }] }
+    }
+    case 'block':
+    case 'unblock': {
+      if (s.consent === 'denied') return { state: s, effects: [] }
+      const blocked = e.type === 'block' ? (s.blocked.includes(e.category) ? s.blocked : [...s.blocked, e.category]) : s.blocked.filter((c) => c !== e.category)
+      if (sameList(blocked, s.blocked)) return { state: s, effects: [] }
+      return { state: { ...s, blocked }, effects: [{ kind: 'save-settings' }, { kind: 'publish' }] }
+    }
+    case 'sync': {
+      let out = e.settings.consent !== undefined ? consentTo(s, e.settings.consent, 'remote') : { state: s, effects: [] as Effect[] }
+      if (out.state.consent !== 'denied') {
+        const paused = e.settings.paused ?? out.state.paused
+        const blocked = e.settings.blocked ?? out.state.blocked
+        out = { state: { ...out.state, paused, blocked }, effects: out.effects }
+      }
+      return out
+    }
+    case 'loaded': {
+      if (s.consent === 'denied') return { state: s, effects: [] }
+      const blocked = [...new Set([...s.blocked, ...(e.blocked ?? [])])]
+      const paused = s.paused || !!e.paused
+      const changed = paused !== s.paused || !sameList(blocked, s.blocked)
+      // What was in hand but not on disk (a pending tab's choices) is written back.
+      const behind = paused !== !!e.paused || !sameList(blocked, e.blocked ?? [])
+      return { state: changed ? { ...s, paused, blocked } : s, effects: behind ? [{ kind: 'save-settings' }] : [] }
+    }
+    case 'clear': {
+      if (!e.settings) return { state: s, effects: [{ kind: 'clear-history' }] }
+      const state = { ...s, paused: false, blocked: [] }
+      return { state, effects: [{ kind: 'clear-history' }, { kind: 'save-settings' }, { kind: 'publish' }] }
+    }
+  }
+}
