@@ -7,6 +7,7 @@
  */
 import 'fake-indexeddb/auto'
 import { IDBFactory } from 'fake-indexeddb'
+import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { LocalRankError, ValidationError } from '../errors'
 import { createEngine } from '../engine'
@@ -134,5 +135,45 @@ describe('defect 17: throwing getters and Proxies give a ValidationError naming 
     const e = validateEvent({ type: 'view_item', items: [item] }, clock)
     expect(e.items[0]!.price).toBe(10)
     expect(reads).toBe(1)
+  })
+})
+
+describe('properties (fast-check)', () => {
+  const valid = { type: 'add_to_cart', items: [{ id: 'sku-1', category: ['home', 'lamps'], price: 3, title: 'Lamp', neighbours: [['sku-2', 0.5]] as Array<[string, number]> }], timestamp: clock() - 1000 }
+  const expected = validateEvent(valid, clock, () => 'id')
+
+  it('any enumerable Object.prototype property (schema names included) leaves a valid event’s result unchanged (300 cases)', () => {
+    const key = fc.oneof(fc.constantFrom('type', 'items', 'query', 'timestamp', 'id', 'category', 'brand', 'price', 'title', 'vector', 'neighbours', '0', '1', 'length'), fc.string({ minLength: 1, maxLength: 8 }))
+    fc.assert(
+      fc.property(key, fc.anything(), (k, value) => {
+        if (k === '__proto__' || k in Object.prototype) return // never shadow a real built-in
+        pollute(k, value)
+        try {
+          expect(validateEvent(valid, clock, () => 'id')).toEqual(expected)
+        } finally {
+          delete (Object.prototype as Record<string, unknown>)[k]
+          polluted.pop()
+        }
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('a throwing getter at any field of an event gives a ValidationError naming that field (300 cases)', () => {
+    const paths = ['type', 'items', 'timestamp', 'items.0', 'items.0.id', 'items.0.category', 'items.0.category.1', 'items.0.price', 'items.0.title', 'items.0.neighbours', 'items.0.neighbours.0', 'items.0.neighbours.0.1']
+    const fieldOf = (path: string) => path.split('.').reduce((out, seg) => (/^\d+$/.test(seg) ? `${out}[${seg}]` : out ? `${out}.${seg}` : seg), '')
+    fc.assert(
+      fc.property(fc.constantFrom(...paths), fc.string(), (path, message) => {
+        const e = structuredClone(valid) as unknown as Record<string, unknown>
+        const segs = path.split('.')
+        let host = e as Record<string, unknown>
+        for (const seg of segs.slice(0, -1)) host = host[seg] as Record<string, unknown>
+        Object.defineProperty(host, segs.at(-1)!, { enumerable: true, get: () => { throw new Error(message) } })
+        const err = validationErrorOf(() => validateEvent(e, clock))
+        expect(err.field).toBe(fieldOf(path))
+        expect(err.reason).toMatch(/^could not be read/)
+      }),
+      { numRuns: 300 },
+    )
   })
 })
