@@ -66,6 +66,12 @@ function capture(page: Page) {
   return { seen, sockets, settled: () => expect.poll(() => inFlight.size, { timeout: 15_000, message: 'requests still in flight' }).toBe(0) }
 }
 
+/** The embed script has replaced its command-queue stub (`localrank.loaded`), and its engine is up. */
+async function loaded(page: Page) {
+  await page.waitForFunction(() => (window as unknown as { localrank?: { loaded?: boolean } }).localrank?.loaded === true, null, { timeout: 20_000 })
+  await page.evaluate(() => (window as unknown as { localrank: Api }).localrank.ready())
+}
+
 type Api = {
   ready(): Promise<unknown>
   track(e: unknown): Promise<unknown>
@@ -80,7 +86,7 @@ test('items and candidates bring their data; no request names a history item', a
   page.on('pageerror', (e) => pageErrors.push(e.message))
 
   await page.goto('/fixtures/item-data.html')
-  await page.evaluate(() => (window as unknown as { localrank: Api }).localrank.ready())
+  await loaded(page)
 
   // --- track: two cards from markup, one call ---------------------------------------------
   for (const card of await page.locator('#products article').all()) await card.locator('button[data-lr-event="add_to_cart"]').click()
@@ -167,4 +173,34 @@ test('items and candidates bring their data; no request names a history item', a
   await net.settled()
   const control = leaksOf(net.seen.slice(before), historyIds)
   expect(control.map((l) => l.replace(/ of .*/, '')).sort()).toEqual(['hist-lamp-7f3a in the body', 'hist-lamp-7f3a in the headers', 'hist-lamp-7f3a in the url', 'hist-lamp-7f3a in the url'])
+})
+
+test('issue 13 #16: an enumerable Object.prototype property (as old scripts add) does not stop tracking or ranking', async ({ page }) => {
+  await page.addInitScript(() => {
+    // What a 2008-era helper library does: a plain assignment, so the property is enumerable.
+    ;(Object.prototype as Record<string, unknown>).legacyHelper = function () {
+      return 1
+    }
+    ;(Object.prototype as Record<string, unknown>).price = -1 // an inherited field that must never be read as an item's
+  })
+  const pageErrors: string[] = []
+  page.on('pageerror', (e) => pageErrors.push(e.message))
+  await page.goto('/fixtures/item-data.html')
+  await loaded(page)
+  for (const card of await page.locator('#products article').all()) await card.locator('button[data-lr-event="add_to_cart"]').click()
+  await page.evaluate(() => (window as unknown as { localrank: Api; API_ITEM: unknown }).localrank.track({ type: 'view_item', items: [(window as unknown as { API_ITEM: unknown }).API_ITEM] }))
+  await expect.poll(async () => (await page.evaluate(() => (window as unknown as { localrank: Api }).localrank.history())).map((e) => e.type).sort(), { timeout: 10_000 }).toEqual(['add_to_cart', 'add_to_cart', 'view_item'])
+  const history = await page.evaluate(() => (window as unknown as { localrank: Api }).localrank.history())
+  // Own fields only: no `legacyHelper`, and no inherited `price` on the rug (which has none).
+  expect(Object.fromEntries(history.flatMap((e) => e.items.map((i) => [i.id, Object.keys(i).sort().join(',')])))).toEqual({
+    'hist-lamp-7f3a': 'brand,category,id,neighbours,price,title,vector',
+    'hist-bulb-c2d4': 'category,id,neighbours,price,title,vector',
+    'hist-rug-55e1': 'category,id,neighbours,title,vector',
+  })
+  const candidates = await page.evaluate(() => (window as unknown as { loadCandidates(): Promise<unknown[]> }).loadCandidates())
+  const api = await page.evaluate((c) => (window as unknown as { localrank: Api }).localrank.rerank(c), candidates)
+  expect(api.path).toBe('profile')
+  expect(api.items[0]!.id).toBe('cand-shade-91')
+  expect(await page.evaluate(() => (window as unknown as { __errors: string[] }).__errors)).toEqual([])
+  expect(pageErrors).toEqual([])
 })
