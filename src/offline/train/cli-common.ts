@@ -3,7 +3,7 @@
  * share: strict flag parsing, the dataset flags of the evaluator, the licence of the export, the
  * output-directory guard and per-run checkpoint directories.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -87,7 +87,6 @@ export function checkOutDir(out: string, force: boolean): void {
   if (existsSync(abs)) {
     if (!statSync(abs).isDirectory()) throw new UsageError(`--out ${out} exists and is not a directory`)
     if (existsSync(join(abs, 'model.json'))) throw new UsageError(`--out ${out} already holds a model.json; pass --force to overwrite it, or choose a new directory`)
-    if (readdirSync(abs).length > 0 && !existsSync(join(abs, 'model.json'))) return
   }
 }
 

@@ -40,6 +40,12 @@ export interface TrainOptions {
   log: (line: string) => void
   /** Draw the progress bar on stderr (default true). */
   progress?: boolean
+  /**
+   * Polled between steps (the loop yields to the event loop every few steps so that signal
+   * handlers get to run): true stops the run at once, without writing the unfinished epoch, so
+   * the checkpoint on disk stays the last completed epoch's.
+   */
+  shouldStop?: () => boolean
 }
 
 export interface EpochRecord {
@@ -56,7 +62,7 @@ export interface TrainResult {
   bestEpoch: number
   bestVal: EvalResult | null
   history: EpochRecord[]
-  stoppedBy: 'epochs' | 'patience' | 'time'
+  stoppedBy: 'epochs' | 'patience' | 'time' | 'signal'
   seconds: number
 }
 
@@ -150,7 +156,16 @@ export async function train(data: TrainData, split: Split, o: TrainOptions): Pro
     const bar = o.progress === false ? null : new Progress(`epoch ${epoch}/${o.epochs}`, steps)
     let lossSum = 0
     let tokens = 0
+    let stopped = false
     for (let s = 0; s < steps; s++) {
+      // A training step is synchronous: yield now and then, or SIGINT/SIGTERM handlers never run.
+      if (o.shouldStop && s % 4 === 0) {
+        await new Promise((r) => setImmediate(r))
+        if (o.shouldStop()) {
+          stopped = true
+          break
+        }
+      }
       const batch = makeBatch(data, cfg, windows.slice(s * o.batch, (s + 1) * o.batch), o.len, { negatives: o.negatives, idDropout: o.idDropout, inBatch: o.inBatch === true }, rand)
       tokens += batch.tokens
       const loss = opt.minimize(() => batchLoss(params, cfg, batch, o.dropout, (epoch * 100_003 + s) >>> 0), true, Object.values(params) as tf.Variable[])!
@@ -159,6 +174,11 @@ export async function train(data: TrainData, split: Split, o: TrainOptions): Pro
       if (!Number.isFinite(v)) throw new Error(`training diverged: loss ${v} at epoch ${epoch}, step ${s}`)
       lossSum += v
       bar?.update(s + 1, `loss ${(lossSum / (s + 1)).toFixed(4)}`)
+    }
+    if (stopped) {
+      stoppedBy = 'signal'
+      o.log(`stopped in epoch ${epoch}; ${o.checkpoint ? `the checkpoint of epoch ${epoch - 1} stays in ${o.checkpoint}` : 'no checkpoint was kept (--checkpoint none)'}`)
+      break
     }
     bar?.done(`loss ${(lossSum / steps).toFixed(4)}`)
     const rec: EpochRecord = { epoch, loss: lossSum / steps, seconds: (Date.now() - t0) / 1000, steps, tokens }
