@@ -476,7 +476,9 @@ export function sigmoid(x: number): number {
  * **Score** of a candidate c:
  *   Σ_kind featureWeights[kind] · Σ_{f ∈ features(c, kind)} v(f)
  *   + featureWeights.similar · Σ_{h ∈ neighbours(c)} v(item h) · sim(h, c)
- * where features(c, query) are c's distinct title tokens. Contributions list each term.
+ * where features(c, query) are c's distinct title tokens, and sim(h, c) comes from c's own
+ * carried `neighbours`, else h's stored ones, else the table (see `similar`). Contributions
+ * list each term.
  *
  * **Cost.** `add` is O(features of the event). `score`/`value` are O(features of c + k);
  * with the linear, window or power kernel, the first lookup of a feature at a new `now`

@@ -4,6 +4,12 @@
  * never leaves the device). The profile scores a candidate c by Σ_h v(h)·sim(h, c) over
  * the history items h (see profile.ts).
  *
+ * This whole-table file is the small-shop mode. For a large catalogue the same rows travel
+ * with the items instead (issue 10): an item's `neighbours` field is its row here,
+ * `neighbors(id)` as `[id, sim]` pairs, strongest first, and the profile uses the carried
+ * rows before any table (profile.ts `similar`), so both modes give the same scores
+ * (item-data-parity.test.ts).
+ *
  * Serialised format, version 1 (compressed sparse rows, parallel arrays: ~40% of the size
  * of an object per pair, and one JSON.parse with no per-pair objects):
  *
