@@ -143,7 +143,20 @@ test('a whole session sends nothing about the shopper', async ({ page, context, 
   const download = page.waitForEvent('download')
   await page.getByRole('button', { name: 'Export my data (JSON)' }).click()
   await download
-  await page.waitForTimeout(1500)
+  // Instead of a fixed sleep before the negative checks: wait until the engine has nothing in
+  // flight (the model loaded or failed, every call answered), then send a sentinel request and
+  // wait until the capture has seen it: requests are reported in the order they are issued, so
+  // anything LocalRank sent before it has been captured by then.
+  await expect
+    .poll(() => page.evaluate(() => { const m = (window as unknown as { localrankDemo: { engine: { info(): { model: { ready: boolean; error?: string } | null } } } }).localrankDemo.engine.info().model; return !m || m.ready || !!m.error }))
+    .toBe(true)
+  await page.evaluate(async () => {
+    const e = (window as unknown as { localrankDemo: { engine: { history(): Promise<unknown>; export(): Promise<unknown>; interests(): Promise<unknown> } } }).localrankDemo.engine
+    await Promise.all([e.history(), e.export(), e.interests()])
+  })
+  const sentinelsBefore = seen.filter((r) => new URL(r.url).pathname === '/favicon.ico').length
+  await page.evaluate(() => fetch('/favicon.ico', { cache: 'no-store' }).catch(() => {}))
+  await expect.poll(() => seen.filter((r) => new URL(r.url).pathname === '/favicon.ico').length).toBeGreaterThan(sentinelsBefore)
 
   // --- what the shopper did, which must not leave ----------------------------------------
   const history = await demoHistory(page)
@@ -210,11 +223,13 @@ test('a whole session sends nothing about the shopper', async ({ page, context, 
     } catch {
       /* refused: the constructor call is what we check */
     }
-    await new Promise((r) => setTimeout(r, 500))
   }, origin.replace('http', 'ws') + '/probe-ws')
-  const probeApis = (await page.evaluate(() => (window as unknown as { __egress: Array<{ api: string; url: string }> }).__egress.filter((c) => c.url.includes('probe')).map((c) => c.api))).sort()
-  expect(probeApis).toEqual(['fetch', 'img.src', 'sendBeacon', 'websocket', 'xhr'])
-  const probeNet = seen.slice(before).filter((r) => r.url.includes('/probe-')).map((r) => new URL(r.url).pathname)
-  expect(probeNet).toEqual(expect.arrayContaining(['/probe-beacon', '/probe-img', '/probe-xhr', '/probe-fetch']))
+  // Polled, not read after a sleep: each capture path must show its probe.
+  await expect
+    .poll(async () => (await page.evaluate(() => (window as unknown as { __egress: Array<{ api: string; url: string }> }).__egress.filter((c) => c.url.includes('probe')).map((c) => c.api))).sort())
+    .toEqual(['fetch', 'img.src', 'sendBeacon', 'websocket', 'xhr'])
+  await expect
+    .poll(() => seen.slice(before).filter((r) => r.url.includes('/probe-')).map((r) => new URL(r.url).pathname))
+    .toEqual(expect.arrayContaining(['/probe-beacon', '/probe-img', '/probe-xhr', '/probe-fetch']))
   expect(seen.slice(before).find((r) => r.url.endsWith('/probe-beacon'))?.body).toBe('probe')
 })

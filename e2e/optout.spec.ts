@@ -21,6 +21,31 @@ async function expectServerOrder(page: Page) {
   expect(shown.every((c) => c.explanation === '')).toBe(true)
 }
 
+/**
+ * From now on, record every track() the page makes (declarative tracking calls the engine's
+ * `track` at click time), so a test can wait for the clicks it made to have been PROCESSED
+ * before checking that nothing was stored: a positive signal, not a fixed sleep after which a
+ * slow engine would make the negative check pass vacuously.
+ */
+async function watchTracks(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { localrankDemo: { engine: { track(e: unknown): Promise<unknown> } }; lrTracks: Array<Promise<unknown>> }
+    const engine = w.localrankDemo.engine
+    const track = engine.track.bind(engine)
+    w.lrTracks = []
+    engine.track = (e: unknown) => {
+      const p = track(e)
+      w.lrTracks.push(p)
+      return p
+    }
+  })
+}
+/** Wait until at least `n` track() calls were made since watchTracks, and all have settled; returns what they resolved to. */
+async function tracksSettled(page: Page, n: number): Promise<unknown[]> {
+  await expect.poll(() => page.evaluate(() => (window as unknown as { lrTracks: unknown[] }).lrTracks.length)).toBeGreaterThanOrEqual(n)
+  return page.evaluate(() => Promise.all((window as unknown as { lrTracks: Array<Promise<unknown>> }).lrTracks))
+}
+
 async function expectNothingStored(page: Page, { emptyDbAllowed = false } = {}) {
   const dump = await dumpIndexedDB(page)
   expect(recordCount(dump), JSON.stringify(dump).slice(0, 300)).toBe(0)
@@ -32,8 +57,10 @@ async function expectNothingStored(page: Page, { emptyDbAllowed = false } = {}) 
 
 test('consent denied: nothing stored, server order', async ({ page }) => {
   await browseGenre(page, 'comedy', (c) => c.genres[0] === 'Comedy', 2, { expectStored: false, query: '?consent=denied' })
+  await watchTracks(page)
   await page.locator('.product button[data-lr-event="add_to_wishlist"]').click()
-  await page.waitForTimeout(300)
+  // The click was tracked and refused (null), not merely not yet processed.
+  expect(await tracksSettled(page, 1)).toEqual([null])
   expect(await engineInfo(page)).toMatchObject({ consent: 'denied', gpc: false })
   await expectNothingStored(page)
   await expectServerOrder(page)
@@ -47,8 +74,12 @@ test('Global Privacy Control: nothing stored, server order, even with consent gr
   await page.evaluate(() => (window as unknown as { localrankDemo: { engine: { setConsent(c: string): Promise<void> } } }).localrankDemo.engine.setConsent('granted'))
   await nav(page, '#/genre/comedy')
   await listSettled(page)
+  await watchTracks(page)
   await page.locator('localrank-list a.title').first().click()
-  await page.waitForTimeout(1300)
+  // The click's select_item (and the product page's view) were tracked and refused.
+  const results = await tracksSettled(page, 1)
+  expect(results.length).toBeGreaterThanOrEqual(1)
+  expect(results.every((r) => r === null)).toBe(true)
   expect(await engineInfo(page)).toMatchObject({ consent: 'denied', gpc: true })
   await expectNothingStored(page)
   await expectServerOrder(page)

@@ -49,11 +49,21 @@ describe('watchGoogleConsent', () => {
     watchGoogleConsent(host, () => {}, true)
     expect(Array.isArray(host.dataLayer)).toBe(true)
   })
-  it('a throwing listener does not break the push', () => {
+  it('a throwing listener does not break the push: the entry is still pushed, counted, and later pushes still reach it', () => {
     const host: { dataLayer?: unknown[] } = { dataLayer: [] }
-    watchGoogleConsent(host, () => {
-      throw new Error('boom')
+    const seen: string[] = []
+    watchGoogleConsent(host, (c) => {
+      seen.push(c)
+      if (c === 'granted') throw new Error('boom')
     })
-    expect(() => host.dataLayer!.push(args('consent', 'update', { personalization_storage: 'granted' }))).not.toThrow()
+    const entry = args('consent', 'update', { personalization_storage: 'granted' })
+    // Called directly: a throw here fails the test.
+    const n = host.dataLayer!.push(entry)
+    expect(n).toBe(1) // push's own return value (the new length) is kept
+    expect(host.dataLayer).toHaveLength(1)
+    expect(host.dataLayer![0]).toBe(entry)
+    host.dataLayer!.push(args('consent', 'update', { personalization_storage: 'denied' }))
+    expect(seen).toEqual(['granted', 'denied'])
+    expect(host.dataLayer).toHaveLength(2)
   })
 })

@@ -300,7 +300,10 @@ export class LocalRankControls extends HTMLElement {
       .reverse()
       .forEach((e, index) => {
         const what = e.type === 'search' ? `“${e.query ?? ''}”` : e.items.map((i) => i.title ?? i.id).join(', ')
-        const time = h('time', { class: 'when', datetime: new Date(e.timestamp).toISOString(), text: new Date(e.timestamp).toLocaleString() })
+        // A date outside Date's range (|t| > 8.64e15 ms) makes toISOString throw, which used to
+        // leave the controls without a single button (issue 13 #10): show it as unknown instead.
+        const d = new Date(e.timestamp)
+        const time = Number.isFinite(d.getTime()) ? h('time', { class: 'when', datetime: d.toISOString(), text: d.toLocaleString() }) : h('time', { class: 'when', text: 'unknown time' })
         const desc = `${VERB[e.type]} ${what}`
         const row = h('li', { class: 'event', 'data-event-id': e.id }, time, h('span', { class: 'label', text: desc }))
         row.append(

@@ -23,7 +23,7 @@ import { systemClock } from '../clock'
 import type { EncoderHandle } from '../encoder/types'
 import { LocalRankError, ValidationError, toLocalRankError } from '../errors'
 import { compactForStorage } from '../events/compact'
-import type { TrackInput } from '../events/types'
+import type { StoredEvent, TrackInput } from '../events/types'
 import { validateEvent } from '../events/validate'
 import { loadSimilarityTable } from '../interest'
 import type { Interest } from '../interest/types'
@@ -207,9 +207,18 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     unsubscribe?.()
     unsubscribe = store ? store.onChange((c) => onChange(store, c)) : null
   }
+  // Events handed to the store and not yet confirmed: a local 'append' change names them by id.
+  const inflight = new Map<string, StoredEvent>()
   function onChange(store: EventStore, c: StoreChange): void {
+    // The copy is brought up to date BEFORE listeners hear of a change, so a listener that
+    // rereads (the shopper's controls) sees it.
     if (c.kind === 'evict') view.remove(new Set(c.ids))
-    else if (c.source === 'remote') {
+    else if (c.source === 'local') {
+      if (c.kind === 'append') view.add(c.ids.flatMap((id) => inflight.get(id) ?? []))
+      else if (c.kind === 'forget' && c.itemId !== undefined) view.remove((e) => e.items.some((it) => it.id === c.itemId))
+      else if (c.kind === 'forget' && c.eventId !== undefined) view.remove(new Set([c.eventId]))
+      else if (c.kind === 'clear') view.reset([])
+    } else {
       if (c.kind === 'append') {
         // Fold in exactly what the other tab wrote (defect 27: not the whole history).
         store.get(c.ids).then(
@@ -323,9 +332,14 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
         // in the store the new state allows, never in one being copied or destroyed.
         await effects
         if (state.consent === 'denied' || state.paused || !lc.store) return null
-        await lc.append([event])
+        inflight.set(event.id, event)
+        try {
+          await lc.append([event])
+        } finally {
+          inflight.delete(event.id)
+        }
         if ((state as EngineState).consent === 'denied') return null // withdrawn while writing: the wipe took it
-        view.add([event])
+        view.add([event]) // already there when the store's change came first; a memory fallback emits none
         return event
       }),
 
