@@ -33,6 +33,8 @@ interface Entry {
   cVer: number
   cNow: number
   cVal: number
+  /** Item entries: the `similar` walk that last counted this item (a repeated neighbour id counts once). */
+  simStamp: number
 }
 
 /** Category trie node: keyed by raw segment, so paths never collide whatever the segments hold. */
@@ -71,7 +73,7 @@ class Profile implements InterestProfile {
   // history item that lists that candidate (see `similar`).
   private readonly carried = new Map<string, ReadonlyArray<readonly [string, number]>>()
   private readonly listedBy = new Map<string, Array<[Entry, number]>>()
-  private readonly seenInRow = new Set<Entry>()
+  private simWalk = 0
   private readonly csr: MemorySimilarityTable['csr'] | null
   private version = 0
   private events = 0
@@ -111,6 +113,7 @@ class Profile implements InterestProfile {
       cVer: -1,
       cNow: Number.NaN,
       cVal: 0,
+      simStamp: 0,
     }
   }
 
@@ -288,17 +291,16 @@ class Profile implements InterestProfile {
     let s = 0
     const own = (item as { neighbours?: unknown }).neighbours
     if (Array.isArray(own)) {
-      const seen = this.seenInRow
+      const stamp = ++this.simWalk
       for (let j = 0; j < own.length; j++) {
         const pair = own[j] as readonly [string, number]
         if (!Array.isArray(pair)) continue
         const e = this.items.get(pair[0])
         const w = pair[1]
-        if (!e || typeof w !== 'number' || !Number.isFinite(w) || pair[0] === id || seen.has(e)) continue
-        seen.add(e)
+        if (!e || e.simStamp === stamp || typeof w !== 'number' || !Number.isFinite(w) || pair[0] === id) continue
+        e.simStamp = stamp
         s += this.term(e, 'similar', weight * w, now, out)
       }
-      seen.clear()
       return s
     }
     const links = this.listedBy.get(id)
