@@ -201,7 +201,11 @@ function freePort(): Promise<number> {
 function runChild(cmd: string, args: string[], env: Record<string, string>): Promise<number> {
   return new Promise((res, rej) => {
     const child = spawn(cmd, args, { stdio: 'inherit', env: pythonEnv(env) })
-    const fwd = (sig: NodeJS.Signals) => () => child.kill(sig)
+    let signalled: NodeJS.Signals | null = null
+    const fwd = (sig: NodeJS.Signals) => () => {
+      signalled = sig
+      child.kill(sig)
+    }
     const onInt = fwd('SIGINT')
     const onTerm = fwd('SIGTERM')
     process.on('SIGINT', onInt)
@@ -210,7 +214,9 @@ function runChild(cmd: string, args: string[], env: Record<string, string>): Pro
     child.on('exit', (code, signal) => {
       process.off('SIGINT', onInt)
       process.off('SIGTERM', onTerm)
-      res(code ?? (signal === 'SIGTERM' ? 143 : signal === 'SIGINT' ? 130 : 1))
+      // torchrun itself exits 1 (a SignalException) after its workers stopped on the signal.
+      if (signalled) res(130)
+      else res(code ?? (signal === 'SIGTERM' ? 143 : signal === 'SIGINT' ? 130 : 1))
     })
   })
 }
