@@ -1,7 +1,9 @@
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
 import { extname } from 'node:path'
 import { EVENT_TYPES, type EventType, type Item } from '../../events/types'
 import { DatasetBuilder, tokenize } from './builder'
 import { parseCsv } from './csv'
+import { DatasetError } from './errors'
 import { RowReport, parseNumberStrict, readText } from './read'
 import type { Dataset, ItemMeta } from './types'
 
@@ -44,35 +46,43 @@ function isJsonl(path: string): boolean {
   return e === '.jsonl' || e === '.ndjson'
 }
 
+/** Where `rows` is in a file read in pieces: the CSV header once seen, and the lines before the piece. */
+interface RowState {
+  header: string[] | null
+  base: number
+}
+
 /** Yields [line, object | error] for JSONL or header CSV. */
-function* rows(text: string, path: string): Generator<{ line: number; row?: Record<string, unknown>; error?: string }> {
+function* rows(text: string, path: string, state: RowState = { header: null, base: 0 }): Generator<{ line: number; row?: Record<string, unknown>; error?: string }> {
   if (isJsonl(path)) {
     const lines = text.split('\n')
     for (let k = 0; k < lines.length; k++) {
       const l = lines[k]!.trim()
       if (l === '') continue
+      const line = state.base + k + 1
       try {
         const v: unknown = JSON.parse(l)
-        if (typeof v !== 'object' || v === null || Array.isArray(v)) yield { line: k + 1, error: 'not a JSON object' }
-        else yield { line: k + 1, row: v as Record<string, unknown> }
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) yield { line, error: 'not a JSON object' }
+        else yield { line, row: v as Record<string, unknown> }
       } catch (e) {
-        yield { line: k + 1, error: `invalid JSON (${(e as Error).message})` }
+        yield { line, error: `invalid JSON (${(e as Error).message})` }
       }
     }
     return
   }
-  let header: string[] | null = null
   for (const rec of parseCsv(text)) {
+    const line = state.base + rec.line
+    const header = state.header
     if (header === null) {
-      header = rec.fields.map((h) => h.trim().toLowerCase())
+      state.header = rec.fields.map((h) => h.trim().toLowerCase())
       continue
     }
     if (rec.error) {
-      yield { line: rec.line, error: rec.error }
+      yield { line, error: rec.error }
       continue
     }
     if (rec.fields.length !== header.length) {
-      yield { line: rec.line, error: `expected ${header.length} fields, found ${rec.fields.length}` }
+      yield { line, error: `expected ${header.length} fields, found ${rec.fields.length}` }
       continue
     }
     const row: Record<string, unknown> = {}
@@ -80,7 +90,53 @@ function* rows(text: string, path: string): Generator<{ line: number; row?: Reco
       const v = rec.fields[k]!
       if (v !== '') row[h] = v
     })
-    yield { line: rec.line, row }
+    yield { line, row }
+  }
+}
+
+/**
+ * `rows` over a file read in pieces of `chunkBytes`, each cut after the last line break that
+ * ends a record (outside quotes for CSV; a doubled "" toggles twice, so parity is enough): a
+ * catalogue of millions of products is never one string (V8 caps strings at ~512 MB) and never
+ * all in memory.
+ */
+function* fileRows(path: string, chunkBytes = 8 << 20): Generator<{ line: number; row?: Record<string, unknown>; error?: string }> {
+  if (!existsSync(path)) throw new DatasetError(path, `item file not found: expected a file at ${path}`)
+  if (!statSync(path).isFile()) throw new DatasetError(path, `item file: ${path} is not a file`)
+  const jsonl = isJsonl(path)
+  const fd = openSync(path, 'r')
+  try {
+    const dec = new TextDecoder('utf-8')
+    const buf = Buffer.allocUnsafe(chunkBytes)
+    const state: RowState = { header: null, base: 0 }
+    let carry = ''
+    for (;;) {
+      const n = readSync(fd, buf, 0, chunkBytes, null)
+      const eof = n === 0
+      const text = carry + (eof ? dec.decode() : dec.decode(buf.subarray(0, n), { stream: true }))
+      let cut = text.length
+      if (!eof) {
+        cut = 0
+        if (jsonl) cut = text.lastIndexOf('\n') + 1
+        else {
+          let quoted = false
+          for (let i = 0; i < text.length; i++) {
+            const c = text.charCodeAt(i)
+            if (c === 34) quoted = !quoted
+            else if (c === 10 && !quoted) cut = i + 1
+          }
+        }
+      }
+      const piece = text.slice(0, cut)
+      carry = text.slice(cut)
+      if (piece !== '') {
+        yield* rows(piece, path, state)
+        for (let i = piece.indexOf('\n'); i >= 0; i = piece.indexOf('\n', i + 1)) state.base++
+      }
+      if (eof) break
+    }
+  } finally {
+    closeSync(fd)
   }
 }
 
@@ -117,6 +173,24 @@ function parseCategory(v: unknown): string[] | null | undefined {
   return out.length > 0 ? out : undefined
 }
 
+/** An item of the item file from one parsed row, or why the row is malformed. */
+function itemFromRow(o: Record<string, unknown>): Item | string {
+  const id = idOf(o.id)
+  if (id === null) return 'id is missing or not 1–256 characters'
+  const item: Item = { id }
+  const cat = parseCategory(o.category)
+  if (cat === null) return 'category must be a path of at most 8 names (≤ 128 characters each)'
+  if (cat) item.category = cat
+  if (typeof o.title === 'string' && o.title.trim() !== '') item.title = o.title.trim().slice(0, 512)
+  if (typeof o.brand === 'string' && o.brand.trim() !== '') item.brand = o.brand.trim().slice(0, 128)
+  if (o.price !== undefined) {
+    const p = typeof o.price === 'number' ? o.price : parseNumberStrict(String(o.price))
+    if (p === null || !Number.isFinite(p) || p < 0) return `price "${String(o.price)}" must be a finite number ≥ 0`
+    item.price = p
+  }
+  return item
+}
+
 function loadItems(b: DatasetBuilder, path: string): RowReport {
   const rep = new RowReport(path)
   for (const r of rows(readText(path, 'item file'), path)) {
@@ -125,43 +199,41 @@ function loadItems(b: DatasetBuilder, path: string): RowReport {
       rep.bad(r.line, r.error ?? 'empty row')
       continue
     }
-    const o = r.row
-    const id = idOf(o.id)
-    if (id === null) {
-      rep.bad(r.line, 'id is missing or not 1–256 characters')
+    const item = itemFromRow(r.row)
+    if (typeof item === 'string') {
+      rep.bad(r.line, item)
       continue
     }
-    const item: Item = { id }
-    const cat = parseCategory(o.category)
-    if (cat === null) {
-      rep.bad(r.line, 'category must be a path of at most 8 names (≤ 128 characters each)')
-      continue
-    }
-    if (cat) item.category = cat
-    if (typeof o.title === 'string' && o.title.trim() !== '') item.title = o.title.trim().slice(0, 512)
-    if (typeof o.brand === 'string' && o.brand.trim() !== '') item.brand = o.brand.trim().slice(0, 128)
-    if (o.price !== undefined) {
-      const p = typeof o.price === 'number' ? o.price : parseNumberStrict(String(o.price))
-      if (p === null || !Number.isFinite(p) || p < 0) {
-        rep.bad(r.line, `price "${String(o.price)}" must be a finite number ≥ 0`)
-        continue
-      }
-      item.price = p
-    }
-    const meta: ItemMeta = { labels: cat ?? [], tokens: item.title ? tokenize(item.title) : [] }
-    if (!b.addItem(item, meta)) rep.bad(r.line, `duplicate item id ${id}`)
+    const meta: ItemMeta = { labels: item.category ?? [], tokens: item.title ? tokenize(item.title) : [] }
+    if (!b.addItem(item, meta)) rep.bad(r.line, `duplicate item id ${item.id}`)
   }
   return rep
 }
 
 /**
- * Only an item file (`id[,title][,category][,brand][,price]`, .csv or .jsonl): the catalogue the
- * item-feed exporter (src/offline/feed) computes vectors for. Malformed rows are in `report`.
+ * The items of an item file one by one, read in pieces (`fileRows`): what the item-feed exporter
+ * walks for a catalogue of millions. Malformed and duplicate rows go to `report`, as `loadItems`.
  */
-export function readItemFile(path: string): { items: Map<string, Item>; report: RowReport } {
-  const b = new DatasetBuilder()
-  const report = loadItems(b, path)
-  return { items: b.items, report }
+export function* streamItemFile(path: string, report: RowReport = new RowReport(path), chunkBytes?: number): Generator<Item> {
+  const seen = new Set<string>()
+  for (const r of fileRows(path, chunkBytes)) {
+    report.row()
+    if (r.error || !r.row) {
+      report.bad(r.line, r.error ?? 'empty row')
+      continue
+    }
+    const item = itemFromRow(r.row)
+    if (typeof item === 'string') {
+      report.bad(r.line, item)
+      continue
+    }
+    if (seen.has(item.id)) {
+      report.bad(r.line, `duplicate item id ${item.id}`)
+      continue
+    }
+    seen.add(item.id)
+    yield item
+  }
 }
 
 /** Load a generic event log (and optional item file) into the common Dataset. */

@@ -14,7 +14,9 @@ import { artifactProblem, decodeWeights, sha256Hex } from '../../encoder/weights
 import { parseSimilarityTable } from '../../interest/similarity'
 import type { SimilarityTable } from '../../interest/types'
 import { DatasetError, formatReports, loadDataset } from '../data'
-import { readItemFile } from '../data/eventlog'
+import { streamItemFile } from '../data/eventlog'
+import { RowReport } from '../data/read'
+import type { MalformedReport as RowRepLike } from '../data/types'
 import { feedRows, MAX_NEIGHBOURS, sourceItemTable, writeFeed, type FeedStats } from './feed'
 import { artifactBytes, autoTableLimit, buildArtifact, FeedError, largestFitting, sourceItemSpace, type Artifact, type BuiltArtifact, type SourceModel } from './userside'
 
@@ -172,19 +174,28 @@ export async function main(argv: string[]): Promise<FeedSummary | null> {
   const modelId = modelIdOf(itemSpace)
   const V = src.artifact.vocab.length
 
-  // The catalogue: every product a feed row is written for.
-  let catalogue: Map<string, Item>
-  if (values.items) {
-    const r = readItemFile(values.items)
-    for (const line of formatReports([r.report.report])) process.stderr.write(`warning: ${line}\n`)
-    catalogue = r.items
-  } else if (values.dataset) {
-    catalogue = loadDataset(values.dataset).items
-  } else {
-    catalogue = new Map(src.artifact.vocab.map((id) => [id, { id }]))
+  // The catalogue: every product a feed row is written for, as a re-iterable stream (an item
+  // file is read in pieces, never whole), then the vocabulary items it lacks (from their id's
+  // row alone: the model knows them, a page may still list them).
+  const vocabIds = new Set(src.artifact.vocab)
+  let fileReport: RowRepLike | null = null
+  const base: () => Iterable<Item> = values.items
+    ? () => {
+        const rep = new RowReport(values.items!)
+        fileReport = rep.report
+        return streamItemFile(values.items!, rep)
+      }
+    : values.dataset
+      ? ((ds) => () => ds.values())(loadDataset(values.dataset).items)
+      : () => []
+  function* catalogue(): Generator<Item> {
+    const seen = new Set<string>()
+    for (const it of base()) {
+      if (vocabIds.has(it.id)) seen.add(it.id)
+      yield it
+    }
+    for (const id of src.artifact.vocab) if (!seen.has(id)) yield { id }
   }
-  // Vocabulary items the catalogue lacks still get a row (from their id's row alone).
-  for (const id of src.artifact.vocab) if (!catalogue.has(id)) catalogue.set(id, { id })
 
   let similarity: SimilarityTable | undefined
   if (values.similarity) {
@@ -199,13 +210,24 @@ export async function main(argv: string[]): Promise<FeedSummary | null> {
   }
 
   const userSide0 = await buildArtifact(src, itemSpace, 0, { mode: 'feed' })
+  // --mode auto needs the catalogue's size only up to the limit: count that far, no further.
+  // (The limit shrinks with the ids' length: count up to the bound for empty ids.)
+  const bound = autoTableLimit(artifactBytes(userSide0), src.artifact.config.d, 0)
+  let limit = bound
+  let counted = 0
   let idBytes = 0
-  for (const id of catalogue.keys()) idBytes += Buffer.byteLength(id)
-  const limit = autoTableLimit(artifactBytes(userSide0), src.artifact.config.d, catalogue.size > 0 ? idBytes / catalogue.size : 8)
-  const chosen: 'table' | 'feed' = mode === 'auto' ? (catalogue.size <= limit ? 'table' : 'feed') : mode
+  if (mode === 'auto') {
+    for (const it of catalogue()) {
+      counted++
+      idBytes += Buffer.byteLength(it.id)
+      if (counted > bound) break
+    }
+    limit = autoTableLimit(artifactBytes(userSide0), src.artifact.config.d, counted > 0 ? idBytes / counted : 8)
+  }
+  const chosen: 'table' | 'feed' = mode === 'auto' ? (counted <= limit ? 'table' : 'feed') : mode
   const modeReason =
     mode === 'auto'
-      ? `auto: ${catalogue.size.toLocaleString('en')} products ${chosen === 'table' ? '≤' : '>'} ${limit.toLocaleString('en')}, the size at which the item table would double the ${artifactBytes(userSide0).toLocaleString('en')}-byte user-side artifact`
+      ? `auto: ${counted <= limit ? `${counted.toLocaleString('en')} products ≤` : 'more than'} ${limit.toLocaleString('en')}, the size at which the item table would double the ${artifactBytes(userSide0).toLocaleString('en')}-byte user-side artifact`
       : `--mode ${mode}`
 
   const outDir = values.out
@@ -227,18 +249,22 @@ export async function main(argv: string[]): Promise<FeedSummary | null> {
     itemSpace,
     modelId,
     modelSha256: built.artifact.modelSha256 ?? '',
-    catalogue: catalogue.size,
+    catalogue: 0,
     keptRows: built.keptRows,
     artifact: { modelJson: sizes.modelJson, weights: sizes.weights, raw: sizes.modelJson + sizes.weights, gzip: sizes.gzip },
   }
   if (chosen === 'table') {
     if (values.similarity) copyFileSync(values.similarity, join(outDir, 'similarity.json'))
+    for (const _ of catalogue()) summary.catalogue++
   } else {
     mkdirSync(feedDir, { recursive: true })
     const table = sourceItemTable(src)
-    const st = writeFeed(join(feedDir, 'items.jsonl'), join(feedDir, 'items.csv'), feedRows(table, catalogue.values(), { modelId, encoding, ...(similarity ? { similarity } : {}), k }))
+    const st = writeFeed(join(feedDir, 'items.jsonl'), join(feedDir, 'items.csv'), feedRows(table, catalogue(), { modelId, encoding, ...(similarity ? { similarity } : {}), k }))
     summary.feed = { ...st, encoding, bytesPerItemJsonl: st.rows ? st.jsonlBytes / st.rows : 0, bytesPerItemCsv: st.rows ? st.csvBytes / st.rows : 0 }
+    summary.catalogue = st.rows
   }
+  const rep = fileReport as RowRepLike | null
+  if (rep) for (const line of formatReports([rep])) process.stderr.write(`warning: ${line}\n`)
   carryLicence(values.model, [outDir, feedDir], chosen)
   writeFileSync(join(outDir, 'feed-summary.json'), `${JSON.stringify(summary, null, 2)}\n`)
   return summary

@@ -102,6 +102,27 @@ describe('npm run feed', () => {
     expect(auto.modeReason).toMatch(/auto: 30 products ≤/)
   })
 
+  it('--mode auto switches to feed mode one product above its limit (short ids make the limit larger)', async () => {
+    const { autoTableLimit } = await import('./userside')
+    const dir = await modelDir(30)
+    const raw = (await main(['--model', dir, '--out', out(), '--mode', 'feed']))!.artifact.raw
+    const vocabIdBytes = Array.from({ length: 30 }, (_, i) => `m${i}`.length).reduce((a, b) => a + b, 0)
+    // n catalogue ids of 3 bytes plus the 30 vocabulary ids: the smallest n whose total exceeds the limit.
+    let n = 1
+    const limitFor = (k: number) => autoTableLimit(raw, 16, (3 * k + vocabIdBytes) / (k + 30))
+    while (n + 30 <= limitFor(n)) n++
+    const file = join(mkdtempSync(join(tmpdir(), 'lr-feed-auto-')), 'items.csv')
+    const ids = (k: number) => Array.from({ length: k }, (_, i) => i.toString(36).padStart(3, '0'))
+    writeFileSync(file, `id,title\n${ids(n).map((id) => `${id},Thing ${id}`).join('\n')}\n`)
+    const above = (await main(['--model', dir, '--out', out(), '--items', file]))!
+    expect(above.mode).toBe('feed')
+    expect(above.catalogue).toBe(n + 30)
+    writeFileSync(file, `id,title\n${ids(n - 1).map((id) => `${id},Thing ${id}`).join('\n')}\n`)
+    const at = (await main(['--model', dir, '--out', out(), '--items', file]))!
+    expect(at.mode).toBe('table')
+    expect(at.catalogue).toBe(n + 29)
+  })
+
   it('bad flags and paths are one-line errors', async () => {
     const dir = await modelDir(30)
     await expect(main(['--out', out()])).rejects.toThrow(/--model DIR is required/)
@@ -117,5 +138,41 @@ describe('npm run feed', () => {
     const o = out()
     await main(['--model', dir, '--out', o, '--mode', 'feed'])
     await expect(main(['--model', o, '--out', out(), '--mode', 'feed'])).rejects.toThrow(/already a user-side artifact/)
+  })
+})
+
+describe('streaming the catalogue', () => {
+  it('an item file read in tiny pieces gives the items and malformed-row lines of a whole read', async () => {
+    const { streamItemFile, loadEventLog } = await import('../data/eventlog')
+    const { RowReport } = await import('../data/read')
+    const dir = mkdtempSync(join(tmpdir(), 'lr-feed-stream-'))
+    const csv = join(dir, 'items.csv')
+    writeFileSync(
+      csv,
+      '\uFEFFid,title,category,brand,price\r\n' +
+        'a,"Lamp, ""desk""",Home > Lighting,Acme,39\r\n' +
+        'b,"Two\nline title",Home,,12.5\r\n' +
+        'c,Crème brûlée dish ☕,Kitchen > Bakeware,Émile,-1\r\n' +
+        'd,Mug,Kitchen,Acme,4\r\n' +
+        'a,Duplicate,Home,,1\r\n' +
+        'e,"unterminated,Home,,1\r\n',
+    )
+    const jsonl = join(dir, 'items.jsonl')
+    writeFileSync(jsonl, '{"id":"x","title":"Ünïcode ☕ mug","category":["Kitchen","Mugs"],"price":3}\n\nnot json\n{"id":"y"}\n')
+    const events = join(dir, 'events.csv')
+    writeFileSync(events, 'user,item,timestamp\nu1,a,1000\n')
+    for (const file of [csv, jsonl]) {
+      const whole = loadEventLog(events, { items: file })
+      const wholeItems = [...whole.items.values()].filter((it) => it.id !== 'a' || file === csv)
+      const wholeReport = whole.reports.find((r) => r.file === file)!
+      for (const chunk of [1, 3, 7, 64, 1 << 20]) {
+        const rep = new RowReport(file)
+        const streamed = [...streamItemFile(file, rep, chunk)]
+        expect(streamed).toEqual(wholeItems.filter((it) => streamed.some((s) => s.id === it.id)))
+        expect(streamed.map((s) => s.id)).toEqual(file === csv ? ['a', 'b', 'd'] : ['x', 'y'])
+        expect(rep.report.malformed).toBe(wholeReport.malformed)
+        expect(rep.report.examples).toEqual(wholeReport.examples)
+      }
+    }
   })
 })
