@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { compactForStorage, storedBytes, STORED_NEIGHBOURS, STORED_TITLE_CHARS } from './compact'
 import type { StoredEvent } from './types'
@@ -91,5 +92,30 @@ describe('compactForStorage', () => {
     expect(JSON.stringify(e)).toBe(before)
     const plain = event(false)
     expect(compactForStorage(plain)).toBe(plain)
+  })
+
+  it('property: kept neighbours are ≤ 8, strongest first, unique, never the item, each with the weight of its first listing (500 cases)', () => {
+    const id = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'self')
+    const pairs = fc.array(fc.tuple(id, fc.double({ min: -2, max: 2, noNaN: true })), { maxLength: 100 })
+    fc.assert(
+      fc.property(pairs, fc.integer({ min: 0, max: 12 }), (nb, k) => {
+        const e = validateEvent({ type: 'view_item', items: [{ id: 'self', neighbours: nb }] }, clock)
+        const kept = compactForStorage(e, k).items[0]!.neighbours!
+        expect(kept.length).toBeLessThanOrEqual(k)
+        expect(new Set(kept.map((p) => p[0])).size).toBe(kept.length)
+        expect(kept.some((p) => p[0] === 'self')).toBe(false)
+        for (let j = 1; j < kept.length; j++) expect(kept[j]![1]).toBeLessThanOrEqual(kept[j - 1]![1])
+        // Each id keeps the weight of its FIRST listing (a feed lists strongest first), rounded.
+        const first = new Map<string, number>()
+        for (const [n, w] of nb) if (n !== 'self' && !first.has(n)) first.set(n, w)
+        for (const [n, w] of kept) expect(w).toBe(Number(first.get(n)!.toPrecision(4)))
+        // And none left out is stronger than the weakest kept.
+        if (kept.length === k && kept.length > 0) {
+          const weakest = first.get(kept.at(-1)![0])!
+          for (const [n, w] of first) if (!kept.some((p) => p[0] === n)) expect(w).toBeLessThanOrEqual(weakest)
+        } else expect(kept.length).toBe(Math.min(k, first.size))
+      }),
+      { numRuns: 500 },
+    )
   })
 })
