@@ -252,7 +252,7 @@ describe('npm run train:torch -- --smoke', () => {
     if (!existsSync(join(DEFAULT_MOVIELENS_DIR, 'ratings.csv'))) throw new Error(`dataset missing: ${DEFAULT_MOVIELENS_DIR} (see ../shared/datasets/README.md)`)
     python()
     const out = join(tmp(), 'model')
-    const r = spawnSync('npx', ['tsx', 'src/offline/torch/cli.ts', '--smoke', '--out', out], { encoding: 'utf8', timeout: 240_000 })
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/offline/torch/cli.ts', '--smoke', '--out', out], { encoding: 'utf8', timeout: 240_000 })
     expect(r.status, r.stderr).toBe(0)
     expect(r.stderr).toMatch(/world 2 \(gloo\)/)
     expect(r.stderr).toMatch(/TypeScript loader accepted/)
@@ -269,4 +269,19 @@ describe('npm run train:torch -- --smoke', () => {
     s.dispose()
     disposeModel(model)
   }, 300_000)
+})
+
+describe('npm run train:torch (CLI)', () => {
+  const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/offline/torch/cli.ts', ...args], { encoding: 'utf8', timeout: 60_000 })
+  it('--help exits 0 listing the torchrun and dataset flags; an unknown flag or a missing --out is one line (exit 2)', () => {
+    const h = cli(['--help'])
+    expect(h.status).toBe(0)
+    for (const f of ['--nproc', '--smoke', '--prepare-only', '--items', '--time-unit', '--ratings', '--license', '--force']) expect(h.stdout).toContain(f)
+    for (const [args, what] of [[['--out', '/tmp/x', '--nprocs', '2'], /--nprocs/], [[], /--out DIR is required/], [['--out', 'public/model'], /shipped model/]] as const) {
+      const r = cli([...args])
+      expect(r.status, r.stderr).toBe(2)
+      expect(r.stderr).toMatch(what)
+      expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    }
+  }, 120_000)
 })
