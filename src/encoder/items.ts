@@ -1,5 +1,5 @@
 import type { Item } from '../events/types'
-import { ROW_OOV, type EncoderConfig } from './config'
+import { ROW_OOV, ROW_SEARCH, type EncoderConfig } from './config'
 import { itemFeatures, type Tokens } from './tokens'
 import { parseVector } from './vector-codec'
 
@@ -10,13 +10,6 @@ export interface ItemWeights {
   featEmb: Float32Array
   featBias: Float32Array
 }
-
-/**
- * An item as the encoder reads it: an `Item`, possibly carrying its `vector` (issue 10; the
- * field is declared on `Item` by src/events, read here structurally so this file does not
- * depend on when that lands).
- */
-export type ItemLike = Item & { vector?: string }
 
 /** Where an embedding came from, in the order they are tried. */
 export interface EmbeddingSources {
@@ -89,7 +82,7 @@ export class ItemTable {
   }
 
   /** [e_0 … e_{d−1}, bias] of an item (a cached array: do not modify). */
-  embedding(item: ItemLike): Float32Array {
+  embedding(item: Item): Float32Array {
     const key = cacheKey(item)
     const hit = this.cache.get(key)
     if (hit) {
@@ -111,7 +104,7 @@ export class ItemTable {
   }
 
   /** score(c) = u·e(c) + bias(c) for every candidate. */
-  score(user: Float32Array, candidates: ReadonlyArray<ItemLike>): Float32Array {
+  score(user: Float32Array, candidates: ReadonlyArray<Item>): Float32Array {
     const d = this.cfg.d
     const out = new Float32Array(candidates.length)
     for (let i = 0; i < candidates.length; i++) {
@@ -127,7 +120,7 @@ export class ItemTable {
     this.cache.clear()
   }
 
-  private build(item: ItemLike): Float32Array {
+  private build(item: Item): Float32Array {
     const carried = this.carried(item.vector)
     if (carried) return carried
     const row = this.vocab.get(item.id)
@@ -164,7 +157,8 @@ export class ItemTable {
     const carried = this.carried(tok.vectors[i])
     if (carried) return carried
     const row = tok.rows[i]!
-    return this.embedRow(row, tok.feats, tok.featW, i, row === ROW_OOV ? 'content' : 'row')
+    // A search token is its query's words: neither an item row nor an item's content.
+    return this.embedRow(row, tok.feats, tok.featW, i, row === ROW_SEARCH ? undefined : row === ROW_OOV ? 'content' : 'row')
   }
 
   /**
@@ -195,7 +189,7 @@ export class ItemTable {
 }
 
 /** Id, every field the content features read (features.ts `itemFeatureKeys`) and the vector. */
-function cacheKey(item: ItemLike): string {
+function cacheKey(item: Item): string {
   const c = item.category
   return `${item.id}\u0001${c ? c.join('\u0002') : ''}\u0001${item.brand ?? ''}\u0001${item.price ?? ''}\u0001${item.title ?? ''}\u0001${item.vector ?? ''}`
 }

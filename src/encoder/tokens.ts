@@ -90,8 +90,7 @@ export function eventsToTokens(events: ReadonlyArray<StoredEvent>, vocab: Readon
       t.types[k] = type
       t.timesMs[k] = e.timestamp
       t.ids[k] = item.id
-      const v = (item as { vector?: unknown }).vector
-      if (typeof v === 'string') t.vectors[k] = v
+      if (typeof item.vector === 'string') t.vectors[k] = item.vector
       k++
     }
     skip = 0
