@@ -119,11 +119,13 @@ test('the similarity table is fetched and parsed in a worker, and its neighbours
   await page.waitForFunction(() => !!(window as unknown as { libraryFixture?: unknown }).libraryFixture, null, { timeout: 20_000 })
   const r = await page.evaluate(
     async ({ seen, near, far }) => {
-      type Eng = { track(e: unknown): Promise<unknown>; rerank(c: unknown[]): Promise<{ path: string; items: Array<{ id: string; explanation: Array<{ source: string }> }> }> }
+      type Eng = { track(e: unknown): Promise<unknown>; info(): { similarity: { ready: boolean; error?: string } | null }; rerank(c: unknown[]): Promise<{ path: string; items: Array<{ id: string; explanation: Array<{ source: string }> }> }> }
       const { createEngine } = (window as unknown as { libraryFixture: { createEngine(o: unknown): Promise<Eng> } }).libraryFixture
       const errs: string[] = []
       const engine = await createEngine({ dbName: 'similarity-worker', similarity: '/model/similarity.json', onError: (e: Error) => errs.push(e.message) })
       await engine.track({ type: 'view_item', items: [{ id: seen }] })
+      // The table loads in the background (issue 13 #6: nothing waits for it); rank once it is in use.
+      while (!engine.info().similarity?.ready && !engine.info().similarity?.error) await new Promise((ok) => setTimeout(ok, 20))
       const res = await engine.rerank([...far, ...near].map((id, i) => ({ id, score: 10 - i })))
       const onPage = performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/model/similarity.json')).length
       return { path: res.path, top: res.items.slice(0, 5).map((x) => x.id), similar: res.items.filter((x) => x.explanation.some((e) => e.source === 'similar')).map((x) => x.id), onPage, errs }

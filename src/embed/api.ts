@@ -61,6 +61,7 @@ const emptyInfo = (state: string): EngineInfo => ({
   backend: null,
   backendReason: state,
   model: null,
+  similarity: null,
   events: 0,
   storage: 'memory',
   consent: 'pending',

@@ -127,9 +127,12 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     memoryOnly: options.storage === 'memory',
     onReport: (e) => report(e),
     onStore: (store) => attach(store),
-    snapshot: () => ({ events: view.all(), meta: settingsMeta() }),
+    snapshot: () => ({ events: view.all(), meta: storedSettings() }),
   })
   const settingsMeta = (): StoreMeta => ({ paused: state.paused, blockedCategories: [...state.blocked] })
+  // What the store keeps: defaults are absent keys (setMeta deletes a key set to undefined), so
+  // a shopper who changed nothing leaves no settings record behind.
+  const storedSettings = (): StoreMeta => ({ paused: state.paused || undefined, blockedCategories: state.blocked.length ? [...state.blocked] : undefined })
 
   // ---- the effects of a transition, run one after another --------------------------------
 
@@ -156,7 +159,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   async function run(fx: Effect): Promise<void> {
     switch (fx.kind) {
       case 'open': {
-        const carry = fx.carry === 'all' ? { events: view.all(), meta: settingsMeta() } : fx.carry === 'settings' ? { events: [], meta: settingsMeta() } : undefined
+        const carry = fx.carry === 'all' ? { events: view.all(), meta: storedSettings() } : fx.carry === 'settings' ? { events: [], meta: storedSettings() } : undefined
         await lc.open(fx.target, carry)
         await loadFromStore()
         return
@@ -170,7 +173,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
         view.reset([])
         return
       case 'save-settings':
-        await lc.store?.setMeta(settingsMeta())
+        await lc.store?.setMeta(storedSettings())
         return
       case 'publish':
         sync.publish({ consent: state.consent, paused: state.paused, blocked: state.blocked })
@@ -252,6 +255,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   let encoder: EncoderHandle | null = null
   let encoderError: string | undefined
   let similarityStarted = false
+  let similarityReady = false
+  let similarityError: string | undefined
   function startArtifacts(): void {
     if (disposed || state.consent === 'denied') return
     if (options.similarity && !similarityStarted) {
@@ -260,10 +265,14 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       // takes the table when it arrives.
       loadSimilarityTable(options.similarity).then(
         (table) => {
-          if (!disposed) view.setSimilarity(table)
+          if (disposed) return
+          view.setSimilarity(table)
+          similarityReady = true
+          similarityError = undefined
         },
         (err: unknown) => {
           similarityStarted = false // a later grant may try again
+          similarityError = err instanceof Error ? err.message : String(err)
           report(err, 'model')
         },
       )
@@ -436,6 +445,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
         backend: st?.backend ?? null,
         backendReason: st?.reason ?? (options.model ? (state.consent === 'denied' ? 'consent denied: encoder not started' : 'loading') : 'no model configured: profile path only'),
         model: options.model ? { url: options.model, ready: !!st?.ready, ...(st?.error || encoderError ? { error: st?.error ?? encoderError } : {}) } : null,
+        similarity: options.similarity ? { url: options.similarity, ready: similarityReady, ...(similarityError ? { error: similarityError } : {}) } : null,
         events: view.length,
         storage: lc.store?.kind ?? 'memory',
         consent: state.consent,

@@ -59,6 +59,11 @@ export interface EngineInfo {
   backend: BackendName | null
   backendReason: string
   model: { url: string; ready: boolean; error?: string } | null
+  /**
+   * The similarity table, when one is configured. It loads in the background (tracking and
+   * ranking never wait for it); `ready` once the profile uses it.
+   */
+  similarity: { url: string; ready: boolean; error?: string } | null
   events: number
   storage: 'indexeddb' | 'memory'
   storageReason?: string
