@@ -81,10 +81,13 @@ export function boot(data: Record<string, string | undefined>, scriptSrc: string
     const raw = createPageApi({ engine, report, strict: options.strict, version: VERSION })
     const api = serialise(raw)
     host.localrank = api as unknown as Host['localrank']
-    pushConsent = (c) => void api('consent', c)
+    // Calls nobody awaits still get a handler (issue 13 #15): in strict mode a rejection here
+    // would otherwise be an unhandled rejection in the host page.
+    const quietly = (p: unknown) => void Promise.resolve(p).catch(report)
+    pushConsent = (c) => quietly(api('consent', c))
     provideEngine(engine.then((e) => e ?? Promise.reject(toLocalRankError(new Error('LocalRank could not start'), 'storage'))))
 
-    for (const args of rest) void api(...(args as [string, ...unknown[]]))
+    for (const args of rest) quietly(api(...(args as [string, ...unknown[]])))
     if (cfg.track) startDomTracking({ track: (e) => api.track(e), onError: report })
     defineListElement()
     defineControlsElement()

@@ -10,9 +10,12 @@ let current: Promise<Engine> = new Promise<Engine>((ok) => (resolveEngine = ok))
 let provided = false
 
 export function provideEngine(engine: Engine | Promise<Engine>): void {
+  // Observed here: an engine that failed to start must not be an unhandled rejection in a page
+  // that has no element waiting for it (issue 13 #15). Elements still see the rejection.
   if (provided) current = Promise.resolve(engine)
   else resolveEngine?.(engine)
   provided = true
+  current.catch(() => {})
 }
 
 export function engineSource(): Promise<Engine> {

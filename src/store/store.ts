@@ -403,7 +403,7 @@ export class Store implements EventStore {
     void this.enqueue(async () => {
       this.channel?.close()
       this.backend.close()
-    })
+    }).catch(report) // never expected to throw; if it does, reported, not an unhandled rejection
   }
 
   // ---- plumbing -------------------------------------------------------------------------
