@@ -284,7 +284,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       // Lazy: the encoder's client (and, inside its worker, TensorFlow.js) is only fetched when a model is configured.
       const { createEncoder } = await import('../encoder')
       if (disposed || encoder || state.consent === 'denied' || !options.model) return
-      const handle = createEncoder({ model: options.model, sha256: options.modelSha256, backend: options.backend, onProgress: options.onProgress })
+      const handle = createEncoder({ model: options.model, sha256: options.modelSha256, backend: options.backend, onProgress: options.onProgress, clock })
       encoder = handle
       view.setEncoder(handle)
       handle.whenReady().catch((err: unknown) => {

@@ -1,0 +1,77 @@
+/**
+ * The engine's encoder is wired with the engine's own options (issue 13 #25): a `clock` given
+ * to `createEngine` is the "now" the encoder scores at (the gap since the last event feeds the
+ * model's gate), as it is for the profile and the ranker. Runs the real client and worker host
+ * in-process (Node has no module Worker), with a tiny seeded model on the CPU backend.
+ */
+import { beforeAll, describe, expect, it, vi } from 'vitest'
+import type { ToWorker } from '../encoder/messages'
+import type { ClientOptions, WorkerLike } from '../encoder/client'
+import { tinyArtifact, tinyItem } from '../encoder/testing'
+import { initTf } from '../offline/train/tf-node'
+
+const BASE = 'https://shop.example/model/'
+const seen: { options: ClientOptions[]; scoreNow: number[] } = { options: [], scoreNow: [] }
+let files: Record<string, Uint8Array | string> = {}
+
+vi.mock('../encoder', async () => {
+  const { createEncoderClient } = await import('../encoder/client')
+  const { WorkerHost } = await import('../encoder/host')
+  const inProcess = (): WorkerLike => {
+    const w: WorkerLike = {
+      onmessage: null,
+      onerror: null,
+      postMessage(m: ToWorker) {
+        if (m.type === 'score') seen.scoreNow.push(m.now)
+        const copy = structuredClone(m)
+        setTimeout(() => host.handle(copy), 0)
+      },
+      terminate() {},
+    }
+    const fetchFn = (async (input: RequestInfo | URL) => {
+      const body = files[String(input).slice(BASE.length)]
+      return body === undefined ? new Response('', { status: 404 }) : new Response(body as BodyInit)
+    }) as typeof fetch
+    const host = new WorkerHost((m) => setTimeout(() => w.onmessage?.({ data: structuredClone(m) } as MessageEvent), 0), {
+      probe: async () => ({ webgpu: null, webgpuMissing: 'test', wasm: false, simd: false, threads: false }),
+      loader: { fetch: fetchFn },
+    })
+    return w
+  }
+  return {
+    createEncoder: (o: ClientOptions) => {
+      seen.options.push(o)
+      return createEncoderClient({ ...o, createWorker: inProcess })
+    },
+  }
+})
+
+beforeAll(async () => {
+  await initTf('cpu')
+  const { artifact, bytes } = await tinyArtifact()
+  files = { 'model.json': JSON.stringify(artifact), 'weights.bin': bytes }
+})
+
+describe('engine → encoder wiring', () => {
+  it("the encoder scores at the engine's injected clock, not Date.now()", async () => {
+    const { createEngine } = await import('./engine')
+    let t = Date.UTC(2020, 0, 1) // years from Date.now(): a wrong clock cannot pass by accident
+    const clock = () => t
+    const e = await createEngine({ storage: 'memory', clock, model: BASE + 'model.json', deadlineMs: 5_000 })
+    try {
+      await vi.waitFor(() => expect(e.info().backend).toBe('cpu'), { timeout: 10_000, interval: 20 })
+      for (let i = 0; i < 5; i++) {
+        await e.track({ type: 'view_item', items: [tinyItem(i)] })
+        t += 60_000
+      }
+      t += 3_600_000
+      const cands = Array.from({ length: 10 }, (_, i) => ({ ...tinyItem(i), score: 10 - i }))
+      const r = await e.rerank(cands)
+      expect(r.path).toBe('encoder')
+      expect(seen.options.at(-1)?.clock).toBe(clock)
+      expect(seen.scoreNow.at(-1)).toBe(t)
+    } finally {
+      await e.dispose()
+    }
+  }, 30_000)
+})
