@@ -145,3 +145,37 @@ describe('createEncoder (client ↔ worker host)', () => {
     enc.dispose()
   })
 })
+
+describe('score requests that miss their deadline (issue 13 #26)', () => {
+  it('N aborted requests do not run N encodes in the worker; the next live request still gets the latest history', async () => {
+    const { artifact, bytes } = await tinyArtifact()
+    const enc = createEncoderClient({ model: BASE + 'model.json', clock: () => NOW, createWorker: () => fakeWorker({ 'model.json': JSON.stringify(artifact), 'weights.bin': bytes }) })
+    await enc.whenReady()
+    const base = (await enc.stats())!.session!.fullEncodes
+    const N = 20
+    const answers: Array<Promise<Float32Array | null>> = []
+    for (let i = 0; i < N; i++) {
+      enc.setHistory(tinyHistory(8 + i, undefined, undefined, i + 1)) // a new history each time: each score would re-encode
+      const ac = new AbortController()
+      answers.push(enc.score(candidates, ac.signal))
+      ac.abort() // the rerank's deadline passed: the ranker has moved on without the encoder
+    }
+    expect(await Promise.all(answers)).toEqual(Array(N).fill(null))
+    const last = tinyHistory(8 + N, undefined, undefined, 99)
+    enc.setHistory(last)
+    const got = await enc.score(candidates, signal())
+    const stats = (await enc.stats())!
+    // Today every request ran: N + 1 full encodes. Cancelled requests must not run at all.
+    expect(stats.session!.fullEncodes - base).toBeLessThanOrEqual(2)
+    expect(stats.scoresRun).toBe(1)
+    expect(stats.scoresCancelled).toBe(N)
+    const model = loadModel(artifact, bytes)
+    const direct = new EncoderSession(model)
+    direct.setHistory(last)
+    const want = direct.scoreSync(candidates, NOW)
+    got!.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 5))
+    direct.dispose()
+    disposeModel(model)
+    enc.dispose()
+  })
+})

@@ -46,7 +46,8 @@ function slim(c: Item): Item {
 /**
  * The page-side handle: posts messages to the encoder worker and never runs model code.
  * `score` answers `null` at once while the model is loading, failed or disposed (the ranker then
- * uses the profile), and `null` when `signal` aborts first.
+ * uses the profile), and `null` when `signal` aborts first (the worker is told, and drops the
+ * request unless it is already running).
  */
 export function createEncoderClient(options: ClientOptions): EncoderHandle & { stats(): Promise<WorkerStats | null> } {
   if (!options || typeof options.model !== 'string' || options.model === '') {
@@ -155,6 +156,9 @@ export function createEncoderClient(options: ClientOptions): EncoderHandle & { s
       return new Promise<Float32Array | null>((resolve) => {
         const onAbort = () => {
           pending.delete(id)
+          // Tell the worker, which then skips the request if it has not begun it: otherwise every
+          // rerank that missed its deadline still cost an encode, and a backlog built up behind them.
+          send({ type: 'cancel', id })
           resolve(null)
         }
         signal?.addEventListener('abort', onAbort, { once: true })

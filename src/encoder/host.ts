@@ -32,6 +32,16 @@ export class WorkerHost {
   private runtimeModule: RuntimeModule | null = null
   private backend: BackendName | null = null
   private disposed = false
+  /**
+   * Score requests not yet started. A request is not computed when its message arrives but in a
+   * task of its own after the messages already queued, so that a 'cancel' sent by the page
+   * after it (its deadline passed while the worker was busy) is seen first and the request is
+   * dropped: N missed deadlines cost nothing, not N encodes.
+   */
+  private queue: Array<{ id: number; candidates: string; now: number }> = []
+  private draining = false
+  private scoresRun = 0
+  private scoresCancelled = 0
 
   constructor(
     private readonly post: (m: FromWorker, transfer?: Transferable[]) => void,
@@ -53,13 +63,27 @@ export class WorkerHost {
         this.runtime?.append(msg.event)
         return
       case 'score':
-        void this.score(msg.id, msg.candidates, msg.now)
+        if (!this.runtime) {
+          this.post({ type: 'scores', id: msg.id, scores: null })
+          return
+        }
+        this.queue.push(msg)
+        this.scheduleDrain()
         return
+      case 'cancel': {
+        const i = this.queue.findIndex((q) => q.id === msg.id)
+        if (i >= 0) {
+          this.queue.splice(i, 1)
+          this.scoresCancelled++
+        }
+        return
+      }
       case 'stats':
         this.post({ type: 'stats', id: msg.id, stats: this.stats() })
         return
       case 'dispose':
         this.disposed = true
+        this.queue = []
         this.runtime?.dispose()
         this.runtime = null
         return
@@ -76,6 +100,8 @@ export class WorkerHost {
       lastEncodeMs: this.runtime?.lastEncodeMs ?? 0,
       lastEncodeKind: this.runtime?.lastEncodeKind ?? null,
       lastScoreMs: this.runtime?.lastScoreMs ?? 0,
+      scoresRun: this.scoresRun,
+      scoresCancelled: this.scoresCancelled,
     }
   }
 
@@ -107,11 +133,29 @@ export class WorkerHost {
     }
   }
 
+  /**
+   * Run queued requests one at a time, each in a macrotask (setTimeout 0: after every message
+   * already in the worker's queue, cancels included), oldest first.
+   */
+  private scheduleDrain(): void {
+    if (this.draining) return
+    this.draining = true
+    setTimeout(() => void this.drain(), 0)
+  }
+
+  private async drain(): Promise<void> {
+    const next = this.queue.shift()
+    if (next && !this.disposed) await this.score(next.id, next.candidates, next.now)
+    this.draining = false
+    if (this.queue.length > 0 && !this.disposed) this.scheduleDrain()
+  }
+
   private async score(id: number, json: string, now: number): Promise<void> {
     if (!this.runtime) {
       this.post({ type: 'scores', id, scores: null })
       return
     }
+    this.scoresRun++
     try {
       const candidates = JSON.parse(json) as StoredEvent['items']
       if (!Array.isArray(candidates)) throw new ModelError('model', 'score request: candidates must be a JSON array')

@@ -13,6 +13,11 @@ export type ToWorker =
    * the page ~1 ms where structured-cloning the objects cost ~4 ms of main-thread time.
    */
   | { type: 'score'; id: number; candidates: string; now: number }
+  /**
+   * The page gave up on score request `id` (its rerank's deadline passed, or it was aborted).
+   * The worker drops it if it has not started it yet, so missed deadlines do not pile up work.
+   */
+  | { type: 'cancel'; id: number }
   | { type: 'stats'; id: number }
   | { type: 'dispose' }
 
@@ -36,6 +41,9 @@ export interface WorkerStats {
   lastEncodeMs: number
   lastEncodeKind: 'full' | 'incremental' | null
   lastScoreMs: number
+  /** Score requests computed, and dropped because the page cancelled them before they started. */
+  scoresRun: number
+  scoresCancelled: number
 }
 
 export type FromWorker =
