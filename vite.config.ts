@@ -1,4 +1,31 @@
-import { defineConfig } from 'vite'
+import { defineConfig, type Plugin } from 'vite'
+
+/**
+ * tfjs-backend-wasm's threaded build hands each pthread worker its main script as a Blob made
+ * from `wasmFactoryThreadedSimd.toString()`: the factory function's own source text. Bundled and
+ * minified, that text refers to names of the module around it (`_scriptDir`, renamed `e`, whose
+ * `typeof` guard the minifier dropped because it could see the declaration), so every pthread
+ * died with "ReferenceError: e is not defined" on cross-origin-isolated pages and the encoder
+ * with them (issue 13 #21). This rewrites that one statement to give the pthreads the untouched
+ * emscripten script instead, as a file of its own (`?url`: emitted as is, neither bundled nor
+ * minified), resolved to an absolute URL because a pthread worker runs from a blob: URL.
+ * The build fails if tfjs changes the statement, rather than shipping broken threads again.
+ */
+function wasmThreadsMainScript(): Plugin {
+  const statement = /factoryConfig\.mainScriptUrlOrBlob\s*=\s*new Blob\(\[[^\]]*wasmFactoryThreadedSimd\.toString\(\)\s*\],\s*\{[^}]*\}\);/
+  return {
+    name: 'localrank:wasm-threads-main-script',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!/[\\/]@tensorflow[\\/]tfjs-backend-wasm[\\/]dist[\\/]backend_wasm\.js$/.test(id)) return null
+      if (!statement.test(code)) this.error('tfjs-backend-wasm no longer builds mainScriptUrlOrBlob from wasmFactoryThreadedSimd.toString(): revisit wasmThreadsMainScript in vite.config.ts')
+      const out =
+        `import __lrThreadsMainScript from '../wasm-out/tfjs-backend-wasm-threaded-simd.js?url&no-inline';\n` +
+        code.replace(statement, 'factoryConfig.mainScriptUrlOrBlob = new URL(__lrThreadsMainScript, self.location.href).href;')
+      return { code: out, map: null }
+    },
+  }
+}
 
 /**
  * Three builds from one config, picked by `--mode`:
@@ -10,8 +37,10 @@ import { defineConfig } from 'vite'
  */
 export default defineConfig(({ mode }) => {
   const common = {
+    plugins: [wasmThreadsMainScript()],
     worker: {
       format: 'es' as const,
+      plugins: () => [wasmThreadsMainScript()],
       rollupOptions: {
         output: {
           // WebGPU's own modules in a chunk of their own. Left to the bundler, the one module of

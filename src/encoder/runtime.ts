@@ -11,21 +11,79 @@ import { activateBackend, type BackendChoice } from './backend'
 import { disposeModel, EncoderSession, loadModel, type LoadedModel } from './session'
 import type { ModelArtifact } from './weights'
 
+/** How long a backend may take to initialise before the next one is tried. */
+export const ACTIVATE_TIMEOUT_MS = 15_000
+
+export interface ActivateDeps {
+  activate?: (tf: typeof import('@tensorflow/tfjs-core'), choice: BackendChoice) => Promise<void>
+  /** The worker's global scope, whose 'error' events a failing pthread raises (default globalThis). */
+  scope?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'>
+  timeoutMs?: number
+}
+
+/**
+ * An uncaught error in the encoder worker that is a pthread's ErrorEvent rethrown by
+ * emscripten's `worker.onerror` (`throw e`): the error value is itself an Event.
+ */
+function isPthreadFailure(ev: Event): boolean {
+  const err = (ev as ErrorEvent).error as unknown
+  return typeof Event === 'function' && err instanceof Event
+}
+
 /**
  * Activate the chosen backend, falling back along `choice.fallbacks` when its initialisation
  * fails (a forced backend has no fallbacks: its failure is the caller's error).
+ * - Threaded WASM first falls back to single-thread WASM, forced or not: it is the same backend
+ *   and the same results. Threads fail in ways a plain init does not: a pthread worker that
+ *   cannot start raises an uncaught error in this worker (which would kill the encoder) and
+ *   leaves tfjs's init pending forever. So while threads start, such errors are caught here and
+ *   count as that attempt's failure, and every attempt has a timeout; errors of abandoned
+ *   pthreads stay swallowed afterwards (they would otherwise reach the page as worker errors).
  */
-export async function activate(choice: BackendChoice): Promise<{ backend: BackendName; reason: string }> {
-  const order: BackendName[] = [choice.backend, ...choice.fallbacks]
+export async function activate(choice: BackendChoice, deps: ActivateDeps = {}): Promise<{ backend: BackendName; reason: string }> {
+  const attempts: BackendChoice[] = [choice]
+  if (choice.backend === 'wasm' && choice.threads) attempts.push({ ...choice, threads: false })
+  for (const b of choice.fallbacks) attempts.push({ ...choice, backend: b, threads: false })
+  const run = deps.activate ?? activateBackend
+  const scope = deps.scope ?? (globalThis as unknown as EventTarget)
+  const timeoutMs = deps.timeoutMs ?? ACTIVATE_TIMEOUT_MS
   let reason = choice.reason
   let lastErr: unknown
-  for (const b of order) {
+  for (const a of attempts) {
+    const label = a.backend === 'wasm' ? (a.threads ? 'WASM with threads' : 'WASM') : a.backend
+    let onError: ((ev: Event) => void) | null = null
+    let timer: ReturnType<typeof setTimeout> | undefined
     try {
-      await activateBackend(tf, { ...choice, backend: b })
-      return { backend: b, reason }
+      await Promise.race([
+        run(tf, a),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs)
+          if (a.threads) {
+            onError = (ev: Event) => {
+              if (!isPthreadFailure(ev)) return
+              ev.preventDefault()
+              const inner = (ev as ErrorEvent).error as ErrorEvent
+              reject(new Error(`a WASM thread failed to start: ${inner.message || 'unknown error'}`))
+            }
+            scope.addEventListener('error', onError)
+          }
+        }),
+      ])
+      if (a !== choice) reason = reason.replace(/WASM \(([^,]+), threads\)/, 'WASM ($1, no threads)')
+      return { backend: a.backend, reason }
     } catch (err) {
       lastErr = err
-      reason = `${b} failed to initialise (${err instanceof Error ? err.message : String(err)}); ${reason}`
+      reason = `${label} failed to initialise (${err instanceof Error ? err.message : String(err)}); ${reason}`
+      if (a.threads && onError) {
+        // Keep swallowing the abandoned pthreads' errors (only those: the error value is an Event).
+        const swallow = (ev: Event) => {
+          if (isPthreadFailure(ev)) ev.preventDefault()
+        }
+        scope.addEventListener('error', swallow)
+      }
+    } finally {
+      if (timer) clearTimeout(timer)
+      if (onError) scope.removeEventListener('error', onError)
     }
   }
   throw new BackendError('backend_unavailable', `no backend could be initialised: ${reason}`, { backend: choice.backend }, { cause: lastErr })
