@@ -176,7 +176,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
         await lc.store?.setMeta(storedSettings())
         return
       case 'publish':
-        sync.publish({ consent: state.consent, paused: state.paused, blocked: state.blocked })
+        sync.publish(fx.what === 'consent' ? { consent: state.consent } : { paused: state.paused, blocked: state.blocked })
         return
       case 'encoder':
         if (fx.on) startArtifacts()

@@ -10,7 +10,7 @@ import type { Consent } from './types'
  *   choice and is never persisted. Pause and blocked categories are the shopper's data and
  *   live with the history, in the store's meta (the coordinator saves them there).
  * - **Every local change is broadcast** on the BroadcastChannel `localrank:settings:<dbName>`
- *   as a full snapshot, so every open tab applies the same state at once (defect 1: a tab that
+ *   (a consent choice, or the pause and blocks after a change of them), so every open tab applies the same state at once (defect 1: a tab that
  *   kept `granted` after another withdrew recreated the database on its next `track()`).
  *   Where BroadcastChannel is missing (Safari before 15.4), the `storage` event of the consent
  *   key carries consent (the event fires in the other tabs only, per the HTML standard).
@@ -19,7 +19,8 @@ import type { Consent } from './types'
  */
 export interface SettingsMessage {
   tag: typeof TAG
-  settings: Settings
+  /** A consent choice (`{ consent }`), or a settings change (`{ paused, blocked }`). */
+  settings: Partial<Settings>
   at: number
 }
 
@@ -51,9 +52,20 @@ function parseMessage(data: unknown): SettingsMessage | null {
   const { settings, at } = data as { settings?: Partial<Settings>; at?: unknown }
   if (typeof at !== 'number' || !settings || typeof settings !== 'object') return null
   const { consent, paused, blocked } = settings
-  if (consent !== 'granted' && consent !== 'denied' && consent !== 'pending') return null
-  if (typeof paused !== 'boolean' || !Array.isArray(blocked) || !blocked.every((b) => typeof b === 'string')) return null
-  return { tag: TAG, settings: { consent, paused, blocked }, at }
+  const out: Partial<Settings> = {}
+  if (consent !== undefined) {
+    if (consent !== 'granted' && consent !== 'denied' && consent !== 'pending') return null
+    out.consent = consent
+  }
+  if (paused !== undefined) {
+    if (typeof paused !== 'boolean') return null
+    out.paused = paused
+  }
+  if (blocked !== undefined) {
+    if (!Array.isArray(blocked) || !blocked.every((b) => typeof b === 'string')) return null
+    out.blocked = [...blocked]
+  }
+  return { tag: TAG, settings: out, at }
 }
 
 export class SettingsSync {
@@ -111,18 +123,18 @@ export class SettingsSync {
     }
   }
 
-  /** Persist the consent and broadcast the whole snapshot. Never throws. */
-  publish(settings: Settings): void {
+  /** Broadcast a change (and persist it when it is a consent choice). Never throws. */
+  publish(settings: Partial<Settings>): void {
     const at = Math.max(this.now(), this.lastAt + 1)
     this.lastAt = at
     try {
       if (settings.consent === 'pending') this.storage?.removeItem(consentKey(this.dbName))
-      else this.storage?.setItem(consentKey(this.dbName), JSON.stringify({ consent: settings.consent, at }))
+      else if (settings.consent) this.storage?.setItem(consentKey(this.dbName), JSON.stringify({ consent: settings.consent, at }))
     } catch {
       /* storage full or blocked: the broadcast still reaches the open tabs */
     }
     try {
-      this.channel?.postMessage({ tag: TAG, settings: { ...settings, blocked: [...settings.blocked] }, at } satisfies SettingsMessage)
+      this.channel?.postMessage({ tag: TAG, settings: { ...settings, ...(settings.blocked ? { blocked: [...settings.blocked] } : {}) }, at } satisfies SettingsMessage)
     } catch {
       /* a closed channel */
     }

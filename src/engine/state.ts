@@ -68,8 +68,12 @@ export type Effect =
   | { kind: 'clear-history' }
   /** Write `paused` and `blocked` to the open store's meta. */
   | { kind: 'save-settings' }
-  /** Persist and broadcast the settings to the other tabs. */
-  | { kind: 'publish' }
+  /**
+   * Broadcast to the other tabs (and, for consent, persist): `consent` after a consent choice,
+   * `settings` (pause and blocks) after a settings change. A pause is not a consent choice, so
+   * it never carries this tab's consent to tabs whose page decided otherwise.
+   */
+  | { kind: 'publish'; what: 'consent' | 'settings' }
   | { kind: 'encoder'; on: boolean }
 
 export function storageFor(consent: Consent): StorageTarget {
@@ -86,7 +90,7 @@ const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.
 function consentTo(s: EngineState, next: Consent, from: Origin): { state: EngineState; effects: Effect[] } {
   if (s.gpc && next !== 'denied') return { state: s, effects: [] } // GPC outranks a banner click
   if (next === s.consent) return { state: s, effects: [] }
-  const publish: Effect[] = from === 'local' ? [{ kind: 'publish' }] : []
+  const publish: Effect[] = from === 'local' ? [{ kind: 'publish', what: 'consent' }] : []
   if (next === 'denied') {
     return {
       state: { ...s, consent: 'denied', storage: 'none', paused: false, blocked: [] },
@@ -107,14 +111,14 @@ export function transition(s: EngineState, e: EngineEvent): { state: EngineState
       return consentTo(s, e.consent, e.from)
     case 'pause': {
       if (s.consent === 'denied' || s.paused === e.paused) return { state: s, effects: [] }
-      return { state: { ...s, paused: e.paused }, effects: [{ kind: 'save-settings' }, { kind: 'publish' }] }
+      return { state: { ...s, paused: e.paused }, effects: [{ kind: 'save-settings' }, { kind: 'publish', what: 'settings' }] }
     }
     case 'block':
     case 'unblock': {
       if (s.consent === 'denied') return { state: s, effects: [] }
       const blocked = e.type === 'block' ? (s.blocked.includes(e.category) ? s.blocked : [...s.blocked, e.category]) : s.blocked.filter((c) => c !== e.category)
       if (sameList(blocked, s.blocked)) return { state: s, effects: [] }
-      return { state: { ...s, blocked }, effects: [{ kind: 'save-settings' }, { kind: 'publish' }] }
+      return { state: { ...s, blocked }, effects: [{ kind: 'save-settings' }, { kind: 'publish', what: 'settings' }] }
     }
     case 'sync': {
       let out = e.settings.consent !== undefined ? consentTo(s, e.settings.consent, 'remote') : { state: s, effects: [] as Effect[] }
@@ -137,7 +141,7 @@ export function transition(s: EngineState, e: EngineEvent): { state: EngineState
     case 'clear': {
       if (!e.settings) return { state: s, effects: [{ kind: 'clear-history' }] }
       const state = { ...s, paused: false, blocked: [] }
-      return { state, effects: [{ kind: 'clear-history' }, { kind: 'save-settings' }, { kind: 'publish' }] }
+      return { state, effects: [{ kind: 'clear-history' }, { kind: 'save-settings' }, { kind: 'publish', what: 'settings' }] }
     }
   }
 }

@@ -330,3 +330,25 @@ describe('defect 15: no unguarded promise', () => {
     }
   })
 })
+
+describe('settings shared across tabs', () => {
+  it('a pause or block in tab B reaches tab A at once, an unblock too; a settings change never carries B’s consent', async () => {
+    const idb = new IDBFactory()
+    const dbName = `ts-${++n}`
+    const a = await tab(idb, { dbName })
+    const b = await tab(idb, { dbName })
+    await b.e.blockCategory('Horror')
+    await until(async () => (await a.e.meta()).blockedCategories?.includes('Horror') === true)
+    await b.e.unblockCategory('Horror')
+    await until(async () => (await a.e.meta()).blockedCategories?.length === 0)
+    await b.e.pause(true)
+    await until(() => a.e.info().paused)
+    expect(await a.e.track(view('m1'))).toBeNull()
+    // A third tab whose page says pending: B's later pause does not grant it anything.
+    const c = await tab(idb, { dbName, consent: 'pending' })
+    await b.e.pause(false)
+    await until(() => !a.e.info().paused)
+    await new Promise((r) => setTimeout(r, 30))
+    expect(c.e.info()).toMatchObject({ consent: 'pending', storage: 'memory' })
+  })
+})
