@@ -47,7 +47,7 @@ test('the engine on a cross-origin-isolated page ranks on the encoder path with 
   const r = await page.evaluate(async ({ ids, pin }) => {
     type Eng = {
       track(e: unknown): Promise<unknown>
-      rerank(c: unknown[]): Promise<{ path: string; reason?: string; items: Array<{ id: string }> }>
+      rerank(c: unknown[], o?: unknown): Promise<{ path: string; reason?: string; items: Array<{ id: string }> }>
       info(): { backend: string | null; backendReason: string; model: { ready: boolean; error?: string } | null }
       dispose(): Promise<void>
     }
@@ -64,7 +64,7 @@ test('the engine on a cross-origin-isolated page ranks on the encoder path with 
     })
     for (let k = 0; k < 12; k++) await engine.track({ type: 'view_item', items: [{ id: ids[k % 6]!, category: ['Drama'] }] })
     const outcome = await Promise.race([readyP.then(() => 'ready'), new Promise<string>((ok) => setTimeout(() => ok('timeout'), 60_000))])
-    const res = await engine.rerank(ids.map((id, i) => ({ id, category: [i % 2 ? 'Drama' : 'Comedy'], score: ids.length - i })), { deadlineMs: 10_000 } as never)
+    const res = await engine.rerank(ids.map((id, i) => ({ id, category: [i % 2 ? 'Drama' : 'Comedy'], score: ids.length - i })), { deadlineMs: 10_000 })
     const info = engine.info()
     await engine.dispose()
     return { isolated: self.crossOriginIsolated, sab: typeof SharedArrayBuffer, outcome, path: res.path, reason: res.reason, n: res.items.length, info, errs }
