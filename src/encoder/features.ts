@@ -1,4 +1,8 @@
 import type { Item } from '../events/types'
+import { fnv1a } from '../hash'
+import { priceBand } from '../interest/features'
+
+export { fnv1a }
 
 /**
  * Content features of an item, hashed into a fixed table so that an item the model has never
@@ -20,16 +24,6 @@ import type { Item } from '../events/types'
 /** Default number of feature slots per item (enough for 3 category levels, brand, price and ~6 title words). */
 export const DEFAULT_SLOTS = 12
 
-/** 32-bit FNV-1a over UTF-16 code units. Tiny, fast, stable across engines. */
-export function fnv1a(s: string): number {
-  let h = 0x811c9dc5
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i)
-    h = Math.imul(h, 0x01000193)
-  }
-  return h >>> 0
-}
-
 /** Row of `field:value` in a table of `buckets` rows; row 0 is reserved for padding. */
 export function featureRow(key: string, buckets: number): number {
   return 1 + (fnv1a(key) % (buckets - 1))
@@ -37,8 +31,18 @@ export function featureRow(key: string, buckets: number): number {
 
 const STOP = new Set(['the', 'a', 'an', 'and', 'of', 'in', 'on', 'for', 'to', 'with', 'la', 'le', 'de', 'el'])
 
-/** Lower-cased word tokens of a title or query, without stop words and one-letter tokens. */
-export function tokenize(text: string): string[] {
+/**
+ * The encoder's title and query tokens: lower-cased runs of letters and digits (`\p{L}\p{N}`),
+ * without stop words, one-letter tokens and repeats.
+ *
+ * Why not the library's `tokenize` (interest/features.ts, NFKC, marks kept inside words, CJK
+ * bigrams): these tokens are hashed into the feature table the shipped model was trained on, so
+ * their rules are part of the model. Switching would re-hash the features of 3 of the 9,742
+ * MovieLens titles (`8½` → `81`, `Alien³` → `alien3`, `1½` → `11`) and of any query or title
+ * with decomposed accents or CJK text, moving those items' scores; the rules change with the
+ * next retraining, not under a trained model.
+ */
+export function modelTokens(text: string): string[] {
   const out: string[] = []
   for (const w of text.toLowerCase().split(/[^\p{L}\p{N}]+/u)) {
     if (w.length < 2 || STOP.has(w)) continue
@@ -48,12 +52,11 @@ export function tokenize(text: string): string[] {
 }
 
 /**
- * Price band: ⌊log2(1 + price)⌋, i.e. 0–1, 1–3, 3–7, 7–15 … currency units. Log bands because
- * shoppers compare prices by ratio, not by difference.
+ * Edges of the encoder's price bands for the library's `priceBand` (interest/features.ts):
+ * 1, 3, 7, 15 … 2⁶⁴−1, so that band = ⌊log2(1 + price)⌋ (0–1, 1–3, 3–7, 7–15 … currency
+ * units). Log bands because shoppers compare prices by ratio, not by difference.
  */
-export function priceBand(price: number): number {
-  return Math.floor(Math.log2(1 + Math.max(0, price)))
-}
+export const LOG2_PRICE_EDGES: ReadonlyArray<number> = Array.from({ length: 64 }, (_, k) => 2 ** (k + 1) - 1)
 
 /** The (field, key) pairs of an item, most informative first (the slot budget truncates the tail). */
 export function itemFeatureKeys(item: Pick<Item, 'category' | 'brand' | 'price' | 'title'>): Array<[field: string, key: string]> {
@@ -62,14 +65,14 @@ export function itemFeatureKeys(item: Pick<Item, 'category' | 'brand' | 'price' 
   for (const c of cat) keys.push(['c', `c:${c.toLowerCase()}`])
   if (cat.length > 1) keys.push(['cp', `cp:${cat.map((c) => c.toLowerCase()).join('/')}`])
   if (item.brand) keys.push(['b', `b:${item.brand.toLowerCase()}`])
-  if (typeof item.price === 'number' && Number.isFinite(item.price)) keys.push(['p', `p:${priceBand(item.price)}`])
-  if (item.title) for (const t of tokenize(item.title)) keys.push(['t', `t:${t}`])
+  if (typeof item.price === 'number' && Number.isFinite(item.price)) keys.push(['p', `p:${priceBand(item.price, LOG2_PRICE_EDGES)}`])
+  if (item.title) for (const t of modelTokens(item.title)) keys.push(['t', `t:${t}`])
   return keys
 }
 
 /** Query words as title-token features, so a search meets the titles that contain its words. */
 export function queryFeatureKeys(query: string): Array<[string, string]> {
-  return tokenize(query).map((t) => ['t', `t:${t}`] as [string, string])
+  return modelTokens(query).map((t) => ['t', `t:${t}`] as [string, string])
 }
 
 /**

@@ -59,10 +59,5 @@ export class DatasetBuilder {
   }
 }
 
-/** Lower-cased word tokens (Unicode letters and digits), for titles and free text. */
-export function tokenize(text: string): string[] {
-  return text
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter((t) => t.length > 0)
-}
+/** Tokens of titles and free text: the library's tokenizer (one definition, interest/features.ts). */
+export { tokenize } from '../../interest/features'

@@ -6,19 +6,12 @@
  * Streams are keyed by strings (`seed`, user id, purpose) through FNV-1a, so one user's
  * negatives do not change when `--limit-users` evaluates fewer users.
  */
+import { fnv1a } from '../../hash'
 import { mulberry32, type Rng } from '../../rng'
 
-export { mulberry32, type Rng }
+export { fnv1a }
 
-/** 32-bit FNV-1a of a string. */
-export function fnv1a(s: string): number {
-  let h = 0x811c9dc5
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i)
-    h = Math.imul(h, 0x01000193)
-  }
-  return h >>> 0
-}
+export { mulberry32, type Rng }
 
 /** An independent stream for (seed, ...keys). */
 export function rngFor(seed: number, ...keys: Array<string | number>): Rng {
