@@ -100,9 +100,9 @@ function* rows(text: string, path: string, state: RowState = { header: null, bas
  * catalogue of millions of products is never one string (V8 caps strings at ~512 MB) and never
  * all in memory.
  */
-function* fileRows(path: string, chunkBytes = 8 << 20): Generator<{ line: number; row?: Record<string, unknown>; error?: string }> {
-  if (!existsSync(path)) throw new DatasetError(path, `item file not found: expected a file at ${path}`)
-  if (!statSync(path).isFile()) throw new DatasetError(path, `item file: ${path} is not a file`)
+function* fileRows(path: string, chunkBytes = 8 << 20, what = 'item file'): Generator<{ line: number; row?: Record<string, unknown>; error?: string }> {
+  if (!existsSync(path)) throw new DatasetError(path, `${what} not found: expected a file at ${path}`)
+  if (!statSync(path).isFile()) throw new DatasetError(path, `${what}: ${path} is not a file`)
   const jsonl = isJsonl(path)
   const fd = openSync(path, 'r')
   try {
@@ -246,9 +246,10 @@ export function loadEventLog(eventsPath: string, opts: EventLogOptions = {}): Da
     reports.push(loadItems(b, opts.items).report)
     files.unshift(opts.items)
   }
-  const text = readText(eventsPath, 'event log')
   const rep = new RowReport(eventsPath)
-  for (const r of rows(text, eventsPath)) {
+  // In pieces, like the item feed's catalogue: the log is never one string (V8 caps strings at
+  // ~512 MB, so a large log could not be read whole at all) and never all in memory as text.
+  for (const r of fileRows(eventsPath, undefined, 'event log')) {
     rep.row()
     if (r.error || !r.row) {
       rep.bad(r.line, r.error ?? 'empty row')
