@@ -205,42 +205,30 @@ class IdbTx implements StoreTx {
   async deleteOlderThan(cutoff: number): Promise<string[]> {
     // Walking `by_time` from its start and stopping at the cutoff costs only the deleted
     // events, and needs no IDBKeyRange (which would have to match the injected factory).
-    const store = this.events
-    const ids: string[] = []
-    const dels: Promise<unknown>[] = []
-    let cursor = await store.index('by_time').openKeyCursor()
-    while (cursor && cursor.key < cutoff) {
-      ids.push(cursor.primaryKey)
-      dels.push(store.delete(cursor.primaryKey))
-      cursor = await cursor.continue()
-    }
-    await Promise.all(dels)
-    return ids
+    return this.deleteByTime('next', (time) => time < cutoff)
   }
 
   async deleteNewerThan(cutoff: number): Promise<string[]> {
-    const store = this.events
-    const ids: string[] = []
-    const dels: Promise<unknown>[] = []
-    let cursor = await store.index('by_time').openKeyCursor(null, 'prev')
-    while (cursor && cursor.key > cutoff) {
-      ids.push(cursor.primaryKey)
-      dels.push(store.delete(cursor.primaryKey))
-      cursor = await cursor.continue()
-    }
-    await Promise.all(dels)
-    return ids
+    return this.deleteByTime('prev', (time) => time > cutoff)
   }
 
   async deleteOldest(n: number): Promise<string[]> {
+    return n > 0 ? this.deleteByTime('next', (_time, deleted) => deleted < n) : []
+  }
+
+  /**
+   * Delete events walking `by_time` in `direction` while `more(time, deletedSoFar)` holds;
+   * returns the deleted ids. The one cursor walk behind age, future-date and count eviction.
+   */
+  private async deleteByTime(direction: 'next' | 'prev', more: (time: number, deleted: number) => boolean): Promise<string[]> {
     const store = this.events
     const ids: string[] = []
     const dels: Promise<unknown>[] = []
-    let cursor = n > 0 ? await store.index('by_time').openKeyCursor() : null
-    while (cursor && dels.length < n) {
+    let cursor = await store.index('by_time').openKeyCursor(null, direction)
+    while (cursor && more(cursor.key, dels.length)) {
       ids.push(cursor.primaryKey)
       dels.push(store.delete(cursor.primaryKey))
-      cursor = dels.length < n ? await cursor.continue() : null
+      cursor = await cursor.continue()
     }
     await Promise.all(dels)
     return ids
