@@ -10,7 +10,7 @@ import { expect, test, type Page } from '@playwright/test'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromiumArgs } from './playwright.config'
-import { hasModel, requireBuild, ROOT } from './support'
+import { requireModel, requireBuild, ROOT } from './support'
 
 test.use({ launchOptions: { executablePath: process.env.LOCALRANK_CHROMIUM === 'bundled' ? undefined : (process.env.LOCALRANK_CHROMIUM ?? '/usr/bin/chromium'), args: [...chromiumArgs, '--enable-unsafe-webgpu'] } })
 
@@ -22,7 +22,7 @@ const T0 = 1_500_000_000_000
 
 test.beforeAll(() => {
   requireBuild()
-  if (!hasModel()) throw new Error('dist/model/model.json is missing: the trained encoder lives in public/model (run `npm run train`, then `npm run build`)')
+  requireModel()
   const c = readdirSync(join(ROOT, 'dist/lib/chunks')).find((f) => /^encoder-.*\.js$/.test(f))
   if (!c) throw new Error('dist/lib/chunks/encoder-*.js is missing: the library build must split the encoder into its own chunk')
   chunk = `/lib/chunks/${c}`

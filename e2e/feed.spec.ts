@@ -14,7 +14,7 @@ import { encodeVector } from '../src/encoder/vector-codec'
 import { readSource, main as feedCli } from '../src/offline/feed/cli'
 import { sourceItemTable } from '../src/offline/feed/feed'
 import { chromiumArgs } from './playwright.config'
-import { hasModel, requireBuild, ROOT } from './support'
+import { requireModel, requireBuild, ROOT } from './support'
 
 test.use({ launchOptions: { executablePath: process.env.LOCALRANK_CHROMIUM === 'bundled' ? undefined : (process.env.LOCALRANK_CHROMIUM ?? '/usr/bin/chromium'), args: [...chromiumArgs, '--enable-unsafe-webgpu'] } })
 
@@ -30,7 +30,7 @@ let vectorOf: (it: { id: string; category?: string[]; title?: string }, enc: 'f3
 
 test.beforeAll(async () => {
   requireBuild()
-  if (!hasModel()) throw new Error('dist/model/model.json is missing: run `npm run build` (it copies public/model)')
+  requireModel()
   const c = readdirSync(join(ROOT, 'dist/lib/chunks')).find((f) => /^encoder-.*\.js$/.test(f))
   if (!c) throw new Error('dist/lib/chunks/encoder-*.js is missing')
   chunk = `/lib/chunks/${c}`

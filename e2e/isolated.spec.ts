@@ -9,7 +9,7 @@
 import { expect, test, type Page } from '@playwright/test'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { hasModel, requireBuild, ROOT } from './support'
+import { requireModel, requireBuild, ROOT } from './support'
 
 interface Model { modelSha256: string; vocab: string[] }
 let model: Model
@@ -17,7 +17,7 @@ let chunk = ''
 
 test.beforeAll(() => {
   requireBuild()
-  if (!hasModel()) throw new Error('dist/model/model.json is missing: the trained encoder lives in public/model (run `npm run build`)')
+  requireModel()
   model = JSON.parse(readFileSync(join(ROOT, 'dist/model/model.json'), 'utf8')) as Model
   const c = readdirSync(join(ROOT, 'dist/lib/chunks')).find((f) => /^encoder-.*\.js$/.test(f))
   if (!c) throw new Error('dist/lib/chunks/encoder-*.js is missing: the library build must split the encoder into its own chunk')

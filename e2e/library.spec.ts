@@ -7,11 +7,11 @@
 import { expect, test } from '@playwright/test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { hasModel, requireBuild, ROOT } from './support'
+import { requireModel, requireBuild, ROOT } from './support'
 
 test.beforeAll(() => {
   requireBuild()
-  if (!hasModel()) throw new Error('dist/model/model.json is missing: the trained encoder lives in public/model (run `npm run build`)')
+  requireModel()
 })
 
 test('the library served from a sub-path loads its own worker and WASM, and reranks on the encoder path', async ({ page }) => {

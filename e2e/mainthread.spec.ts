@@ -7,12 +7,12 @@
  *    The history holds 300 events, and each rerank gets 1,000 candidates.
  */
 import { expect, test } from '@playwright/test'
-import { hasModel, requireBuild } from './support'
+import { requireModel, requireBuild } from './support'
 
 test.beforeAll(() => {
   requireBuild()
   // The model's load and encoder-path reranks are half of what this covers: no model is a failure, not a skip.
-  if (!hasModel()) throw new Error('dist/model/model.json is missing: the trained encoder lives in public/model (run `npm run train`, then `npm run build`)')
+  requireModel()
 })
 
 interface Perf {

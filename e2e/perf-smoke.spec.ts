@@ -11,13 +11,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { checkResults, SECTIONS } from './perf/lib/schema'
 import { runBench } from './perf/run'
-import { hasModel, requireBuild } from './support'
+import { requireModel, requireBuild } from './support'
 
 test('the bench harness runs end to end with tiny sizes and writes well-formed results', async () => {
   test.setTimeout(600_000)
   requireBuild()
   // The encoder rows are the point of the bench: no model must fail here, not pass with them "unavailable".
-  if (!hasModel()) throw new Error('dist/model/model.json is missing: the trained encoder lives in public/model (run `npm run train`, then `npm run build`)')
+  requireModel()
   const out = mkdtempSync(join(tmpdir(), 'localrank-bench-smoke-'))
   try {
     await runBench({ quick: true, only: [...SECTIONS], outDir: out, quiet: true })

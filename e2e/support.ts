@@ -17,6 +17,16 @@ export function requireBuild(): void {
 
 export const hasModel = () => existsSync(join(ROOT, 'dist', 'model', 'model.json'))
 
+/**
+ * Fail loudly (never skip) when the built bundle has no model: the shipped encoder lives in
+ * public/model and `npm run build` copies it; retraining it needs `--out public/model --force`.
+ */
+export function requireModel(): void {
+  if (!hasModel()) {
+    throw new Error('dist/model/model.json is missing: the trained encoder lives in public/model; run `npm run build` (or retrain it with `npm run train -- --out public/model --force`, then build)')
+  }
+}
+
 export interface IdbDump {
   name: string
   stores: Record<string, unknown[]>

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { build } from 'vite'
 import { chromiumArgs } from './playwright.config'
-import { hasModel, requireBuild, ROOT } from './support'
+import { requireModel, requireBuild, ROOT } from './support'
 
 test.use({ launchOptions: { executablePath: process.env.LOCALRANK_CHROMIUM === 'bundled' ? undefined : (process.env.LOCALRANK_CHROMIUM ?? '/usr/bin/chromium'), args: [...chromiumArgs, '--enable-unsafe-webgpu'] } })
 
@@ -49,7 +49,7 @@ test('tfjs ops on the forced WebGPU backend match the CPU backend within 1e-3', 
 
 test('the encoder scores the same on WebGPU as on WASM, within 1e-3 (the bundled model)', async ({ page }) => {
   // No silent skip: a build without the model must not pass as if WebGPU parity had been checked.
-  if (!hasModel()) throw new Error('dist/model/model.json is missing: the trained encoder lives in public/model (run `npm run train`, then `npm run build`)')
+  requireModel()
   test.setTimeout(300_000)
   const movies = (JSON.parse(readFileSync(join(ROOT, 'dist/catalogue/movies.json'), 'utf8')) as { movies: Array<{ id: string; title: string; genres: string[]; price: number }> }).movies
   const item = (m: (typeof movies)[number]) => ({ id: m.id, title: m.title, category: m.genres.slice(0, 8), price: m.price })
