@@ -12,7 +12,10 @@
  *    never leave a list invisible);
  * 3. imports `localrank-embed.mjs` from beside itself (resolved against its own `src`, so a
  *    CDN path works) and boots it with the script tag's `data-*` attributes.
- * Any failure is logged with console.debug; nothing is thrown into the page.
+ * Any failure is logged with console.debug, itself guarded: a page may replace `console.debug`
+ * with something that throws (a logging shim, a monitoring wrapper), and that must not turn a
+ * failed import into an unhandled rejection in the page (issue 13 #14). Nothing is thrown into
+ * the page.
  */
 interface Stub {
   (...args: unknown[]): void
@@ -21,6 +24,13 @@ interface Stub {
 }
 
 ;(() => {
+  const say = (...args: unknown[]) => {
+    try {
+      console.debug('[localrank]', ...args)
+    } catch {
+      /* a console that throws: stay silent rather than throw into the page */
+    }
+  }
   try {
     const w = window as unknown as { localrank?: Stub }
     const d = document
@@ -44,8 +54,8 @@ interface Stub {
     const src = script.src
     import(/* @vite-ignore */ new URL('localrank-embed.mjs', src).href)
       .then((m: { boot: (data: Record<string, string | undefined>, src: string) => unknown }) => m.boot(data, src))
-      .catch((e: unknown) => console.debug('[localrank] could not load; the page keeps the server order', e))
+      .catch((e: unknown) => say('could not load; the page keeps the server order', e))
   } catch (e) {
-    console.debug('[localrank]', e)
+    say(e)
   }
 })()
