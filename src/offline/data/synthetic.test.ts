@@ -42,6 +42,15 @@ describe('synthetic shop: determinism', () => {
     }
   })
 
+  it('productAtRank inverts rankOf: the best sellers can be listed without sorting the catalogue', () => {
+    const shop = new SyntheticShop({ products: 12_345, seed: 5 })
+    for (let r = 0; r < shop.products; r++) expect(shop.rankOf[shop.productAtRank(r)]).toBe(r)
+    // Rank 0 is the product whose leaf list starts with it in rank order.
+    const top = shop.product(shop.productAtRank(0))
+    expect(top.rank).toBe(0)
+    expect(shop.leafProducts(top.leaf)[0]).toBe(top.index)
+  })
+
   it('the written files are byte-identical across runs and load through the event-log loader', () => {
     const d1 = mkdtempSync(join(tmpdir(), 'lr-synth-'))
     const d2 = mkdtempSync(join(tmpdir(), 'lr-synth-'))

@@ -220,6 +220,7 @@ export class SyntheticShop {
   readonly leafStart: Int32Array
   private readonly leafCum: Float64Array
   private readonly deptLeaves: number[][]
+  private readonly perm: Permutation
   private readonly deptCum: Float64Array
 
   constructor(opts: SyntheticOptions) {
@@ -295,6 +296,7 @@ export class SyntheticShop {
     const fill = this.leafStart.slice(0, this.leaves.length)
     this.byLeaf = new Int32Array(n)
     const perm = new Permutation(n, mix(this.seed, 0x9e3))
+    this.perm = perm
     for (let r = 0; r < n; r++) {
       const i = perm.at(r)
       this.rankOf[i] = r
@@ -342,6 +344,11 @@ export class SyntheticShop {
       rank: this.rankOf[i]!,
       leaf: leaf.index,
     }
+  }
+
+  /** The product index at global popularity rank `r` (the inverse of `rankOf`). */
+  productAtRank(r: number): number {
+    return this.perm.at(r)
   }
 
   /** The index of a product id (`p<index>`), or null when it is not one of this catalogue's. */
