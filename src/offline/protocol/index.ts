@@ -13,3 +13,21 @@ export {
   type Phase,
   type ProtocolName,
 } from './candidates'
+export {
+  ALL_PROTOCOLS,
+  CART_TYPES,
+  SESSION_GAP_MS,
+  SHOP_PROTOCOLS,
+  caseFor,
+  categoryNegatives,
+  historyItems,
+  inSession,
+  isProtocol,
+  sampleFromPool,
+  shopHeldOut,
+  type EvalProtocol,
+  type ShopCase,
+  type ShopOptions,
+  type ShopProtocolName,
+} from './shop'
+export { samplePopularityFast, splitIndex, type SplitIndex } from './candidates'

@@ -39,6 +39,8 @@ export interface Split {
   allPopularity: Map<string, number>
   /** Items with at least one interaction, in first-seen order: the ranking universe. */
   universe: string[]
+  /** Category path of each universe item that has one (from the item file or the events): the category-page protocol's pools. */
+  categories?: Map<string, string[]>
 }
 
 /** Stable sort by timestamp: ties keep file order (Array.prototype.sort is stable since ES2019). */
@@ -71,18 +73,23 @@ export function leaveOneOut(ds: Dataset): Split {
   const trainPopularity = new Map<string, number>()
   const allPopularity = new Map<string, number>()
   const universe: string[] = []
+  const categories = new Map<string, string[]>()
   for (const u of users) {
     u.events.forEach((e, i) => {
       for (const it of e.items) {
         const c = allPopularity.get(it.id)
-        if (c === undefined) universe.push(it.id)
+        if (c === undefined) {
+          universe.push(it.id)
+          const path = ds.items.get(it.id)?.category ?? it.category
+          if (path && path.length > 0) categories.set(it.id, path)
+        }
         allPopularity.set(it.id, (c ?? 0) + 1)
         if (i < u.trainEnd) trainPopularity.set(it.id, (trainPopularity.get(it.id) ?? 0) + 1)
       }
     })
   }
   const evalUsers = users.filter((u) => u.test).length
-  return { users, evalUsers, trainOnlyUsers: users.length - evalUsers, trainPopularity, allPopularity, universe }
+  return { users, evalUsers, trainOnlyUsers: users.length - evalUsers, trainPopularity, allPopularity, universe, categories }
 }
 
 /** The training events of a user (what the similarity table and popularity may see). */
