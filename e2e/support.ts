@@ -88,7 +88,8 @@ export interface ShownCard {
 export async function shownCards(page: Page, selector = 'localrank-list'): Promise<ShownCard[]> {
   return page.locator(selector).first().evaluate((list) =>
     Array.from(list.children)
-      .filter((c) => !(c as HTMLElement).hidden)
+      // What the layout shows, not the `hidden` property: page CSS can override [hidden] (issue 13 #22).
+      .filter((c) => getComputedStyle(c).display !== 'none')
       .map((c, i) => {
         const item = JSON.parse(c.getAttribute('data-lr-item') ?? '{}') as { category?: string[]; title?: string }
         return {

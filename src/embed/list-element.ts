@@ -23,7 +23,14 @@ import { debug, engineSource } from './source'
  * - Before the script has loaded, the README's CSS keeps `localrank-list:not(:defined)`
  *   hidden for at most `REVEAL_MS` (a CSS animation reveals it even if no script ever runs).
  *   Elements upgraded after that moment are left in the server's order.
- * - `limit` hides (the `hidden` attribute) children beyond the first `limit`.
+ * - `limit` (a whole number ≥ 0) hides the children beyond the first `limit`; a bad value
+ *   (`"abc"`, `""`, `"-1"`) is ignored and logged: every child is shown (it used to hide every
+ *   one, issue 13 #19). Hidden means out of the layout whatever the page's CSS says: the
+ *   `hidden` attribute alone loses to any page rule that sets `display` (the demo's
+ *   `.card { display: flex }` showed all 100 cards under "picked 24", #22), so a hidden child
+ *   also gets an inline `display: none !important`, which no stylesheet rule outranks; the
+ *   page's own inline `display`, if any, is put back when the child is shown again. Changing
+ *   the attribute applies at once.
  * - Children the engine rejects (invalid id…) keep their relative order after the ranked ones;
  *   children without `data-item-id` stay where they are.
  * - Each item child gets `data-lr-rank`, `data-lr-server-rank`, `data-lr-explanation`; a
@@ -34,6 +41,36 @@ import { debug, engineSource } from './source'
 export const REVEAL_MS = 1500
 export const DEFAULT_DEADLINE_MS = 1000
 export type ListState = 'pending' | 'ranked' | 'timeout' | 'late'
+
+/**
+ * The `limit` attribute: a whole number ≥ 0, or null for no limit. Anything else is ignored
+ * (all shown) and logged, never read as 0: `Number("abc") < i` is false for every i, so a typo
+ * used to hide the whole list.
+ */
+export function parseLimit(raw: string | null): number | null {
+  if (raw === null) return null
+  const s = raw.trim()
+  return /^\d+$/.test(s) ? Number(s) : null
+}
+
+/** The page's own inline `display` of each child this element hid, to put back when shown. */
+const ownDisplay = new WeakMap<HTMLElement, readonly [value: string, priority: string]>()
+
+function hideChild(el: HTMLElement): void {
+  if (!ownDisplay.has(el)) ownDisplay.set(el, [el.style.getPropertyValue('display'), el.style.getPropertyPriority('display')])
+  el.setAttribute('hidden', '')
+  el.style.setProperty('display', 'none', 'important')
+}
+
+function showChild(el: HTMLElement): void {
+  const own = ownDisplay.get(el)
+  if (!own) return // never hidden by us: a page's own `hidden` stays the page's
+  ownDisplay.delete(el)
+  el.removeAttribute('hidden')
+  if (own[0]) el.style.setProperty('display', own[0], own[1])
+  else el.style.removeProperty('display')
+  if (el.getAttribute('style') === '') el.removeAttribute('style')
+}
 
 let upgrading = false
 /** Define the element; elements already in the page are upgraded now (and know it). */
@@ -58,9 +95,18 @@ export class LocalRankList extends HTMLElement {
   #mo: MutationObserver | null = null
   #timer: ReturnType<typeof setTimeout> | undefined
   #upgraded = upgrading
+  #warnedLimit: string | null = null
+
+  static observedAttributes = ['limit']
 
   get state(): ListState {
     return this.#state
+  }
+
+  attributeChangedCallback(name: string, before: string | null, after: string | null): void {
+    // Re-cut the order on screen (the ranked one once ranked); the initial value is applied
+    // by the first round.
+    if (name === 'limit' && before !== after && this.isConnected) this.#applyLimit(this.#items())
   }
 
   connectedCallback(): void {
@@ -132,11 +178,14 @@ export class LocalRankList extends HTMLElement {
   }
 
   #applyLimit(ordered: HTMLElement[]): void {
-    const limit = Number(this.getAttribute('limit') ?? Infinity)
-    ordered.forEach((el, i) => {
-      if (i < limit) el.removeAttribute('hidden')
-      else el.setAttribute('hidden', '')
-    })
+    const raw = this.getAttribute('limit')
+    const parsed = parseLimit(raw)
+    if (raw !== null && parsed === null && raw !== this.#warnedLimit) {
+      this.#warnedLimit = raw // once per value, not once per round
+      debug(`localrank-list: limit="${raw}" is not a whole number ≥ 0; it is ignored and every item is shown`)
+    }
+    const limit = parsed ?? Infinity
+    ordered.forEach((el, i) => (i < limit ? showChild(el) : hideChild(el)))
   }
 
   #apply(items: HTMLElement[], result: RankResult<Candidate>): void {
