@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors'
-import type { Item, StoredEvent } from '../events/types'
+import { EVENT_TYPES, type EventType, type Item, type StoredEvent } from '../events/types'
 import { makeAccumulator, UnitList, type Accumulator } from './accumulator'
 import { FEATURE_KINDS, resolveProfileConfig } from './config'
 import { escapeSegment, CATEGORY_SEPARATOR, priceBand, priceBandLabel, uniqueTokens } from './features'
@@ -29,6 +29,12 @@ interface Entry {
   readonly long: Accumulator
   readonly short: Accumulator
   count: number
+  /** Distinct item ids that carried this feature (null for the mass and for query tokens): explanations count items, not events. */
+  ids: Set<string> | null
+  /** Bit i set: an event of type EVENT_TYPES[i] carried it (explanations name the real event). */
+  types: number
+  /** Item entries: the latest title the events carried (explanations name items by title, not id). */
+  title?: string
   lastSeen: number
   cVer: number
   cNow: number
@@ -109,6 +115,8 @@ class Profile implements InterestProfile {
       long: makeAccumulator(this.longK, list),
       short: makeAccumulator(this.shortK, list),
       count: 0,
+      ids: null,
+      types: 0,
       lastSeen: -Infinity,
       cVer: -1,
       cNow: Number.NaN,
@@ -117,11 +125,13 @@ class Profile implements InterestProfile {
     }
   }
 
-  private static fold(e: Entry, t: number, w: number): void {
+  private static fold(e: Entry, t: number, w: number, typeBit = 0, itemId?: string): void {
     e.list.push(t, w)
     e.long.add(t, w)
     e.short.add(t, w)
     e.count++
+    e.types |= typeBit
+    if (itemId !== undefined) (e.ids ??= new Set()).add(itemId)
     if (t > e.lastSeen) e.lastSeen = t
   }
 
@@ -150,6 +160,7 @@ class Profile implements InterestProfile {
     this.events++
     // Items of a search event (if a shop sends any) count with the search weight.
     const w = weights[event.type]
+    const bit = 1 << EVENT_TYPES.indexOf(event.type)
     const edges = this.config.priceBands
     for (const it of items) {
       // One unit per item occurrence: it adds |w| to the mass, and its (signed) weight to
@@ -165,7 +176,8 @@ class Profile implements InterestProfile {
         }
       }
       if (it.neighbours !== undefined) this.carryRow(it.id, itemEntry, it.neighbours)
-      Profile.fold(itemEntry, t, w)
+      Profile.fold(itemEntry, t, w, bit)
+      if (typeof it.title === 'string' && it.title !== '' && t >= itemEntry.lastSeen) itemEntry.title = it.title
       if (Array.isArray(it.category)) {
         let map = this.catRoot
         let key = ''
@@ -178,15 +190,15 @@ class Profile implements InterestProfile {
             map.set(seg, node)
             this.catByKey.set(key, node.entry)
           }
-          Profile.fold(node.entry, t, w)
+          Profile.fold(node.entry, t, w, bit, it.id)
           map = node.children ??= new Map()
         }
       }
-      if (typeof it.brand === 'string' && it.brand.length > 0) Profile.fold(this.fromMap(this.brands, 'brand', it.brand), t, w)
+      if (typeof it.brand === 'string' && it.brand.length > 0) Profile.fold(this.fromMap(this.brands, 'brand', it.brand), t, w, bit, it.id)
       const band = priceBand(it.price, edges)
       if (band >= 0) {
         const e = (this.prices[band] ??= this.entry('price', priceBandLabel(band, edges)))
-        Profile.fold(e, t, w)
+        Profile.fold(e, t, w, bit, it.id)
       }
     }
     if (typeof event.query === 'string') {
@@ -369,8 +381,17 @@ class Profile implements InterestProfile {
   /** One score term: weight · v(e), recorded in `out` when explaining. */
   private term(e: Entry, kind: Contribution['kind'], weight: number, now: number, out: Contribution[] | null): number {
     const v = weight * this.fused(e, now)
-    if (out && v !== 0) out.push({ kind, key: e.key, value: v, count: e.count })
+    if (out && v !== 0) out.push(Profile.contribution(e, kind, v))
     return v
+  }
+
+  /** One explained term: counts distinct items, names the events and the title (see Contribution). */
+  private static contribution(e: Entry, kind: Contribution['kind'], value: number): Contribution {
+    const c: Contribution = { kind, key: e.key, value, count: e.count }
+    if (e.kind !== 'query') c.items = e.ids ? e.ids.size : 1
+    if (e.types !== 0) c.events = EVENT_TYPES.filter((_, i) => e.types & (1 << i)) as EventType[]
+    if (e.title !== undefined) c.title = e.title
+    return c
   }
 
   value(item: Item, now: number): number {

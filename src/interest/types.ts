@@ -61,6 +61,16 @@ export interface Contribution {
   value: number
   /** How many history units (item occurrences or searches) carried this feature, undecayed. */
   count?: number
+  /**
+   * How many distinct items carried it (category, brand, price; 1 for an item or a similar
+   * item; absent for a query token). Explanations count these: one film opened and then
+   * viewed is two units but one item.
+   */
+  items?: number
+  /** The event types behind it, in no particular order (explanations name the real event). */
+  events?: EventType[]
+  /** For `item` and `similar`: the latest title the history's events carried for that item. */
+  title?: string
 }
 
 export interface ProfileScore {

@@ -30,7 +30,7 @@ function fixtureProfile(categories: string[], items: string[] = []): InterestPro
   }
 }
 
-const list = (n: number, cat = (i: number) => (i % 2 ? 'comedy' : 'drama')): Candidate[] =>
+const list = (n: number, cat: (i: number) => string = (i) => (i % 2 ? 'comedy' : 'drama')): Candidate[] =>
   Array.from({ length: n }, (_, i) => ({ id: `m${i}`, category: [cat(i)], score: n - i }))
 
 describe('sanitizeCandidates', () => {
@@ -218,5 +218,83 @@ describe('properties (fast-check, 1,000 cases each)', () => {
       }),
       { numRuns: 1000 },
     )
+  })
+})
+
+describe('issue 13: honest answers', () => {
+  const encoder = (impl: EncoderScorer['score']): EncoderScorer => ({ ready: () => true, score: impl })
+  // Encoder scores that reverse the server's order: any personalisation shows at once.
+  const reversing = encoder(async (c) => Float32Array.from(c, (_, i) => i))
+
+  it('defect 2: on the encoder path, a list made only of a blocked category comes back in the server order, unexplained', async () => {
+    const r = await rerank(list(6, () => 'comedy'), { now: NOW, profile: fixtureProfile(['comedy']), encoder: reversing, blockedCategories: new Set(['comedy']), deadlineMs: 1000 })
+    expect(r.items.map((i) => i.serverRank)).toEqual([0, 1, 2, 3, 4, 5])
+    expect(r.path).toBe('server')
+    expect(r.reason).toMatch(/blocked/)
+    expect(r.items.every((i) => i.explanation.length === 0)).toBe(true)
+  })
+  it('defect 2: the encoder neither lifts nor sinks blocked candidates in a mixed list', async () => {
+    // m0..m5; odd ones are comedies (blocked). The encoder prefers later items.
+    const r = await rerank(list(6), { now: NOW, encoder: reversing, blockedCategories: new Set(['comedy']), deadlineMs: 1000 })
+    expect(r.path).toBe('encoder')
+    const blocked = r.items.filter((i) => i.candidate.category?.[0] === 'comedy')
+    // Among themselves the blocked ones keep the server order (the encoder would reverse them),
+    expect(blocked.map((i) => i.serverRank)).toEqual([1, 3, 5])
+    // and none of them is explained by the shopper's activity.
+    expect(blocked.every((i) => i.explanation.length === 0)).toBe(true)
+    // The others follow the encoder.
+    expect(r.items.filter((i) => i.candidate.category?.[0] === 'drama').map((i) => i.serverRank)).toEqual([4, 2, 0])
+  })
+  it('defect 2: a candidate the history placed in a blocked category is blocked whatever the server sends (no category, only a subcategory)', () => {
+    const c: Candidate[] = [
+      { id: 'a', category: ['drama'], score: 3 },
+      { id: 'seen', score: 2 }, // no category: the history knows it as home>lamps
+      { id: 'lamp2', category: ['lamps'], score: 1 }, // only the subcategory of a blocked key
+    ]
+    const profile = fixtureProfile(['lamps'], ['seen'])
+    const r = rankCandidates(c, { now: NOW, profile, blockedCategories: new Set(['home>lamps']), blockedItems: new Set(['seen']) })
+    expect(r.items.map((i) => i.id)).toEqual(['a', 'seen', 'lamp2'])
+    expect(r.items.every((i) => i.explanation.length === 0)).toBe(true)
+  })
+  it('defect 5: with no history the encoder is not asked and the answer is the server order, saying so', async () => {
+    let asked = 0
+    const enc = encoder(async (c) => (asked++, Float32Array.from(c, (_, i) => i)))
+    const r = await rerank(list(8), { now: NOW, profile: fixtureProfile([]), encoder: enc, historySize: 0, deadlineMs: 1000 })
+    expect(r.path).toBe('server')
+    expect(r.reason).toBe('no history yet')
+    expect(r.items.map((i) => i.serverRank)).toEqual([...Array(8).keys()])
+    expect(r.items.every((i) => i.explanation.length === 0)).toBe(true)
+    expect(asked).toBe(0)
+    // The synchronous path says the same with encoder scores in hand.
+    const s = rankCandidates(list(8), { now: NOW, encoderScores: Float32Array.from({ length: 8 }, (_, i) => i), historySize: 0 })
+    expect([s.path, s.reason, s.items[0]?.id]).toEqual(['server', 'no history yet', 'm0'])
+  })
+  it('defect 18: null or garbage options answer like no options (the server order of every valid item)', async () => {
+    for (const o of [null, 'x', 7, { limit: 'abc' }, { limit: Number.NaN, explain: 'yes', diversity: 'lots', deadlineMs: -1 }, { limit: -1 }]) {
+      const r = await rerank(list(5), { now: NOW }, o as never)
+      expect(r.items.map((i) => i.id), JSON.stringify(o)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4'])
+      expect(rankCandidates(list(5), { now: NOW }, o as never).items).toHaveLength(5)
+    }
+  })
+  it('defect 20: diversity re-orders only the top mmrWindow; the tail keeps the relevance order whatever the length', () => {
+    // The top 100 are all 'a' but one 'b' (m10); every later item has a category of its own,
+    // so MMR over the whole list would lift them all above the second 'a'.
+    const n = 3000
+    const c = list(n, (i) => (i === 10 ? 'b' : i < 100 ? 'a' : `u${i}`))
+    const plain = rankCandidates(c, { now: NOW }).items.map((i) => i.id)
+    const r = rankCandidates(c, { now: NOW, config: { mmrWindow: 50 } }, { diversity: 0.3 })
+    const ids = r.items.map((i) => i.id)
+    expect(ids).toHaveLength(n)
+    expect(ids.slice(0, 3)).toEqual(['m0', 'm10', 'm1']) // diversified …
+    expect(ids.slice(50)).toEqual(plain.slice(50)) // … within the window only
+  })
+  it('defect 23: diversity never lifts an item bought a moment ago back above the rest', () => {
+    const c = list(6, (i) => (i === 0 ? 'drama' : 'comedy'))
+    const purchases = new Map([['m0', NOW - 1000]])
+    for (const diversity of [0, 0.3, 0.7]) {
+      const r = rankCandidates(c, { now: NOW, purchases }, { diversity })
+      expect(r.items[r.items.length - 1]?.id, `diversity ${diversity}`).toBe('m0')
+      expect(r.items[r.items.length - 1]?.explanation[0]?.source).toBe('demotion')
+    }
   })
 })

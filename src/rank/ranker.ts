@@ -1,6 +1,6 @@
-import type { StoredEvent } from '../events/types'
-import { categoryKeys } from '../interest/features'
+import type { EventType } from '../events/types'
 import type { Contribution, InterestProfile } from '../interest/types'
+import { blockMatcher } from './blocks'
 import { cleanFeatures, sanitizeCandidates, type SanitizedCandidates } from './candidates'
 import { DEFAULT_RANKER_CONFIG, type RankerConfig } from './defaults'
 import { serverSignal, standardise } from './fuse'
@@ -15,8 +15,21 @@ export interface RankContext {
   encoderScores?: Float32Array | Float64Array | null
   /** item id → time of the latest purchase. */
   purchases?: ReadonlyMap<string, number>
-  /** Category keys (as the profile builds them, and plain names) that must never be boosted. */
+  /**
+   * Category keys (as the profile builds them, and plain names) that must never be boosted:
+   * candidates in them get no personal signal at all (see blocks.ts for what "in" means).
+   */
   blockedCategories?: ReadonlySet<string>
+  /** Ids of items the history placed in a blocked category (`personalHistory`): blocked as candidates too, whatever category the server sends. */
+  blockedItems?: ReadonlySet<string>
+  /**
+   * How many events the personal signals were built from (after blocks). 0 means no history:
+   * the answer is the server's order, whatever the encoder would say about an empty history
+   * (a model scores items even for a user with no events, from item biases alone — that is
+   * popularity, not personalisation, and it must not be explained as "your activity").
+   * Undefined: not known (the offline evaluator), the signals given are used as they are.
+   */
+  historySize?: number
   config?: Partial<RankerConfig>
   /** Why a higher path was not taken (carried into the result). */
   reason?: string
@@ -33,7 +46,7 @@ const now = () => (typeof performance !== 'undefined' ? performance.now() : Date
  * evaluator share. The output is always a permutation of the valid input; ties keep the
  * server's order (the sort key ends with the server position), so the result is stable.
  */
-export function rankCandidates<C extends Candidate>(candidates: ReadonlyArray<C>, ctx: RankContext, options: RankOptions = {}): RankResult<C> {
+export function rankCandidates<C extends Candidate>(candidates: ReadonlyArray<C>, ctx: RankContext, options?: RankOptions | null): RankResult<C> {
   return finishRanking(prepareRanking(candidates, ctx), ctx, options)
 }
 
@@ -64,18 +77,19 @@ export function prepareRanking<C extends Candidate>(candidates: ReadonlyArray<C>
   const features = valid.map(cleanFeatures) as Candidate[]
 
   const server = standardise(serverSignal(serverScores, cfg.serverTransform))
-  const blocked = ctx.blockedCategories
   const isBlocked = new Uint8Array(n)
-  if (blocked && blocked.size > 0) for (let i = 0; i < n; i++) isBlocked[i] = inBlocked(features[i]!, blocked) ? 1 : 0
+  const m = blockMatcher(ctx.blockedCategories)
+  const ids = ctx.blockedItems
+  if (m.size > 0 || (ids && ids.size > 0)) for (let i = 0; i < n; i++) isBlocked[i] = m.blocks(features[i]!, ids) ? 1 : 0
   let path: RankPath = 'server'
   const personal = new Float64Array(n)
-  const profile = ctx.profile && ctx.profile.size > 0 ? ctx.profile : null
+  const profile = ctx.historySize !== 0 && ctx.profile && ctx.profile.size > 0 ? ctx.profile : null
   if (profile) {
     const raw = new Float64Array(n)
     for (let i = 0; i < n; i++) {
-      const v = profile.value(features[i]!, ctx.now)
-      // A blocked category carries no interest: it can sink, never rise, on the shopper's history.
-      raw[i] = isBlocked[i] ? Math.min(v, 0) : v
+      // A blocked candidate has no interest at all (NaN = "no opinion": standardise leaves it
+      // at 0 and out of the list's mean and spread), so it neither rises nor sinks on history.
+      raw[i] = isBlocked[i] ? Number.NaN : profile.value(features[i]!, ctx.now)
     }
     const z = standardise(raw)
     let informative = false
@@ -89,40 +103,48 @@ export function prepareRanking<C extends Candidate>(candidates: ReadonlyArray<C>
 }
 
 /** Add the encoder's scores (`ctx.encoderScores`, aligned with `p.valid`), sort, cut and explain. */
-export function finishRanking<C extends Candidate>(p: PreparedRanking<C>, ctx: RankContext, options: RankOptions = {}): RankResult<C> {
+export function finishRanking<C extends Candidate>(p: PreparedRanking<C>, ctx: RankContext, options?: RankOptions | null): RankResult<C> {
   const { cfg, valid, features, server, isBlocked, profile } = p
   const n = valid.length
   const personal = p.personal.slice()
   let path = p.path
-  const enc = ctx.encoderScores
-  if (enc && enc.length === n) {
-    let lo = Infinity
-    for (let i = 0; i < n; i++) if (!isBlocked[i] && Number.isFinite(enc[i])) lo = Math.min(lo, enc[i] as number)
-    const z = standardise(isBlocked.some((b) => b === 1) ? Array.from(enc, (v, i) => (isBlocked[i] ? Math.min(v, lo) : v)) : enc)
+  const enc = ctx.historySize === 0 ? null : ctx.encoderScores
+  let allBlocked = n > 0
+  for (let i = 0; i < n; i++) if (!isBlocked[i]) allBlocked = false
+  if (enc && enc.length === n && !allBlocked) {
+    // Blocked candidates: no opinion (NaN → 0, outside the mean and spread), as for the profile.
+    const z = standardise(isBlocked.some((b) => b === 1) ? Array.from(enc, (v, i) => (isBlocked[i] ? Number.NaN : v)) : enc)
     for (let i = 0; i < n; i++) personal[i] = (personal[i] as number) + cfg.weights.encoder * (z[i] as number)
     path = 'encoder'
   }
 
   const final = new Float64Array(n)
   const demoted = new Uint8Array(n)
+  let nDemoted = 0
   for (let i = 0; i < n; i++) {
     final[i] = cfg.weights.server * (server[i] as number) + (personal[i] as number)
     const bought = ctx.purchases?.get((valid[i] as C).id)
-    if (bought !== undefined && ctx.now - bought <= cfg.demotePurchasedMs) demoted[i] = 1
+    if (bought !== undefined && ctx.now - bought <= cfg.demotePurchasedMs) (demoted[i] = 1), nDemoted++
   }
 
   let order = Array.from({ length: n }, (_, i) => i)
   order.sort((a, b) => (demoted[a] as number) - (demoted[b] as number) || (final[b] as number) - (final[a] as number) || a - b)
 
-  const limit = options.limit !== undefined && options.limit >= 0 ? Math.min(Math.floor(options.limit), n) : n
-  const lambda = options.diversity
-  if (lambda !== undefined && lambda < 1 && n > 1) {
-    order = mmr(order, final, features, Math.max(0, lambda), Math.min(n, Math.max(cfg.mmrWindow, limit)), limit)
+  const o = cleanOptions(options)
+  const limit = o.limit !== undefined ? Math.min(o.limit, n) : n
+  const lambda = o.diversity
+  // MMR re-orders only the first `mmrWindow` items that were not just bought: the demoted ones
+  // stay below the rest (MMR would otherwise lift a purchase of a second ago back to #1, as
+  // the most relevant item), and the window bounds its O(window²) work whatever the list's
+  // length or `limit` (10,000 candidates without a window took 7–11 s on the main thread).
+  const pool = Math.min(n - nDemoted, cfg.mmrWindow)
+  if (lambda !== undefined && lambda < 1 && pool > 1) {
+    order = mmr(order, final, features, Math.max(0, lambda), pool, Math.min(limit, pool))
   }
   const explainTop =
-    options.explain === false ? 0
-    : options.explain === true ? limit
-    : typeof options.explain === 'number' && options.explain >= 0 ? Math.min(limit, Math.floor(options.explain))
+    o.explain === false ? 0
+    : o.explain === true ? limit
+    : typeof o.explain === 'number' ? Math.min(limit, o.explain)
     : Math.min(limit, DEFAULT_EXPLAIN_TOP)
   const items: RankedItem<C>[] = []
   for (let k = 0; k < limit; k++) {
@@ -131,6 +153,7 @@ export function finishRanking<C extends Candidate>(p: PreparedRanking<C>, ctx: R
     const item: RankedItem<C> = { id: c.id, candidate: c, score: final[i] as number, serverRank: i, explanation: [] }
     if (k < explainTop) {
       if (demoted[i]) item.explanation.push({ text: 'Moved down: you bought this recently', source: 'demotion' })
+      // No personal explanation for a blocked item, nor when the signals were not used.
       if (path !== 'server' && profile && (personal[i] as number) > 0 && !isBlocked[i]) {
         for (const contribution of profile.score(features[i]!, ctx.now).contributions.slice(0, cfg.maxExplanations)) {
           if (contribution.value > 0) item.explanation.push({ text: describe(contribution), source: contribution.kind === 'similar' ? 'similar' : 'profile', contribution })
@@ -143,7 +166,13 @@ export function finishRanking<C extends Candidate>(p: PreparedRanking<C>, ctx: R
     items.push(item)
   }
   const result: RankResult<C> = { items, path, issues: p.issues, timings: { totalMs: now() - p.t0 } }
-  const reason = ctx.reason ?? (path === 'server' ? (profile ? 'no personal signal for these candidates' : 'no history yet') : undefined)
+  const reason =
+    ctx.reason ??
+    (path !== 'server' ? undefined
+    : ctx.historySize === 0 ? 'no history yet'
+    : allBlocked && (profile || enc) ? 'every candidate is in a category you blocked'
+    : profile ? 'no personal signal for these candidates'
+    : 'no history yet')
   if (reason !== undefined) result.reason = reason
   return result
 }
@@ -153,22 +182,87 @@ function unescapeLeaf(key: string): string {
   return (parts[parts.length - 1] ?? key).replace(/\\(.)/g, '$1')
 }
 
-function inBlocked(c: Candidate, blocked: ReadonlySet<string>): boolean {
-  const path = c.category
-  if (!path) return false
-  if (path.some((level) => blocked.has(level))) return true
-  return categoryKeys(path).some((key) => blocked.has(key))
+/**
+ * The options a page passed, with anything malformed left out: `rerank(list, null)` or a
+ * `limit` of "abc" must answer like no options at all, never with an empty list.
+ */
+export function cleanOptions(options: unknown): RankOptions {
+  const out: RankOptions = {}
+  if (typeof options !== 'object' || options === null) return out
+  const o = options as Record<string, unknown>
+  const num = (v: unknown) => (typeof v === 'number' && v === v ? v : undefined)
+  const limit = num(o['limit'])
+  if (limit !== undefined && limit >= 0) out.limit = Math.floor(Math.min(limit, Number.MAX_SAFE_INTEGER))
+  const explain = o['explain']
+  if (typeof explain === 'boolean') out.explain = explain
+  else if (num(explain) !== undefined && (explain as number) >= 0) out.explain = Math.floor(Math.min(explain as number, Number.MAX_SAFE_INTEGER))
+  const deadline = num(o['deadlineMs'])
+  if (deadline !== undefined && deadline >= 0) out.deadlineMs = deadline
+  const diversity = num(o['diversity'])
+  if (diversity !== undefined) out.diversity = Math.min(1, Math.max(0, diversity))
+  return out
 }
 
-/** Human text for one contribution. Keys are the profile's own (see src/interest). */
+/**
+ * What the shopper did, for explanations, strongest event first (the order of the default
+ * event weights): "bought" is more telling than "viewed" when both happened. Each verb is
+ * split around its object: "added" … "to your cart". `select_item` (opening it from a list)
+ * reads as "viewed": to a shopper, opening a product and seeing its page are one act, and a
+ * shop typically tracks both for one click.
+ */
+const VERBS: ReadonlyArray<readonly [EventType, string, string]> = [
+  ['purchase', 'bought', ''],
+  ['begin_checkout', 'checked out', ''],
+  ['add_to_cart', 'added', ' to your cart'],
+  ['add_to_wishlist', 'saved', ' to your wishlist'],
+  ['select_item', 'viewed', ''],
+  ['view_item', 'viewed', ''],
+  ['search', 'found', ' in a search'],
+]
+
+/** The distinct [verb, tail] pairs for `events`, strongest first ("viewed" once for select + view). */
+function verbs(events: ReadonlyArray<EventType> | undefined): Array<readonly [string, string]> {
+  const out: Array<readonly [string, string]> = []
+  for (const [type, verb, tail] of VERBS) if (events?.includes(type) && !out.some(([v]) => v === verb)) out.push([verb, tail])
+  return out
+}
+
+/**
+ * One item's history in words: its strongest event only ("You bought this before", true
+ * whatever else happened to it; listing every event would read "bought and added this to
+ * your cart"). No known event (an old profile) gives the neutral "looked at".
+ */
+function didOne(events: ReadonlyArray<EventType> | undefined, object: string): string {
+  const [verb, tail] = verbs(events)[0] ?? ['looked at', '']
+  return object ? `${verb} ${object}${tail}` : `${verb}${tail}`
+}
+
+/**
+ * A group of items: one event type names it ("You added 2 items in Lamps to your cart");
+ * several are listed, since each item had at least one of them ("You viewed or bought 2 items
+ * in Action"; "2 items in Lamps you bought or added to your cart" when a verb has a tail).
+ */
+function didMany(events: ReadonlyArray<EventType> | undefined, object: string): string {
+  const vs = verbs(events)
+  if (vs.length === 0) return `You looked at ${object}`
+  if (vs.length === 1) return `You ${vs[0]![0]} ${object}${vs[0]![1]}`
+  if (vs.every(([, tail]) => tail === '')) return `You ${vs.map(([v]) => v).join(' or ')} ${object}`
+  return `${object[0]!.toUpperCase()}${object.slice(1)} you ${vs.map(([v, t]) => v + t).join(' or ')}`
+}
+
+/**
+ * Human text for one contribution. Keys are the profile's own (see src/interest). Counts are
+ * of distinct items (`Contribution.items`), never of events: one film opened and then viewed
+ * is one film. Items are named by the title their events carried, never by a raw id.
+ */
 export function describe(c: Contribution): string {
   // Category keys are escaped prefix paths (see categoryKeys in src/interest): show the leaf level.
   const key = c.kind === 'category' ? unescapeLeaf(c.key) : c.key
   switch (c.kind) {
     case 'item':
-      return 'You looked at this before'
+      return `You ${didOne(c.events, 'this')} before`
     case 'category':
-      return c.count !== undefined && c.count > 1 ? `You viewed ${c.count} items in ${key}` : `Matches your interest in ${key}`
+      return c.items !== undefined && c.items > 1 ? didMany(c.events, `${c.items} items in ${key}`) : `Matches your interest in ${key}`
     case 'brand':
       return `You like ${key}`
     case 'price':
@@ -176,7 +270,7 @@ export function describe(c: Contribution): string {
     case 'query':
       return `Matches your search “${key}”`
     case 'similar':
-      return `Similar to ${key}, which you viewed`
+      return c.title ? `Similar to ${c.title}, which you ${didOne(c.events, '')}` : `Similar to something you ${didOne(c.events, '')}`
   }
 }
 
@@ -190,8 +284,9 @@ export interface RerankContext extends Omit<RankContext, 'encoderScores'> {
  * back in order encoder → profile → server. It never rejects unless `strict` is set and the
  * input itself is invalid; any failure of a personal path only lowers the path.
  */
-export async function rerank<C extends Candidate>(candidates: ReadonlyArray<C>, ctx: RerankContext, options: RankOptions = {}): Promise<RankResult<C>> {
+export async function rerank<C extends Candidate>(candidates: ReadonlyArray<C>, ctx: RerankContext, rawOptions?: RankOptions | null): Promise<RankResult<C>> {
   const t0 = now()
+  const options = cleanOptions(rawOptions)
   let encoderScores: Float32Array | null = null
   let reason: string | undefined
   let encoderMs: number | undefined
@@ -207,7 +302,11 @@ export async function rerank<C extends Candidate>(candidates: ReadonlyArray<C>, 
     }
   }
   const deadline = options.deadlineMs ?? ctx.deadlineMs ?? 50
-  if (ctx.encoder && ctx.encoder.ready()) {
+  if (ctx.historySize === 0) {
+    // No history: nothing personal to say, so the encoder is not even asked (see historySize).
+    reason = 'no history yet'
+    prepare()
+  } else if (ctx.encoder && ctx.encoder.ready()) {
     const te = now()
     const ac = new AbortController()
     let timer: ReturnType<typeof setTimeout> | undefined
