@@ -167,7 +167,9 @@ def make_batch(data: TrainData, windows, L: int, negatives: int, id_dropout: flo
 
     neg_logq = np.array([log_q(c) for c in neg_cat], dtype=np.float32) if in_batch else np.zeros(0, np.float32)
     pos_logq = np.array([log_q(c) for c in target_cat], dtype=np.float32) if in_batch else np.zeros(0, np.float32)
-    neg = np.array([unique(c, False) for c in neg_cat], dtype=np.int64)
+    # Negatives lose their id like input tokens (batches.ts: the content-only path must be
+    # trained as a negative too, or unseen items top every list), drawn in the same order.
+    neg = np.array([unique(c, id_dropout > 0 and rand() < id_dropout) for c in neg_cat], dtype=np.int64)
     KN = len(neg_cat)
     neg_mask = np.zeros(nt * KN, dtype=np.float32)
     for t, c in enumerate(target_cat):
