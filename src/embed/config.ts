@@ -9,6 +9,7 @@ import { parseConsent } from './consent'
  * | `data-model`           | `model`          | URL of model.json, relative to the page                      |
  * | `data-model-sha256`    | `modelSha256`    | the model's pin (model.json + weights); mismatch refuses it  |
  * | `data-similarity`      | `similarity`     | URL of the item-to-item similarity table                     |
+ * | `data-similarity-sha256` | `similaritySha256` | the table's pin (SHA-256 of its bytes); mismatch: not used |
  * | `data-backend`         | `backend`        | force `webgpu`, `wasm` or `cpu`                              |
  * | `data-consent`         | `consent`        | `granted` (default), `denied` or `pending`                   |
  * | `data-consent-mode`    | –                | `auto` (default): follow Google consent mode if `dataLayer`  |
@@ -46,6 +47,7 @@ export function parseScriptConfig(data: Readonly<Record<string, string | undefin
   if (data['modelSha256']) options.modelSha256 = data['modelSha256'].trim().toLowerCase()
   const similarity = url('similarity', data['similarity'])
   if (similarity) options.similarity = similarity
+  if (data['similaritySha256']) options.similaritySha256 = data['similaritySha256'].trim().toLowerCase()
   const backend = data['backend']
   if (backend) {
     if (backend === 'webgpu' || backend === 'wasm' || backend === 'cpu') options.backend = backend as BackendName

@@ -10,6 +10,7 @@
  * This module has no TensorFlow.js or Node dependency: the worker verifies and decodes weights
  * before it loads any tfjs code, and the trainer writes them with the same functions.
  */
+import { sha256Hex } from '../hash'
 import { FIRST_ITEM_ROW, type EncoderConfig } from './config'
 
 export const ARTIFACT_FORMAT = 'localrank-encoder'
@@ -167,11 +168,8 @@ export function decodeWeights(specs: ReadonlyArray<WeightSpec>, data: Uint8Array
   return out
 }
 
-/** SHA-256 (lower-case hex) with WebCrypto, available in browsers, workers and Node ≥ 19. */
-export async function sha256Hex(data: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', data as unknown as ArrayBuffer)
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('')
-}
+/** SHA-256 (lower-case hex): the project's one (src/hash.ts), re-exported where the pins were first computed. */
+export { sha256Hex }
 
 // --- the model pin ---------------------------------------------------------------------------
 

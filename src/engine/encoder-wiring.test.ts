@@ -74,4 +74,36 @@ describe('engine → encoder wiring', () => {
       await e.dispose()
     }
   }, 30_000)
+
+  // Issue 13 #5: with 0 events the model still scores every item (from its item biases alone:
+  // popularity), which the ranker took for personalisation: the list was reordered and every
+  // card said "Fits the pattern of your recent activity", on a first visit and after a clear.
+  it('defect 5: with no history (first visit, and right after clear()) the answer is the server order, saying so, with no personal explanation', async () => {
+    const { createEngine } = await import('./engine')
+    let t = Date.UTC(2020, 0, 1)
+    const e = await createEngine({ storage: 'memory', clock: () => t, model: BASE + 'model.json', deadlineMs: 5_000 })
+    try {
+      await vi.waitFor(() => expect(e.info().model?.ready).toBe(true), { timeout: 10_000, interval: 20 })
+      const cands = Array.from({ length: 12 }, (_, i) => ({ ...tinyItem(i), score: 12 - i }))
+      const expectServerOrder = async (when: string) => {
+        const r = await e.rerank(cands, { explain: true })
+        expect([r.path, r.reason], when).toEqual(['server', 'no history yet'])
+        expect(r.items.map((i) => i.id), when).toEqual(cands.map((c) => c.id))
+        expect(r.items.flatMap((i) => i.explanation), when).toEqual([])
+      }
+      await expectServerOrder('first visit')
+      // With a history the same engine does personalise (so the check above is not vacuous) …
+      for (let i = 0; i < 4; i++) {
+        await e.track({ type: 'view_item', items: [tinyItem(i * 5)] })
+        t += 60_000
+      }
+      expect((await e.rerank(cands)).path).toBe('encoder')
+      // … and after "Clear everything" it is a first visit again.
+      await e.clear()
+      expect(e.info().events).toBe(0)
+      await expectServerOrder('after clear()')
+    } finally {
+      await e.dispose()
+    }
+  }, 30_000)
 })

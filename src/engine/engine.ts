@@ -25,7 +25,7 @@ import { LocalRankError, ValidationError, toLocalRankError } from '../errors'
 import { compactForStorage } from '../events/compact'
 import type { StoredEvent, TrackInput } from '../events/types'
 import { validateEvent } from '../events/validate'
-import { loadSimilarityTable } from '../interest'
+import { loadSimilarityTable, resolveProfileConfig } from '../interest'
 import type { Interest } from '../interest/types'
 import { rankCandidates, rerank as rerankPath } from '../rank'
 import type { Candidate, RankOptions, RankResult } from '../rank/types'
@@ -47,16 +47,33 @@ function gpcEnabled(): boolean {
   }
 }
 
-function checkOptions(o: EngineOptions): void {
-  const bad = (field: string, reason: string) => {
-    throw new ValidationError('invalid_options', field, reason)
-  }
+/**
+ * Every problem with the options, one typed error per field. Outside strict mode each bad field
+ * is reported and dropped, and the rest of the configuration still applies (an out-of-range
+ * `deadlineMs` used to drop the model too). `profile` is checked here, by the very function that
+ * builds profiles from it (issue 13 #13: it was not, and `buildProfile` threw out of
+ * `createEngine`, an unhandled rejection in a host page that only embedded the script).
+ */
+function optionProblems(o: EngineOptions): Array<[keyof EngineOptions, ValidationError]> {
+  const out: Array<[keyof EngineOptions, ValidationError]> = []
+  const bad = (key: keyof EngineOptions, reason: string, field: string = key) => void out.push([key, new ValidationError('invalid_options', field, reason)])
   if (o.model !== undefined && (typeof o.model !== 'string' || o.model === '')) bad('model', 'must be a URL string')
-  if (o.modelSha256 !== undefined && !/^[0-9a-f]{64}$/i.test(o.modelSha256)) bad('modelSha256', 'must be 64 hex characters')
+  if (o.modelSha256 !== undefined && !/^[0-9a-f]{64}$/i.test(String(o.modelSha256))) bad('modelSha256', 'must be 64 hex characters')
+  if (o.similarity !== undefined && (typeof o.similarity !== 'string' || o.similarity === '')) bad('similarity', 'must be a URL string')
+  if (o.similaritySha256 !== undefined && !/^[0-9a-f]{64}$/i.test(String(o.similaritySha256))) bad('similaritySha256', 'must be 64 hex characters')
   if (o.backend !== undefined && !['webgpu', 'wasm', 'cpu'].includes(o.backend)) bad('backend', 'must be one of webgpu, wasm, cpu')
   if (o.storage !== undefined && !['indexeddb', 'memory'].includes(o.storage)) bad('storage', 'must be indexeddb or memory')
   if (o.consent !== undefined && !['granted', 'denied', 'pending'].includes(o.consent)) bad('consent', 'must be granted, denied or pending')
-  if (o.deadlineMs !== undefined && !(o.deadlineMs >= 0 && Number.isFinite(o.deadlineMs))) bad('deadlineMs', 'must be a finite number ≥ 0')
+  if (o.deadlineMs !== undefined && !(typeof o.deadlineMs === 'number' && o.deadlineMs >= 0 && Number.isFinite(o.deadlineMs))) bad('deadlineMs', 'must be a finite number ≥ 0')
+  if (o.profile !== undefined) {
+    try {
+      resolveProfileConfig(o.profile)
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err
+      out.push(['profile', err])
+    }
+  }
+  return out
 }
 
 /**
@@ -90,27 +107,24 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     }
     return e
   }
-  try {
-    checkOptions(options)
-  } catch (err) {
-    if (options.strict) throw err
-    report(err, 'invalid_options')
-    options = { ...options, model: undefined, backend: undefined }
+  const problems = optionProblems(options)
+  if (problems.length > 0) {
+    if (options.strict) throw problems[0]![1]
+    options = { ...options }
+    for (const [key, err] of problems) {
+      report(err, 'invalid_options')
+      delete options[key]
+    }
+    // A pin without its artifact, or an artifact whose pin was malformed: refuse the artifact
+    // rather than load it unchecked (the page asked for it to be checked).
+    if (problems.some(([k]) => k === 'modelSha256')) delete options.model
+    if (problems.some(([k]) => k === 'similaritySha256')) delete options.similarity
   }
   const clock = options.clock ?? systemClock
   const dbName = options.dbName ?? 'localrank'
   const gpc = (options.respectGPC ?? true) && gpcEnabled()
 
-  let view: HistoryView
-  try {
-    view = new HistoryView(options.profile, undefined)
-  } catch (err) {
-    // An invalid `profile` option: the defaults, reported (strict: rejected) instead of an
-    // unhandled rejection in the host page.
-    if (options.strict) throw err
-    report(err, 'invalid_options')
-    view = new HistoryView(undefined, undefined)
-  }
+  const view = new HistoryView(options.profile, undefined) // `profile` checked above
 
   let disposed = false
   let state: EngineState
@@ -140,6 +154,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   function dispatch(event: EngineEvent): Promise<void> {
     const out = transition(state, event)
     state = out.state
+    view.setBlocked(state.blocked) // what the profile and the encoder may learn from (issue 13 #2)
     if (out.effects.length === 0) return effects
     const p = effects.then(() => runAll(out.effects))
     effects = p.catch(() => {})
@@ -263,7 +278,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       similarityStarted = true
       // Never awaited by anything: tracking and ranking go on without it, and the profile
       // takes the table when it arrives.
-      loadSimilarityTable(options.similarity).then(
+      loadSimilarityTable(options.similarity, { sha256: options.similaritySha256 }).then(
         (table) => {
           if (disposed) return
           view.setSimilarity(table)
@@ -357,15 +372,20 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
         if (disposed) return serverOrder(candidates, o, 'engine disposed')
         if (state.consent === 'denied') return serverOrder(candidates, o, gpc ? 'Global Privacy Control is on' : 'consent denied')
         if (state.paused) return serverOrder(candidates, o, 'personalisation paused by the shopper')
-        const { profile, purchases } = view.fresh()
+        const { profile, purchases, blockedItems, historySize } = view.fresh()
         return await rerankPath(
           candidates,
           {
             now: clock(),
             profile,
             encoder,
+            // 0 events: the server's order, whatever the encoder says about an empty history
+            // (issue 13 #5: its item biases reordered a first visit as "your recent activity").
+            // Counted after blocks: a history made only of blocked events says nothing personal.
+            historySize,
             purchases: purchases as Map<string, number>,
             blockedCategories: new Set(state.blocked),
+            blockedItems,
             deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
             strict: options.strict,
             config: options.demotePurchasedMs !== undefined ? { demotePurchasedMs: options.demotePurchasedMs } : undefined,

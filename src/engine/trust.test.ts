@@ -352,3 +352,104 @@ describe('settings shared across tabs', () => {
     expect(c.e.info()).toMatchObject({ consent: 'pending', storage: 'memory' })
   })
 })
+
+describe('defect 13: an invalid `profile` option never rejects createEngine outside strict mode', () => {
+  const badProfiles: Array<[unknown, string]> = [
+    [{ long: { name: 'no-such-kernel' } }, 'profile.long.name'],
+    [{ eventWeights: { purchase: 'a lot' } }, 'profile.eventWeights.purchase'],
+    [{ priceBands: [10, 5] }, 'profile.priceBands[1]'],
+    ['fast', 'profile'],
+  ]
+  it('resolves, reports a ValidationError naming the field, and tracks and ranks with the default profile; other options are kept', async () => {
+    for (const [profile, field] of badProfiles) {
+      const a = await tab(new IDBFactory(), { dbName: `t13-${++n}`, profile: profile as EngineOptions['profile'], storage: 'memory', similarity: 'https://shop.example/none.json' })
+      const err = a.errors.find((x) => x.code === 'invalid_options')
+      expect(err, JSON.stringify(profile)).toBeInstanceOf(ValidationError)
+      expect((err as ValidationError).field, JSON.stringify(profile)).toContain(field)
+      expect(await a.e.track(view('Horror-0'))).not.toBeNull()
+      const r = await a.e.rerank(catalogue)
+      expect([r.path, r.items[0]?.id]).toEqual(['profile', 'Horror-0'])
+      // Only the bad option is dropped: the rest of the page's configuration still applies.
+      expect(a.e.info().similarity?.url).toBe('https://shop.example/none.json')
+    }
+  })
+  it('strict mode rejects with that ValidationError', async () => {
+    for (const [profile, field] of badProfiles) {
+      vi.stubGlobal('indexedDB', new IDBFactory())
+      const made = createEngine({ clock, storage: 'memory', strict: true, profile: profile as EngineOptions['profile'] })
+      await expect(made, JSON.stringify(profile)).rejects.toBeInstanceOf(ValidationError)
+      await expect(made).rejects.toMatchObject({ code: 'invalid_options', field: expect.stringContaining(field) })
+    }
+  })
+  it('another bad option (deadlineMs) drops only itself, not the model or the profile', async () => {
+    const a = await tab(new IDBFactory(), { dbName: `t13-${++n}`, storage: 'memory', deadlineMs: -1, model: 'https://shop.example/model.json', profile: { featureWeights: { category: 0 } } })
+    expect(a.errors.map((x) => (x as ValidationError).field)).toContain('deadlineMs')
+    expect(a.e.info().model?.url).toBe('https://shop.example/model.json')
+  })
+})
+
+describe('defect 18: rerank(list, null) answers with the list', () => {
+  it('null, a string or garbage options rank like no options, on every path (personal, paused, denied)', async () => {
+    const a = await tab(new IDBFactory(), { dbName: `t18-${++n}` })
+    await a.e.track(view('Horror-1'))
+    const expectAll = async (when: string) => {
+      const plain = (await a.e.rerank(catalogue)).items.map((i) => i.id)
+      expect(plain, when).toHaveLength(catalogue.length)
+      for (const o of [null, 'limit', 12, { limit: 'abc' }, { limit: -1 }]) {
+        const r = await a.e.rerank(catalogue, o as never)
+        expect(r.items.map((i) => i.id), `${when}: ${JSON.stringify(o)}`).toEqual(plain)
+      }
+    }
+    await expectAll('personal')
+    await a.e.pause(true)
+    await expectAll('paused')
+    await a.e.setConsent('denied')
+    await expectAll('denied')
+  })
+})
+
+describe('defect 11: the similarity table has a pin', () => {
+  const genuine = JSON.stringify({ format: 'localrank-similarity', version: 1, items: ['Comedy-0', 'Action-2'], offsets: [0, 1, 2], neighbors: [1, 0], sims: [0.9, 0.9] })
+  // Well-formed, and it promotes another item: what an attacker on the CDN would serve.
+  const tampered = genuine.replace('Action-2', 'Action-1')
+  const sha = async (text: string) => Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))), (b) => b.toString(16).padStart(2, '0')).join('')
+  const serve = (text: string) => vi.stubGlobal('fetch', vi.fn(async () => new Response(text, { headers: { 'content-type': 'application/json' } })))
+  const action = catalogue.filter((c) => c.category?.[0] === 'Action')
+  const similarIn = (r: { items: Array<{ explanation: Array<{ source: string }> }> }) => r.items.some((i) => i.explanation.some((x) => x.source === 'similar'))
+
+  it('a table matching its pin is used', async () => {
+    serve(genuine)
+    const a = await tab(new IDBFactory(), { dbName: `t11-${++n}`, similarity: 'https://shop.example/sim.json', similaritySha256: (await sha(genuine)).toUpperCase() })
+    await a.e.track(view('Comedy-0', ['Comedy']))
+    await until(() => a.e.info().similarity?.ready === true)
+    const r = await a.e.rerank(action, { explain: true })
+    expect(r.items[0]!.id).toBe('Action-2')
+    expect(similarIn(r)).toBe(true)
+  })
+  it('a tampered, well-formed table is refused: reported as integrity, not used, and ranking goes on without it', async () => {
+    serve(tampered)
+    const a = await tab(new IDBFactory(), { dbName: `t11-${++n}`, similarity: 'https://shop.example/sim.json', similaritySha256: await sha(genuine) })
+    expect(await a.e.track(view('Comedy-0', ['Comedy']))).not.toBeNull()
+    await until(() => a.e.info().similarity?.error !== undefined)
+    expect(a.e.info().similarity).toMatchObject({ ready: false, error: expect.stringMatching(/SHA-256/) })
+    const err = a.errors.find((x) => x.code === 'integrity')
+    expect(err?.message).toContain('https://shop.example/sim.json')
+    expect(err?.context).toMatchObject({ expected: await sha(genuine), actual: await sha(tampered) })
+    // Without the table nothing personal is known about Action films: the server's order.
+    const r = await a.e.rerank(action, { explain: true })
+    expect(r.items.map((i) => i.id)).toEqual(['Action-0', 'Action-1', 'Action-2'])
+    expect(similarIn(r)).toBe(false)
+    // Without a pin the same tampered table is used: the pin is what refused it.
+    const b = await tab(new IDBFactory(), { dbName: `t11-${++n}`, similarity: 'https://shop.example/sim.json' })
+    await b.e.track(view('Comedy-0', ['Comedy']))
+    await until(() => b.e.info().similarity?.ready === true)
+    expect((await b.e.rerank(action)).items[0]!.id).toBe('Action-1')
+  })
+  it('a malformed pin is reported and the table is not loaded unchecked', async () => {
+    serve(genuine)
+    const a = await tab(new IDBFactory(), { dbName: `t11-${++n}`, similarity: 'https://shop.example/sim.json', similaritySha256: 'not-a-digest' })
+    expect(a.errors.map((x) => (x as ValidationError).field)).toContain('similaritySha256')
+    expect(a.e.info().similarity).toBeNull()
+    expect(fetch).not.toHaveBeenCalled()
+  })
+})

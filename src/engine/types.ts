@@ -29,6 +29,13 @@ export interface EngineOptions {
   modelSha256?: string
   /** URL of the offline item-to-item similarity table (JSON). Optional. */
   similarity?: string
+  /**
+   * The similarity table's pin: the SHA-256 (hex) of the file's bytes, as the exporter prints
+   * it. A table that does not match is not used (reported with code `integrity`; ranking goes
+   * on without it), so a tampered table cannot promote items with made-up explanations.
+   * Without a pin the table is used unchecked.
+   */
+  similaritySha256?: string
   /** Force a backend; an unavailable one is an error naming the valid options. */
   backend?: BackendName
   /** Throw errors into the caller instead of reporting them to `onError`. Default false. */

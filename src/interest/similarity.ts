@@ -27,6 +27,7 @@
  * Rows are stored strongest first; the parser re-sorts a row that is not.
  */
 import { LocalRankError, ModelError } from '../errors'
+import { sha256Hex } from '../hash'
 import type { SimilarityTable } from './types'
 
 export const SIMILARITY_FORMAT = 'localrank-similarity'
@@ -351,11 +352,29 @@ export const parseSimilarity = parseSimilarityTable
 
 /**
  * GET a serialised table, same-origin credentials only. Shared by the worker that parses it and
- * the page's fallback (load.ts), so both refuse an HTTP error the same way.
- * @throws LocalRankError `model` naming the URL and the status.
+ * the page's fallback (load.ts), so both refuse an HTTP error or a pin mismatch the same way.
+ *
+ * The pin (`sha256`, hex) is the SHA-256 of the file's bytes, exactly as served: any tool
+ * computes it (`sha256sum similarity.json`), and it is checked before the bytes are parsed,
+ * so a tampered table, however well-formed, never reaches the profile (issue 13 #11: one
+ * promoted any item with a made-up "Similar to …" explanation). Without a pin the table is
+ * used unchecked, as before.
+ * @throws LocalRankError `model` naming the URL and the status; ModelError `integrity` with
+ *   the expected and actual digests on a mismatch.
  */
-export async function fetchSimilarityJson(url: string): Promise<unknown> {
+export async function fetchSimilarityJson(url: string, sha256?: string): Promise<unknown> {
   const res = await fetch(url, { credentials: 'same-origin' })
   if (!res.ok) throw new LocalRankError('model', `similarity table ${url}: HTTP ${res.status}`, { model: url })
-  return res.json()
+  if (sha256 === undefined) return res.json()
+  const bytes = new Uint8Array(await res.arrayBuffer())
+  const expected = sha256.toLowerCase()
+  const actual = await sha256Hex(bytes)
+  if (actual !== expected) {
+    throw new ModelError('integrity', `similarity table ${url} has SHA-256 ${actual}, but ${expected} was expected; refusing it (tampered or corrupted)`, { model: url, expected, actual })
+  }
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as unknown
+  } catch (err) {
+    throw new ModelError('model', `similarity table ${url} is not valid JSON`, { model: url }, { cause: err })
+  }
 }
