@@ -204,7 +204,7 @@ test('tensor count is stable over repeated reranks (WASM ×1,000, WebGPU ×100)'
   expect(r.webgpu!.after).toBe(r.webgpu!.before)
 })
 
-test('an incremental append costs clearly less than a full encode (WASM, context of 200)', async ({ page }) => {
+test('appends after a full encode take the incremental path, one step each (WASM, context of 200); their cost is the bench\'s incremental ÷ full ratio', async ({ page }) => {
   test.setTimeout(120_000)
   await open(page)
   const r = await page.evaluate(
@@ -233,9 +233,11 @@ test('an incremental append costs clearly less than a full encode (WASM, context
     { sha256: model.modelSha256, hists: [history(190, 0), history(190, 1), history(190, 2), history(190, 3), history(190, 4)], cands: candidates() },
   )
   console.log(`[encoder] WASM full encode (160 tokens) median ${r.full.toFixed(2)} ms over ${r.nFull}; incremental append (161…190, ${r.step} step) median ${r.inc.toFixed(2)} ms over ${r.nInc}`)
+  // The structure is asserted here; the speed is not (a timed assertion on a shared, noisy
+  // machine either flakes or asserts nothing): `npm run bench` reports incremental ÷ full
+  // against its target.
   expect(r.nFull).toBe(5)
   expect(r.nInc).toBe(150)
-  expect(r.inc).toBeLessThan(0.5 * r.full)
 })
 
 test('tampered weights are refused with an integrity error and the handle stays not ready', async ({ page }) => {
