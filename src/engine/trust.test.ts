@@ -117,6 +117,13 @@ describe('defect 1: withdrawal is honoured across tabs', () => {
     expect(later.e.info().consent).toBe('denied')
     expect(await later.e.track(view('m2'))).toBeNull()
     expect(open).not.toHaveBeenCalled()
+    // What is kept is the choice alone: one key, the consent word and when, nothing of the history.
+    const kept = Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i)!)
+    expect(kept).toEqual([`localrank:consent:${dbName}`])
+    const value = JSON.parse(localStorage.getItem(kept[0]!)!) as Record<string, unknown>
+    expect(Object.keys(value).sort()).toEqual(['at', 'consent'])
+    expect(value['consent']).toBe('denied')
+    expect(localStorage.getItem(kept[0]!)).not.toContain('m1')
   })
 
   it('a grant in one tab reaches the other (the latest choice wins everywhere)', async () => {
@@ -303,6 +310,31 @@ describe('defect 10: timestamps are bounded', () => {
     const b = await tab(idb, { dbName })
     expect((await b.e.history()).map((x) => x.items[0]!.id)).toEqual(['m1'])
     expect((await b.e.export()).events.map((x) => x.id)).not.toContain('future')
+  })
+})
+
+describe('retention', () => {
+  it('events older than the retention window, stored before this page, are evicted when the store opens (not only on the next write)', async () => {
+    const idb = new IDBFactory()
+    const dbName = `tr-${++n}`
+    const a = await tab(idb, { dbName })
+    await a.e.track(view('recent', ['X'], T - DAY))
+    await a.e.dispose()
+    // A shopper who comes back after seven months: last visit's events were written then.
+    const raw = await rawOpen(idb, dbName)
+    await rawPut(raw, 'events', { id: 'old', type: 'view_item', timestamp: T - 200 * DAY, items: [{ id: 'old-item' }], itemIds: ['old-item'] })
+    raw.close()
+    const b = await tab(idb, { dbName })
+    // No track(): opening alone enforces the 180-day default.
+    await until(async () => {
+      const db = await rawOpen(idb, dbName)
+      try {
+        return (await rawAll(db, 'events')).length === 1
+      } finally {
+        db.close()
+      }
+    })
+    expect((await b.e.export()).events.map((x) => x.items[0]!.id)).toEqual(['recent'])
   })
 })
 
