@@ -2,6 +2,7 @@ import type { EncoderHandle } from '../encoder/types'
 import type { StoredEvent } from '../events/types'
 import { buildProfile } from '../interest'
 import type { InterestProfile, ProfileOptions, SimilarityTable } from '../interest/types'
+import { personalEvent, personalHistory } from '../rank/blocks'
 import { compareEvents } from '../store/backend'
 
 /**
@@ -15,6 +16,12 @@ import { compareEvents } from '../store/backend'
  * is one incremental `profile.add`; anything else (an out-of-order event, a forget, an
  * eviction) removes or inserts in the copy and marks the derived state stale, rebuilt once, on
  * the next read that needs it (`fresh()`), not once per change.
+ *
+ * Blocked categories (issue 13 #2): the profile and the encoder learn only from
+ * `personalHistory` (events about items in a blocked category left out), so a blocked item
+ * cannot lift its brand, its price band or its neighbours; `blockedItems` lists the items the
+ * history placed in a blocked category, which the ranker blocks as candidates whatever
+ * category the server sends. The rule itself is src/rank/blocks.ts; this only applies it.
  */
 export class HistoryView {
   private events: StoredEvent[] = []
@@ -23,6 +30,10 @@ export class HistoryView {
   private stale = false
   private readonly purchased = new Map<string, number>()
   private encoder: EncoderHandle | null = null
+  private blocked: readonly string[] = []
+  private blockedItems = new Set<string>()
+  /** Events the personal signals learnt from (after blocks). */
+  private personal = 0
 
   constructor(
     private readonly profileOptions: ProfileOptions | undefined,
@@ -57,9 +68,15 @@ export class HistoryView {
       if (!last || compareEvents(last, e) <= 0) {
         this.events.push(e)
         if (!this.stale) {
-          this.profileNow.add(e)
+          // A purchase demotes even in a blocked category: moving down is not a boost.
           this.notePurchase(e)
-          this.encoder?.append(e)
+          const p = personalEvent(e, this.blocked, this.blockedItems)
+          if (p.rebuild) this.stale = true // an item just found blocked: earlier events taught it
+          else if (p.event) {
+            this.profileNow.add(p.event)
+            this.encoder?.append(p.event)
+            this.personal++
+          }
         }
       } else {
         // Older than what we hold (another tab's batch, a clock step): insert in order.
@@ -96,22 +113,35 @@ export class HistoryView {
     this.stale = true
   }
 
-  /** The encoder started (or stopped): give it the history. */
+  /** The encoder started (or stopped): give it the history (what it may learn from). */
   setEncoder(encoder: EncoderHandle | null): void {
     this.encoder = encoder
-    encoder?.setHistory(this.events)
+    encoder?.setHistory(personalHistory(this.events, this.blocked).events)
   }
 
-  /** Rebuild what is stale; cheap when nothing is. */
-  fresh(): { profile: InterestProfile; purchases: ReadonlyMap<string, number> } {
+  /** The shopper's blocked categories; a change is applied on the next `fresh()`. */
+  setBlocked(blocked: readonly string[]): void {
+    if (blocked.length === this.blocked.length && blocked.every((b, i) => b === this.blocked[i])) return
+    this.blocked = blocked.slice()
+    this.stale = true
+  }
+
+  /**
+   * Rebuild what is stale; cheap when nothing is. `historySize` counts the events the personal
+   * signals learnt from (0: nothing personal to say, even with events stored, when all are blocked).
+   */
+  fresh(): { profile: InterestProfile; purchases: ReadonlyMap<string, number>; blockedItems: ReadonlySet<string>; historySize: number } {
     if (this.stale) {
       this.stale = false
-      this.profileNow = buildProfile(this.events, this.profileOptions, this.similarity)
+      const { events, blockedItems } = personalHistory(this.events, this.blocked)
+      this.blockedItems = blockedItems
+      this.personal = events.length
+      this.profileNow = buildProfile(events, this.profileOptions, this.similarity)
       this.purchased.clear()
       for (const e of this.events) this.notePurchase(e)
-      this.encoder?.setHistory(this.events)
+      this.encoder?.setHistory(events)
     }
-    return { profile: this.profileNow, purchases: this.purchased }
+    return { profile: this.profileNow, purchases: this.purchased, blockedItems: this.blockedItems, historySize: this.personal }
   }
 
   private notePurchase(e: StoredEvent): void {

@@ -87,9 +87,10 @@ export function prepareRanking<C extends Candidate>(candidates: ReadonlyArray<C>
   if (profile) {
     const raw = new Float64Array(n)
     for (let i = 0; i < n; i++) {
-      // A blocked candidate has no interest at all (NaN = "no opinion": standardise leaves it
-      // at 0 and out of the list's mean and spread), so it neither rises nor sinks on history.
-      raw[i] = isBlocked[i] ? Number.NaN : profile.value(features[i]!, ctx.now)
+      // A blocked candidate is one the history says nothing about: 0, exactly like an item
+      // that matches no interest, so it neither rises nor sinks against those. (Not NaN, "no
+      // opinion", which standardises to the list's mean: above every unmatched item, a boost.)
+      raw[i] = isBlocked[i] ? 0 : profile.value(features[i]!, ctx.now)
     }
     const z = standardise(raw)
     let informative = false
@@ -112,7 +113,9 @@ export function finishRanking<C extends Candidate>(p: PreparedRanking<C>, ctx: R
   let allBlocked = n > 0
   for (let i = 0; i < n; i++) if (!isBlocked[i]) allBlocked = false
   if (enc && enc.length === n && !allBlocked) {
-    // Blocked candidates: no opinion (NaN → 0, outside the mean and spread), as for the profile.
+    // Blocked candidates: no opinion (NaN → z = 0, the mean of the others, outside their mean
+    // and spread). An encoder score has no "nothing known" value as the profile's 0 is; the
+    // mean is the neutral one (the old min() sank every blocked item: a block is not a ban).
     const z = standardise(isBlocked.some((b) => b === 1) ? Array.from(enc, (v, i) => (isBlocked[i] ? Number.NaN : v)) : enc)
     for (let i = 0; i < n; i++) personal[i] = (personal[i] as number) + cfg.weights.encoder * (z[i] as number)
     path = 'encoder'
