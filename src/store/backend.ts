@@ -41,7 +41,8 @@ export interface StoreTx {
 /** Whether a stored record mentions `itemId` (tolerant of malformed records: they mention nothing). */
 export function mentions(record: unknown, itemId: string): boolean {
   const items = (record as { items?: unknown } | null)?.items
-  return Array.isArray(items) && items.some((it) => (it as { id?: unknown } | null)?.id === itemId)
+  // A v3 record's items are tuples whose first slot is the id (packed.ts).
+  return Array.isArray(items) && items.some((it) => (Array.isArray(it) ? it[0] : (it as { id?: unknown } | null)?.id) === itemId)
 }
 
 export interface Backend {

@@ -2,6 +2,7 @@ import { wrap, type IDBPDatabase, type IDBPTransaction } from 'idb'
 import { StorageError, type LocalRankError } from '../errors'
 import type { StoredEvent } from '../events/types'
 import { mentions, type Backend, type StoreTx } from './backend'
+import { packItems, unpackRecord } from './packed'
 import { SCHEMA_VERSION, type LocalRankDB, type StoredRecord, type StoreMeta } from './types'
 
 type Stores = ['events', 'meta']
@@ -18,7 +19,8 @@ export function itemIdsOf(record: { items?: unknown }): string[] {
   if (!Array.isArray(record.items)) return []
   const out = new Set<string>()
   for (const it of record.items) {
-    const id = (it as { id?: unknown } | null)?.id
+    // A v3 record's items are tuples, id first (packed.ts).
+    const id = Array.isArray(it) ? (it as unknown[])[0] : (it as { id?: unknown } | null)?.id
     if (typeof id === 'string') out.add(id)
   }
   return [...out]
@@ -63,13 +65,25 @@ export function upgrade(db: IDBDatabase, oldVersion: number, tx: IDBTransaction,
     }
     // v2: `by_item` over each record's item ids, so forget(itemId) stops scanning everything.
     if (!events.indexNames.contains('by_item')) events.createIndex('by_item', 'itemIds', { multiEntry: true })
-    // Backfill `itemIds` on the records already there (nothing is lost or rewritten otherwise).
+    // The v2 backfill of `itemIds` on the records already there is done by the v3 walk below:
+    // two cursors rewriting the same records in one upgrade transaction would race (the
+    // second's update could carry a value read before the first's).
+  }
+  if (oldVersion < 3) {
+    // v3: every record rewritten with its items packed (packed.ts), and `itemIds` backfilled
+    // where a v1 record lacks it. Nothing else of a record is touched; a record that is not an
+    // event (no items array) is left as it is, for the read path to skip and report.
+    const events = tx.objectStore('events')
     const req = events.openCursor()
     req.onsuccess = () => {
       const cursor = req.result
       if (!cursor) return
       const v = cursor.value as { items?: unknown; itemIds?: unknown } | null
-      if (v && typeof v === 'object' && Array.isArray(v.items) && !Array.isArray(v.itemIds)) cursor.update({ ...v, itemIds: itemIdsOf(v) })
+      if (v && typeof v === 'object' && Array.isArray(v.items)) {
+        const plain = unpackRecord(v) as { items: unknown[] }
+        const items = plain.items.every((it) => it !== null && typeof it === 'object' && typeof (it as { id?: unknown }).id === 'string') ? packItems(plain.items as StoredEvent['items']) : v.items
+        cursor.update({ ...v, items, itemIds: Array.isArray(v.itemIds) ? v.itemIds : itemIdsOf(v) })
+      }
       cursor.continue()
     }
   }
@@ -172,13 +186,19 @@ export function openDatabase(factory: IDBFactory, name: string, timeoutMs: numbe
   })
 }
 
-/** Strip the index-only `itemIds` from a read record (what the rest of LocalRank sees is a StoredEvent). */
+/** A read record as the rest of LocalRank sees it: items unpacked, the index-only `itemIds` stripped. */
 function unindexed(record: unknown): unknown {
-  if (record && typeof record === 'object' && 'itemIds' in record) {
-    const { itemIds: _ids, ...rest } = record as StoredRecord
+  const r = unpackRecord(record)
+  if (r && typeof r === 'object' && 'itemIds' in r) {
+    const { itemIds: _ids, ...rest } = r as StoredRecord
     return rest
   }
-  return record
+  return r
+}
+
+/** The v3 record of an event: items packed, their ids for `by_item`. */
+export function toRecord(e: StoredEvent): StoredRecord {
+  return { ...e, items: packItems(e.items), itemIds: itemIdsOf(e) }
 }
 
 class IdbTx implements StoreTx {
@@ -193,7 +213,7 @@ class IdbTx implements StoreTx {
     const reqs: Promise<unknown>[] = []
     try {
       // Issue every put before awaiting any: one round of requests, not one per event.
-      for (const e of events) reqs.push(store.put({ ...e, itemIds: itemIdsOf(e) }))
+      for (const e of events) reqs.push(store.put(toRecord(e)))
     } finally {
       // If a put throws synchronously (quota, DataCloneError) the caller aborts the
       // transaction and the earlier requests fail with AbortError: that is expected.

@@ -1,7 +1,8 @@
 import type { DBSchema } from 'idb'
 import type { LocalRankError } from '../errors'
 import type { Outbox } from './outbox'
-import type { StoredEvent } from '../events/types'
+import type { Item, StoredEvent } from '../events/types'
+import type { PackedItem } from './packed'
 
 /**
  * Bumped on every schema change; `upgrade()` in idb-store.ts has one step per version.
@@ -9,8 +10,11 @@ import type { StoredEvent } from '../events/types'
  * - v2: each stored record carries `itemIds` (its items' ids) under a multiEntry index
  *   `by_item`, so `forget(itemId)` reads only the events that mention the item instead of
  *   scanning the whole history; the step also repairs v1 databases missing a store or index.
+ * - v3: items are stored packed (packed.ts: a tuple, the vector as bytes, neighbour weights as a
+ *   typed array), so an event with item data stays within 512 bytes of structured clone; the
+ *   step rewrites every record in that form (issue 10, `catalogue/event-bytes`).
  */
-export const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 3
 
 /** Values kept in the `meta` store: the shopper's choices, which must survive a reload. */
 export interface StoreMeta {
@@ -27,11 +31,13 @@ export interface StoreMeta {
 }
 
 /**
- * What the `events` store holds (v2): the event as validated and compacted, plus the ids of its
- * items for the `by_item` index (IndexedDB cannot index a field inside an array of objects, so
- * `items[].id` needs its own array; multiEntry indexes each id once). Reads strip `itemIds`.
+ * What the `events` store holds (v3): the event as validated and compacted, its items in their
+ * packed form (packed.ts; an item with a field the tuple has no slot for stays an object), plus
+ * the ids of its items for the `by_item` index (IndexedDB cannot index a field inside an array
+ * of objects, so the item ids need their own array; multiEntry indexes each id once). Reads
+ * unpack the items and strip `itemIds`: the rest of LocalRank only ever sees a StoredEvent.
  */
-export type StoredRecord = StoredEvent & { itemIds: string[] }
+export type StoredRecord = Omit<StoredEvent, 'items'> & { items: Array<PackedItem | Item>; itemIds: string[] }
 
 /** The IndexedDB schema, as a type (idb's DBSchema): the single source of truth for its shape. */
 export interface LocalRankDB extends DBSchema {
