@@ -50,6 +50,8 @@ Recipe (defaults: run a of src/offline/train/runs/README.md, the shipped model)
   --len N               training window (64)            --batch N        windows per step (32)
   --negatives N         shared sampled negatives (256)  --lr X           Adam rate (0.001)
   --in-batch            also use the batch's items as log-Q-corrected negatives (mixed sampling)
+  --loss L              softmax (sampled softmax, default) | gbce (gSASRec's generalised BCE,
+                        TypeScript trainer only)          --gbce-t X  gBCE calibration (0.75)
   --dropout X (0.2)     --id-dropout X (0.1)            --seed N (1)
   --eval-every N        validate every N epochs (3)     --patience N     validations (5)
   --eval-lens A,B       inference context lengths compared on validation (50,100,200)
@@ -64,7 +66,7 @@ Recipe (defaults: run a of src/offline/train/runs/README.md, the shipped model)
 const SPEC: FlagSpec = {
   ...DATASET_FLAGS,
   out: 'string', force: 'boolean', 'no-export': 'boolean', quantize: 'string', report: 'string', checkpoint: 'string', resume: 'boolean',
-  epochs: 'number', 'max-minutes': 'number', len: 'number', batch: 'number', negatives: 'number', lr: 'number', 'in-batch': 'boolean', dropout: 'number',
+  epochs: 'number', 'max-minutes': 'number', len: 'number', batch: 'number', negatives: 'number', lr: 'number', 'in-batch': 'boolean', loss: 'string', 'gbce-t': 'number', dropout: 'number',
   'id-dropout': 'number', seed: 'number', 'eval-every': 'number', patience: 'number', 'eval-lens': 'string', 'val-users': 'number',
   d: 'number', heads: 'number', blocks: 'number', ffn: 'number', 'feat-buckets': 'number', 'no-time': 'boolean', 'no-gap': 'boolean',
   'protocol-seed': 'number', backend: 'string', help: 'boolean',
@@ -115,6 +117,10 @@ export async function main(argv: string[], log: (s: string) => void = (s) => pro
   }
   if (base.d % base.heads !== 0) throw new UsageError(`--d ${base.d} must be a multiple of --heads ${base.heads}`)
   const protocolSeed = intFlag(f, 'protocol-seed', 42, 0)
+  const lossName = (f.loss as string | undefined) ?? 'softmax'
+  if (lossName !== 'softmax' && lossName !== 'gbce') throw new UsageError(`--loss must be softmax or gbce (got "${lossName}")`)
+  if (lossName === 'gbce' && f['in-batch'] === true) throw new UsageError('--in-batch is log-Q-corrected sampled softmax; gBCE corrects sampling by its own β (use one or the other)')
+  const gbceT = numFlag(f, 'gbce-t', 0.75, 0, 1)
 
   // Stop on SIGINT/SIGTERM at the next step boundary (a second signal kills at once).
   let signal: NodeJS.Signals | null = null
@@ -148,6 +154,8 @@ export async function main(argv: string[], log: (s: string) => void = (s) => pro
       len: intFlag(f, 'len', 64, 2),
       negatives: intFlag(f, 'negatives', 256),
       inBatch: f['in-batch'] === true,
+      loss: lossName as 'softmax' | 'gbce',
+      gbceT,
       lr: numFlag(f, 'lr', 0.001, 1e-9, 10),
       dropout: numFlag(f, 'dropout', 0.2, 0, 0.95),
       idDropout: numFlag(f, 'id-dropout', 0.1, 0, 1),

@@ -14,7 +14,7 @@ import type { Batch } from './batches'
  * Petrov & Macdonald 2023, gSASRec). `tf.losses.softmaxCrossEntropy` carries its own gradient
  * (softmax − labels), which avoids the slow broadcast `Equal` of logSumExp's max gradient on WASM.
  */
-export function batchLoss(params: Params, cfg: EncoderConfig, b: Batch, dropout: number, seed: number): tf.Scalar {
+export function batchLoss(params: Params, cfg: EncoderConfig, b: Batch, dropout: number, seed: number, kind: LossKind = { loss: 'softmax' }): tf.Scalar {
   const U = b.uRows.length
   const F = cfg.featSlots
   const T = b.pos.length
@@ -44,8 +44,37 @@ export function batchLoss(params: Params, cfg: EncoderConfig, b: Batch, dropout:
   const negE = gatherRows(items.e, nIdx)
   let negLogits = tf.add(tf.add(matmul(u, tf.transpose(negE)), gatherRows(items.bias, nIdx)), tf.tensor2d(b.negMask, [T, K]))
   if (b.negLogQ.length) negLogits = tf.sub(negLogits, tf.expandDims(tf.tensor1d(b.negLogQ), 0))
+  if (kind.loss === 'gbce') return gbce(pos, negLogits, gbceBeta(K, kind.vocab, kind.t))
   const logits = tf.concat([tf.reshape(pos, [T, 1]), negLogits], 1)
   return firstColumnCrossEntropy(logits)
+}
+
+/**
+ * The training objective. `softmax`: the sampled softmax above. `gbce`: generalised binary
+ * cross-entropy (Petrov & Macdonald 2023, "gSASRec: Reducing Overconfidence in Sequential
+ * Recommendation Trained with Negative Sampling"), which corrects the overconfidence that
+ * sampled negatives give popular items, with calibration t over a vocabulary of `vocab` items.
+ */
+export type LossKind = { loss: 'softmax' } | { loss: 'gbce'; t: number; vocab: number }
+
+/**
+ * β = α·(t·(1 − 1/α) + 1/α), α = K / (V − 1): the sampling rate of K negatives out of V − 1
+ * (gSASRec eq. 10). t = 0 is plain BCE (β = 1); t = 1 makes the positive's σ^β match the full
+ * catalogue's probability (β = α).
+ */
+export function gbceBeta(K: number, V: number, t: number): number {
+  const alpha = Math.min(1, K / Math.max(1, V - 1))
+  return alpha * (t * (1 - 1 / alpha) + 1 / alpha)
+}
+
+/**
+ * gBCE: mean_t( −β·log σ(s⁺_t) − Σ_k log(1 − σ(s⁻_tk)) ) = mean_t( β·softplus(−s⁺_t) + Σ_k softplus(s⁻_tk) ).
+ * Masked negatives (−10⁹, accidental hits) contribute softplus(−10⁹) = 0.
+ */
+export function gbce(pos: tf.Tensor, negLogits: tf.Tensor, beta: number): tf.Scalar {
+  const p = tf.mul(tf.softplus(tf.neg(pos)), beta)
+  const n = tf.sum(tf.softplus(negLogits), 1)
+  return tf.mean(tf.add(p, n)) as tf.Scalar
 }
 
 /**

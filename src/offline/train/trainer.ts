@@ -9,7 +9,7 @@ import type { Split } from '../protocol/split'
 import { epochWindows, makeBatch } from './batches'
 import type { TrainData } from './data'
 import { evaluate, type EvalResult } from './evaluate'
-import { batchLoss } from './loss'
+import { batchLoss, type LossKind } from './loss'
 import { fmt, Progress } from './progress'
 
 export interface TrainOptions {
@@ -20,6 +20,10 @@ export interface TrainOptions {
   negatives: number
   /** Add the batch's items as log-Q-corrected negatives (mixed negative sampling). */
   inBatch?: boolean
+  /** Objective: the sampled softmax (default) or gSASRec's gBCE (loss.ts). */
+  loss?: 'softmax' | 'gbce'
+  /** gBCE calibration t (0.75 as in gSASRec). */
+  gbceT?: number
   lr: number
   dropout: number
   idDropout: number
@@ -146,6 +150,7 @@ export async function train(data: TrainData, split: Split, o: TrainOptions): Pro
   const history: EpochRecord[] = prior?.history ?? []
   const priorSeconds = prior?.seconds ?? 0
   let stoppedBy: TrainResult['stoppedBy'] = 'epochs'
+  const kind: LossKind = o.loss === 'gbce' ? { loss: 'gbce', t: o.gbceT ?? 0.75, vocab: data.vocabCatalogue.length } : { loss: 'softmax' }
   if (prior) o.log(`resumed from ${o.checkpoint} after epoch ${prior.epoch} (best ${bestVal?.ndcg10.toFixed(4) ?? '-'} at epoch ${bestEpoch})`)
 
   for (let epoch = (prior?.epoch ?? 0) + 1; epoch <= o.epochs; epoch++) {
@@ -168,7 +173,7 @@ export async function train(data: TrainData, split: Split, o: TrainOptions): Pro
       }
       const batch = makeBatch(data, cfg, windows.slice(s * o.batch, (s + 1) * o.batch), o.len, { negatives: o.negatives, idDropout: o.idDropout, inBatch: o.inBatch === true }, rand)
       tokens += batch.tokens
-      const loss = opt.minimize(() => batchLoss(params, cfg, batch, o.dropout, (epoch * 100_003 + s) >>> 0), true, Object.values(params) as tf.Variable[])!
+      const loss = opt.minimize(() => batchLoss(params, cfg, batch, o.dropout, (epoch * 100_003 + s) >>> 0, kind), true, Object.values(params) as tf.Variable[])!
       const v = loss.dataSync()[0]!
       loss.dispose()
       if (!Number.isFinite(v)) throw new Error(`training diverged: loss ${v} at epoch ${epoch}, step ${s}`)
