@@ -1,0 +1,180 @@
+/**
+ * `npm run tune -- --dataset LOG [--items ITEMS] --out tuned.json`: per-shop tuning in one
+ * command. See index.ts for what is tuned and how; `--help` prints the flags.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { serializeTuned, type TunedMeta, type TunedScores } from '../../tuned/format'
+import { DatasetError, formatReports, loadDataset, type LoadOptions } from '../data'
+import { createContext } from '../eval/context'
+import { leaveOneOut } from '../protocol/split'
+import { parseFlags, UsageError, type FlagSpec } from '../train/cli-common'
+import { DEFAULT_OBJECTIVE, parseObjective, ValidationLists, type ObjectiveScore } from './objective'
+import { dimensions, optionsOf, signalsOf } from './space'
+import { coordinateDescent, DEFAULT_SEARCH, type SearchProgress } from './tuner'
+
+const HELP = `npm run tune -- --dataset PATH [--items PATH] --out FILE [flags]
+
+Tunes the decay profile and the ranker's fusion for one shop's log on VALIDATION targets only
+(each user's second-to-last interaction; test targets are never read) and writes one file that
+the library (createEngine({ ...parseTunedConfig(json) })) and the embed script
+(data-config="/path/tuned.json") load.
+
+  --dataset PATH        event log (.csv/.jsonl: user,item,timestamp[,type][,text]) or a MovieLens dir
+  --items PATH          item file for an event log (.csv/.jsonl: id,title,category,brand,price)
+  --time-unit U         auto|s|ms for numeric event-log timestamps (default auto)
+  --ratings M           implicit (default) | graded (MovieLens rating >= 4 = add_to_wishlist)
+  --out FILE            where to write the tuned file (required; an existing file needs --force)
+  --objective O         uniform | popularity | category | session | session-new | cart |
+                        mix (default: popularity 1 + category 1, the lists a server sends) |
+                        mix:uniform=1,popularity=2,category=1
+  --similarity S        table (default: build the item-to-item table from the log's training
+                        interactions, as you would ship it) | none (you ship no table)
+  --passes N            coordinate-descent passes at most (default ${DEFAULT_SEARCH.maxPasses})
+  --seed N              negatives seed (default 42)
+  --limit-users N       tune on the first N users with a validation target (faster, noisier)
+  --negatives N         negatives per list (default 100)
+  --force               overwrite --out
+  --help`
+
+const SPEC: FlagSpec = {
+  dataset: 'string',
+  items: 'string',
+  'time-unit': 'string',
+  ratings: 'string',
+  out: 'string',
+  objective: 'string',
+  similarity: 'string',
+  passes: 'number',
+  seed: 'number',
+  'limit-users': 'number',
+  negatives: 'number',
+  force: 'boolean',
+  help: 'boolean',
+}
+
+function int(v: unknown, name: string, min: number): number | undefined {
+  if (v === undefined) return undefined
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new UsageError(`--${name} must be an integer ≥ ${min} (got ${String(v)})`)
+  return v
+}
+
+function fmtS(s: number): string {
+  if (!Number.isFinite(s)) return '?'
+  if (s >= 3600) return `${(s / 3600).toFixed(1)}h`
+  if (s >= 60) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`
+  return `${Math.round(s)}s`
+}
+
+const scoresOf = (s: ObjectiveScore): TunedScores => ({ objective: s.value, protocols: { ...s.protocols } as Record<string, number> })
+
+export interface CliIO {
+  out: (s: string) => void
+  err: (s: string) => void
+  /** Redraw progress in place (a terminal). */
+  tty: boolean
+}
+
+export async function main(argv: string[], io: CliIO = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), tty: Boolean(process.stderr.isTTY) }): Promise<number> {
+  const f = parseFlags(argv, SPEC)
+  if (f.help) {
+    io.out(`${HELP}\n`)
+    return 0
+  }
+  const dataset = f.dataset as string | undefined
+  if (!dataset) throw new UsageError('--dataset is required (an event log or a MovieLens directory)')
+  const out = f.out as string | undefined
+  if (!out) throw new UsageError('--out is required (the tuned file to write, e.g. public/localrank/tuned.json)')
+  if (existsSync(out) && !f.force) throw new UsageError(`${out} exists; pass --force to overwrite it`)
+  const objective = (() => {
+    try {
+      return parseObjective((f.objective as string | undefined) ?? DEFAULT_OBJECTIVE)
+    } catch (e) {
+      throw new UsageError((e as Error).message)
+    }
+  })()
+  const simArg = (f.similarity as string | undefined) ?? 'table'
+  if (simArg !== 'table' && simArg !== 'none') throw new UsageError(`--similarity must be table or none (got "${simArg}")`)
+  const similarity = simArg === 'table'
+  const seed = int(f.seed, 'seed', 0) ?? 42
+  const limitUsers = int(f['limit-users'], 'limit-users', 1)
+  const negatives = int(f.negatives, 'negatives', 1)
+  const maxPasses = int(f.passes, 'passes', 1) ?? DEFAULT_SEARCH.maxPasses
+  const unit = (f['time-unit'] as string | undefined) ?? 'auto'
+  if (unit !== 'auto' && unit !== 's' && unit !== 'ms') throw new UsageError(`--time-unit must be auto, s or ms (got "${unit}")`)
+  const loadOpts: LoadOptions = { timeUnit: unit }
+  if (f.items !== undefined) {
+    if (!existsSync(f.items as string)) throw new DatasetError(f.items as string, `item file not found: ${String(f.items)}`)
+    loadOpts.items = f.items as string
+  }
+  const r = f.ratings as string | undefined
+  if (r === 'graded') loadOpts.ratings = { kind: 'graded', threshold: 4, strong: 'add_to_wishlist' }
+  else if (r !== undefined && r !== 'implicit') throw new UsageError(`--ratings must be implicit or graded (got "${r}")`)
+
+  const t0 = performance.now()
+  const ds = loadDataset(dataset, loadOpts)
+  for (const line of formatReports(ds.reports)) io.err(`warning: ${line}\n`)
+  if (ds.unknownItems > 0) io.err(`warning: ${ds.unknownItems} item ids occur in events but not in the item file (kept as bare ids)\n`)
+  const split = leaveOneOut(ds)
+  // The library's default table options, built from training interactions only (never a
+  // table tuned for another dataset).
+  const ctx = createContext(ds, { seed }, split)
+  if (similarity) {
+    const a = ctx.artifact()
+    io.err(`tune: similarity table from training interactions: ${a.json.items.length} items, ${a.bytes} bytes\n`)
+  }
+  const lists = new ValidationLists(ctx, objective, { seed, ...(limitUsers !== undefined ? { limitUsers } : {}), ...(negatives !== undefined ? { negatives } : {}) })
+  const signals = signalsOf(ds, similarity)
+  const dims = dimensions(signals)
+  io.err(`tune: ${ds.name}: ${lists.users.length} users with a validation target; objective ${objective.label}\n`)
+  io.err(`tune: tuning ${dims.map((d) => d.name).join(', ')}\n`)
+  let lastLine = ''
+  const onProgress = (p: SearchProgress) => {
+    const line = `tune: pass ${p.pass}/${p.maxPasses} ${p.dim}: ${p.done}/${p.planned} points, best ${p.best.toFixed(4)}, ${fmtS(p.elapsedS)} elapsed, ETA ${fmtS(p.etaPassS)} for this pass${p.pass < p.maxPasses ? ` (+ up to ${p.maxPasses - p.pass} more)` : ''}`
+    if (io.tty) io.err(`\r${line.padEnd(120).slice(0, 140)}`)
+    else {
+      // One line per coordinate in logs.
+      const key = `${p.pass}|${p.dim}`
+      if (key !== lastLine) {
+        lastLine = key
+        io.err(`${line}\n`)
+      }
+    }
+  }
+  const res = await coordinateDescent(lists, dims, { ...DEFAULT_SEARCH, maxPasses, similarity, onProgress })
+  if (io.tty) io.err('\n')
+  for (const st of res.trace) io.err(`tune: pass ${st.pass} ${st.dim} = ${st.chosen} (objective ${st.objective.toFixed(4)})\n`)
+
+  const meta: TunedMeta = {
+    dataset: ds.name,
+    files: ds.files.map((p) => relative(process.cwd(), p)),
+    objective: objective.label,
+    similarity: similarity ? 'table' : 'none',
+    seed,
+    users: lists.users.length,
+    created: new Date().toISOString(),
+    evaluations: res.evaluations,
+    seconds: Math.round(res.seconds),
+    validation: { defaults: scoresOf(res.start.score), tuned: scoresOf(res.best.score) },
+  }
+  mkdirSync(dirname(out), { recursive: true })
+  writeFileSync(out, serializeTuned(optionsOf(res.best.point), meta))
+  const rows = Object.keys(res.best.score.protocols).map((p) => `| ${p} | ${res.start.score.protocols[p as keyof ObjectiveScore['protocols']]!.toFixed(4)} | ${res.best.score.protocols[p as keyof ObjectiveScore['protocols']]!.toFixed(4)} | ${res.best.score.lists[p as keyof ObjectiveScore['lists']]} |`)
+  io.out(`\nvalidation NDCG@10 (${lists.users.length} users, similarity ${meta.similarity}):\n| protocol | library defaults | tuned | lists |\n|---|---|---|---|\n${rows.join('\n')}\n| objective | ${res.start.score.value.toFixed(4)} | ${res.best.score.value.toFixed(4)} | |\n`)
+  io.out(`\nwrote ${out} (${res.evaluations} points, ${res.passes} passes, ${fmtS((performance.now() - t0) / 1000)})\n`)
+  return 0
+}
+
+// Run when executed directly (node --import tsx src/offline/tune/cli.ts), not when imported by a test.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      if (err instanceof UsageError) process.stderr.write(`error: ${err.message} (see --help)\n`)
+      else if (err instanceof DatasetError) process.stderr.write(`error: ${err.message}\n`)
+      else process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+      process.exit(err instanceof UsageError ? 2 : 1)
+    },
+  )
+}
