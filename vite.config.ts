@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { defineConfig, type Plugin } from 'vite'
 
 /**
@@ -27,9 +28,46 @@ function wasmThreadsMainScript(): Plugin {
   }
 }
 
+/** The 1,000,000-product demo page (issue 10): its HTML, as Vite serves it and as the build writes it (dist/src/demo/shop/). */
+const SHOP_PAGE = '/src/demo/shop/index.html'
+
+/**
+ * The shop server of the 1,000,000-product page (src/demo/shop/api.ts): `/shop` and the
+ * `/shop-api/` endpoints, under `npm run dev` / `npm start` and `vite preview` alike. The API
+ * module (and TensorFlow.js, which the feed code imports) is loaded on the first request for
+ * it, so builds and servers that never show the shop page never load it.
+ */
+function shopServer(): Plugin {
+  type Handler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void
+  let handler: Promise<Handler> | null = null
+  const middleware = (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
+    const path = (req.url ?? '/').split('?')[0]!
+    if (path !== '/shop' && path !== '/shop/' && !path.startsWith('/shop-api/')) return next()
+    // Through tsx, as the offline tools run: left to the config bundler, a plain import() would
+    // bundle the API's whole import graph into the config of every build mode.
+    handler ??= import('tsx/esm/api')
+      .then((tsx) => tsx.tsImport('./src/demo/shop/api.ts', import.meta.url) as Promise<typeof import('./src/demo/shop/api')>)
+      .then((m) => m.shopMiddleware({ pagePath: SHOP_PAGE }))
+    handler.then(
+      (h) => h(req, res, next),
+      (e: unknown) => {
+        handler = null
+        res.writeHead(503, { 'content-type': 'text/plain' })
+        res.end(`shop API failed to load: ${e instanceof Error ? e.message : String(e)}`)
+      },
+    )
+  }
+  return {
+    name: 'localrank:shop-server',
+    configureServer: (server) => void server.middlewares.use(middleware),
+    configurePreviewServer: (server) => void server.middlewares.use(middleware),
+  }
+}
+
 /**
  * Three builds from one config, picked by `--mode`:
- * - default: the demo shop (index.html) into dist/.
+ * - default: the movie demo (index.html, whole-table mode) and the 1,000,000-product shop
+ *            (src/demo/shop/index.html, item-data mode) into dist/.
  * - `lib`:   the ESM library (src/index.ts) into dist/lib/localrank.mjs, with lazy chunks
  *            (the engine worker and TensorFlow.js backends) beside it.
  * - `embed`: the tiny classic-script loader (src/embed/loader.ts) into dist/lib/localrank.js.
@@ -93,6 +131,7 @@ export default defineConfig(({ mode }) => {
   }
   return {
     ...common,
-    build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
+    plugins: [...common.plugins, shopServer()],
+    build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, rollupOptions: { input: { index: 'index.html', shop: SHOP_PAGE.slice(1) } } },
   }
 })
