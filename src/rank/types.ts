@@ -54,7 +54,10 @@ export interface RankOptions {
   explain?: boolean | number
   /** Milliseconds to wait for the encoder before answering from the profile. */
   deadlineMs?: number
-  /** MMR diversity λ in [0,1]: 1 = pure relevance (off), lower = more diverse. */
+  /**
+   * MMR diversity λ in [0,1]: 1 = pure relevance (off), lower = more diverse. It re-orders the
+   * top `mmrWindow` (200) items at most; items bought recently stay below the rest.
+   */
   diversity?: number
 }
 
