@@ -37,7 +37,8 @@ test("Google consent mode: personalization_storage 'denied' stores nothing; an u
   await expect.poll(() => lr(page, (l) => l.info().consent)).toBe('granted')
   await lr(page, (l) => l('track', { type: 'add_to_cart', items: [{ id: 'g-2', category: ['garden'] }] }))
   const dump = await dumpIndexedDB(page)
-  expect((dump.find((d) => d.name === 'embed-fixture')?.stores['events'] as Array<{ items: Array<{ id: string }> }>).map((e) => e.items[0]!.id)).toEqual(['g-2'])
+  // Raw records (schema v3 packs items as tuples; `itemIds` names them, src/store/types.ts).
+  expect((dump.find((d) => d.name === 'embed-fixture')?.stores['events'] as Array<{ itemIds: string[] }>).map((e) => e.itemIds)).toEqual([['g-2']])
   // Other consent types do not touch personalisation.
   await page.evaluate(() => (window as unknown as { gtag: (...a: unknown[]) => void }).gtag('consent', 'update', { ad_storage: 'denied' }))
   await page.waitForTimeout(200)
@@ -117,4 +118,41 @@ test('a runtime that arrives after the CSS reveal does not reshuffle the visible
   // The engine itself did load and would rank kitchen first on the next round.
   const r = await lr(page, (l) => l.rerank([{ id: 'a', category: ['garden'] }, { id: 'b', category: ['kitchen'] }]))
   expect(r.items[0]!.id).toBe('b')
+})
+
+test('defect 13: an invalid profile in the page\'s config is reported, never an unhandled rejection, strict or not', async ({ page }) => {
+  for (const strict of [false, true]) {
+    const errors = watchErrors(page)
+    // The page's own queued config, before the loader runs (as a shop writes it after the stub).
+    await page.addInitScript(() => {
+      const w = window as unknown as { localrank: ((...a: unknown[]) => void) & { q?: unknown[] }; __unhandled: string[] }
+      w.__unhandled = []
+      addEventListener('unhandledrejection', (e) => w.__unhandled.push(String((e.reason as Error)?.message ?? e.reason)))
+      w.localrank = function (...args: unknown[]) {
+        ;(w.localrank.q = w.localrank.q || []).push(args)
+      } as typeof w.localrank
+      w.localrank('config', { profile: { long: { name: 'no-such-kernel' } } })
+    })
+    await page.goto(`/fixtures/embed.html${strict ? '?strict=true' : ''}`)
+    await loaded(page)
+    const tracked = await lr(page, (l) => l('track', { type: 'add_to_cart', items: [{ id: 'g-13', category: ['garden'] }] }))
+    const rank = await lr(page, (l) => l.rerank([{ id: 'k', category: ['kitchen'] }, { id: 'g', category: ['garden'] }]))
+    const reported = (await page.evaluate(() => (window as unknown as { __errors: string[] }).__errors)).join('\n')
+    expect(reported, `strict ${strict}`).toContain('profile.long.name')
+    if (strict) {
+      // Strict: the engine refused to start; the page API still answers, with the server order.
+      expect(tracked).toBeNull()
+      expect(rank.items.map((i) => i.id)).toEqual(['k', 'g'])
+    } else {
+      // Not strict: the default profile, so the garden event lifts the garden item.
+      expect(tracked).toMatchObject({ type: 'add_to_cart' })
+      expect([rank.path, rank.items[0]!.id]).toEqual(['profile', 'g'])
+    }
+    // The list settles only after the engine promise has (it waits for it): any rejection left
+    // unhandled on the way has been reported by then.
+    await expect(page.locator('#list')).toHaveAttribute('data-lr-state', /ranked|timeout/)
+    expect(await page.evaluate(() => (window as unknown as { __unhandled: string[] }).__unhandled), `strict ${strict}`).toEqual([])
+    expect(errors, `strict ${strict}`).toEqual([])
+    page.removeAllListeners('pageerror')
+  }
 })
