@@ -3,36 +3,55 @@ import type { Consent } from './types'
 /**
  * The engine's state machine: consent, pause, blocked categories and the storage they allow.
  * Pure (no I/O): `transition(state, event)` returns the next state and the effects the
- * coordinator (engine.ts) must run, in order. Every change of these facts goes through here,
- * whether the shopper made it in this tab, in another tab (`from: 'remote'`), or it was read
- * back from the store, so there is exactly one place that decides what each choice implies.
+ * coordinator (engine.ts) must run, in order, one transition's effects after the previous
+ * one's. Every change of these facts goes through here, whether the shopper made it in this
+ * tab, in another tab (`from: 'remote'`, `sync`), or it was read back from the store
+ * (`loaded`), so there is exactly one place that decides what each choice implies.
  *
- * States (consent × storage; pause and blocks are carried in every state but `denied`):
+ * State: `{ consent, gpc, paused, blocked, storage }`. Consent decides the storage:
  *
  *   granted ── storage 'persistent' (IndexedDB, or memory if the page asked for it)
  *   pending ── storage 'memory'     (this page only; nothing written to the origin)
  *   denied  ── storage 'none'       (nothing at all; pause and blocks are wiped with the history)
  *
- * Events and transitions:
+ * Start: `initialState(consent, gpc)`, where engine.ts `startingConsent` picks the consent (a
+ * persisted `denied` wins over the page's option); GPC on starts `denied`. The engine then
+ * opens the storage the state allows (nothing for `none`) and starts the artifacts.
  *
- *   consent(c, from)   pending → granted  open persistent, CARRYING the events and settings
- *                                          kept while pending (defect 3: only events were)
- *                      denied  → granted  open persistent (its stored settings load after)
- *                      granted → pending  open memory, carrying the settings
- *                      denied  → pending  open memory
- *                      *       → denied   destroy: wipe, close, and, when this tab decided,
- *                                          delete the database; settings reset
- *                      GPC on: anything but denied is refused (stays denied)
- *   pause(p) / block(c) / unblock(c)      change the settings; save them to the store
- *   sync(snapshot)     another tab's state: consent as above (never deleting: the deciding
- *                      tab did), then its settings, unsaved (the deciding tab saved them)
- *   loaded(settings)   the settings read from a store just opened (merged with those in
- *                      hand: a block made while pending is not undone by an older store)
- *   clear(settings)    history cleared; the settings too only when asked (defect 4)
+ * Events → next state, then effects in order (⇢ publish: only when `from` is 'local'):
  *
- * Every change made in THIS tab is also published (persisted and broadcast, settings.ts), so
- * every tab obeys the latest choice at once (defect 1); changes from elsewhere are not
- * re-published.
+ *   consent(c, from)   pending → granted  ⇢ publish consent, open persistent CARRYING the
+ *                                          events and settings kept while pending (defect 3:
+ *                                          only events were), encoder on
+ *                      denied  → granted  ⇢ publish consent, open persistent (its stored
+ *                                          settings load after, as `loaded`), encoder on
+ *                      granted → pending  ⇢ publish consent, open memory carrying the
+ *                                          settings, encoder on
+ *                      denied  → pending  ⇢ publish consent, open memory, encoder on
+ *                      *       → denied   paused = false, blocked = []; ⇢ publish consent
+ *                                          FIRST (the other tabs stop writing before this one
+ *                                          deletes), encoder off, destroy (wipe and close; the
+ *                                          database is deleted only when this tab decided)
+ *                      same consent, or GPC on and c ≠ denied: no change, no effect
+ *   pause(p)           paused = p; save settings, publish settings      (no-op while denied
+ *   block(c)           blocked + c; save settings, publish settings      or when nothing
+ *   unblock(c)         blocked − c; save settings, publish settings      changes)
+ *   sync(snapshot)     another tab's choice: its consent as consent(c, 'remote') above (so
+ *                      never deleting, never re-publishing), then, unless now denied, its pause
+ *                      and blocks replace ours, unsaved (the deciding tab saved them)
+ *   loaded(settings)   read from a store just opened: merged with those in hand (pause OR,
+ *                      blocks union: a block made while pending is not undone by an older
+ *                      store); save settings when the store lacks any of them; no-op while denied
+ *   clear(settings)    clear history; with `settings: true` also paused = false, blocked = [],
+ *                      save settings, publish settings (defect 4: clearing the history kept
+ *                      nothing of the shopper's settings)
+ *
+ * Effects: `open` (switch the store, copying all / settings / nothing), `destroy`,
+ * `clear-history`, `save-settings` (the store's meta), `publish` (settings.ts: consent is
+ * persisted in localStorage and broadcast, settings broadcast only: a pause is not a consent
+ * choice and never carries this tab's consent to a tab whose page said otherwise), `encoder`.
+ * Because every change made in THIS tab is published and changes from elsewhere are not
+ * re-published, every tab obeys the latest choice at once (defect 1) without echoes.
  */
 export type StorageTarget = 'persistent' | 'memory' | 'none'
 export type Origin = 'local' | 'remote'
