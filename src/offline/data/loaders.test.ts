@@ -4,6 +4,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { validateItem } from '../../events/validate'
 import { DatasetError, formatReports, loadDataset, loadEventLog, loadMovieLens100k, loadMovieLens1M, loadMovieLensCsv, parseTimestamp, parseTitle } from '.'
+import { parseCsv } from './csv'
+import { piecewiseRecords } from './read'
 
 function dir(files: Record<string, string | Buffer>): string {
   const d = mkdtempSync(join(tmpdir(), 'lr-data-'))
@@ -120,6 +122,26 @@ describe('generic event log', () => {
     expect(ds.users[0]!.events.map((e) => e.type)).toEqual(['view_item', 'add_to_cart'])
     expect(ds.reports[0]!.malformed).toBe(2)
     expect(ds.reports[0]!.examples.map((e) => e.line)).toEqual([3, 4])
+    // Issue 11: no item file given, so no id is "missing from the item file" (it warned for every id).
+    expect(ds.unknownItems).toBe(0)
+  })
+
+  it('reads item files and MovieLens ratings in pieces, keeping line numbers across piece boundaries', () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => `${1 + (i % 7)},${1 + (i % 5)},${i % 3 === 0 ? 'x' : '4.0'},${1500000000 + i}`)
+    const d = dir({
+      'movies.csv': 'movieId,title,genres\n1,A (1995),Drama\n2,B (1996),Comedy\n3,C (1997),Drama|Comedy\n4,D (1998),Action\n5,E (1999),Drama\n',
+      'ratings.csv': `userId,movieId,rating,timestamp\n${rows.join('\n')}\n`,
+    })
+    const whole = loadMovieLensCsv(d)
+    const examples = whole.reports[1]!.examples.map((e) => e.line)
+    // Rows i ≡ 0 (mod 3) have a bad rating: file lines 2, 5, 8, …
+    expect(whole.reports[1]!.malformed).toBe(1000)
+    expect(examples).toEqual([2, 5, 8, 11, 14])
+    let pieces = 0
+    const records = [...piecewiseRecords(join(d, 'ratings.csv'), 'ratings', (t) => (pieces++, parseCsv(t)), 1000)]
+    expect(pieces).toBeGreaterThan(50)
+    expect(records).toHaveLength(3001)
+    expect(records.filter((r) => r.fields[2] === 'x').map((r) => r.line)).toEqual(Array.from({ length: 1000 }, (_, k) => 2 + 3 * k))
   })
 
   it('parses timestamps by unit', () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { Item } from '../../events/types'
 import { DatasetBuilder, tokenize } from './builder'
 import { parseCsv, parseDelimited, type CsvRecord } from './csv'
-import { RowReport, parseIntStrict, parseNumberStrict, readText } from './read'
+import { RowReport, parseIntStrict, parseNumberStrict, piecewiseRecords, readText } from './read'
 import { IMPLICIT, describeMapping, eventTypeFor, type Dataset, type ItemMeta, type RatingMapping } from './types'
 
 /** Default location of MovieLens latest-small, relative to the repository root. */
@@ -129,7 +129,6 @@ export function loadMovieLensCsv(dir: string = DEFAULT_MOVIELENS_DIR, opts: Movi
   const moviesPath = join(dir, 'movies.csv')
   const ratingsPath = join(dir, 'ratings.csv')
   const moviesText = readText(moviesPath, 'MovieLens movies.csv')
-  const ratingsText = readText(ratingsPath, 'MovieLens ratings.csv')
   const b = new DatasetBuilder()
   const mrep = new RowReport(moviesPath)
   const movies: Array<{ line: number; id: string; title: string; genres: string[] }> = []
@@ -152,7 +151,7 @@ export function loadMovieLensCsv(dir: string = DEFAULT_MOVIELENS_DIR, opts: Movi
   }
   addMovies(b, movies, mrep)
   const rrep = new RowReport(ratingsPath)
-  addRatings(b, skipHeader(parseCsv(ratingsText), 'userId'), rrep, 4, mapping)
+  addRatings(b, skipHeader(piecewiseRecords(ratingsPath, 'MovieLens ratings.csv', (t) => parseCsv(t)), 'userId'), rrep, 4, mapping)
   return b.build('movielens-csv', [moviesPath, ratingsPath], [mrep.report, rrep.report], describeMapping(mapping))
 }
 
@@ -166,7 +165,6 @@ export function loadMovieLens1M(dir: string, opts: MovieLensOptions = {}): Datas
   const moviesPath = join(dir, 'movies.dat')
   const ratingsPath = join(dir, 'ratings.dat')
   const moviesText = latin1(readText(moviesPath, 'MovieLens-1M movies.dat'), moviesPath)
-  const ratingsText = readText(ratingsPath, 'MovieLens-1M ratings.dat')
   const b = new DatasetBuilder()
   const mrep = new RowReport(moviesPath)
   const movies: Array<{ line: number; id: string; title: string; genres: string[] }> = []
@@ -185,7 +183,7 @@ export function loadMovieLens1M(dir: string, opts: MovieLensOptions = {}): Datas
   }
   addMovies(b, movies, mrep)
   const rrep = new RowReport(ratingsPath)
-  addRatings(b, parseDelimited(ratingsText, '::'), rrep, 4, mapping)
+  addRatings(b, piecewiseRecords(ratingsPath, 'MovieLens-1M ratings.dat', (t) => parseDelimited(t, '::')), rrep, 4, mapping)
   return b.build('movielens-1m', [moviesPath, ratingsPath], [mrep.report, rrep.report], describeMapping(mapping))
 }
 
@@ -204,7 +202,6 @@ export function loadMovieLens100k(dir: string, opts: MovieLensOptions = {}): Dat
   const itemPath = join(dir, 'u.item')
   const dataPath = join(dir, 'u.data')
   const itemText = latin1(readText(itemPath, 'MovieLens-100k u.item'), itemPath)
-  const dataText = readText(dataPath, 'MovieLens-100k u.data')
   const b = new DatasetBuilder()
   const irep = new RowReport(itemPath)
   const movies: Array<{ line: number; id: string; title: string; genres: string[] }> = []
@@ -231,7 +228,7 @@ export function loadMovieLens100k(dir: string, opts: MovieLensOptions = {}): Dat
   }
   addMovies(b, movies, irep)
   const drep = new RowReport(dataPath)
-  addRatings(b, parseDelimited(dataText, '\t'), drep, 4, mapping)
+  addRatings(b, piecewiseRecords(dataPath, 'MovieLens-100k u.data', (t) => parseDelimited(t, '\t')), drep, 4, mapping)
   return b.build('movielens-100k', [itemPath, dataPath], [irep.report, drep.report], describeMapping(mapping))
 }
 

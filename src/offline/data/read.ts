@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
+import type { CsvRecord } from './csv'
 import { DatasetError } from './errors'
 import type { MalformedReport } from './types'
 
@@ -9,6 +10,39 @@ export function readText(path: string, what: string): string {
   }
   if (!statSync(path).isFile()) throw new DatasetError(path, `${what}: ${path} is not a file`)
   return readFileSync(path, 'utf8')
+}
+
+/**
+ * The records of a line-oriented file whose fields never hold a newline (MovieLens ratings),
+ * parsed piece by piece: the file is read in `chunkBytes` pieces cut at the last newline, so
+ * it is never one string (V8 caps strings at ~512 MB: ml-25m's ratings.csv is 678 MB) and never
+ * all in memory as text. Line numbers are the file's.
+ */
+export function* piecewiseRecords(path: string, what: string, parse: (text: string) => Iterable<CsvRecord>, chunkBytes = 8 << 20): Generator<CsvRecord> {
+  if (!existsSync(path)) throw new DatasetError(path, `${what} not found: expected a file at ${path}`)
+  if (!statSync(path).isFile()) throw new DatasetError(path, `${what}: ${path} is not a file`)
+  const fd = openSync(path, 'r')
+  try {
+    const dec = new TextDecoder('utf-8')
+    const buf = Buffer.allocUnsafe(chunkBytes)
+    let carry = ''
+    let base = 0
+    for (;;) {
+      const n = readSync(fd, buf, 0, chunkBytes, null)
+      const eof = n === 0
+      const text = carry + (eof ? dec.decode() : dec.decode(buf.subarray(0, n), { stream: true }))
+      const cut = eof ? text.length : text.lastIndexOf('\n') + 1
+      const piece = text.slice(0, cut)
+      carry = text.slice(cut)
+      if (piece !== '') {
+        for (const rec of parse(piece)) yield base === 0 ? rec : { ...rec, line: rec.line + base }
+        for (let i = piece.indexOf('\n'); i >= 0; i = piece.indexOf('\n', i + 1)) base++
+      }
+      if (eof) break
+    }
+  } finally {
+    closeSync(fd)
+  }
 }
 
 /** How many malformed rows are listed by line number; the count always covers all of them. */

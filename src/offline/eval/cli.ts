@@ -3,13 +3,14 @@
  * model interface; `--help` prints the flags.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { dirname, join, relative } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { DatasetError, DEFAULT_MOVIELENS_DIR, formatReports, loadDataset, type Dataset, type LoadOptions, type RatingMapping } from '../data'
 import { Bootstrap, DEFAULT_BOOTSTRAP } from '../metrics/bootstrap'
 import type { TieMode } from '../metrics/rank'
-import { PROTOCOLS, type Phase, type ProtocolName } from '../protocol/candidates'
+import type { Phase } from '../protocol/candidates'
+import { ALL_PROTOCOLS, isProtocol, type EvalProtocol } from '../protocol/shop'
 import { leaveOneOut } from '../protocol/split'
 import { pairCount } from '../similarity/neighbours'
 import { DEFAULT_RETENTION } from '../../store/types'
@@ -31,7 +32,9 @@ const HELP = `npm run eval -- [flags]
   --items PATH          item file for an event log (.csv/.jsonl: id,title,category,brand,price)
   --time-unit U         auto|s|ms for numeric event-log timestamps (default auto)
   --ratings M           implicit (default: every rating = view_item) | graded (rating >= 4 = add_to_wishlist)
-  --protocol P          uniform|popularity|full|all (default all)
+  --protocol P          comma-separated: uniform, popularity, full (leave-one-out, SASRec) and the
+                        shop protocols session, session-new, cart, category (src/offline/protocol/
+                        shop.ts); or all (default)
   --phase P             test|val|both (default test)
   --seed N              negatives, random baseline and bootstrap seed (default 42)
   --limit-users N       evaluate only the first N users with a test item
@@ -125,7 +128,7 @@ export async function main(argv: string[]): Promise<CliResult> {
   const negatives = int(values.negatives, 'negatives', 1) ?? 100
   const B = int(values.bootstrap, 'bootstrap', 1) ?? DEFAULT_BOOTSTRAP
   const protoArg = values.protocol ?? 'all'
-  const protocols: ProtocolName[] = protoArg === 'all' ? [...PROTOCOLS] : protoArg.split(',').map((p) => (PROTOCOLS.includes(p as ProtocolName) ? (p as ProtocolName) : fail(`--protocol must be uniform, popularity, full or all (got "${p}")`)))
+  const protocols: EvalProtocol[] = protoArg === 'all' ? [...ALL_PROTOCOLS] : protoArg.split(',').map((p) => (isProtocol(p) ? p : fail(`--protocol must be a comma-separated list of ${ALL_PROTOCOLS.join(', ')}, or all (got "${p}")`)))
   const phaseArg = values.phase ?? 'test'
   const phases: Phase[] = phaseArg === 'both' ? ['val', 'test'] : phaseArg === 'val' || phaseArg === 'test' ? [phaseArg] : fail(`--phase must be test, val or both (got "${phaseArg}")`)
   const ties = (values.ties ?? 'expected') as TieMode
@@ -159,8 +162,12 @@ export async function main(argv: string[]): Promise<CliResult> {
   const interactions = ds.users.reduce((s, u) => s + u.events.filter((e) => e.items.length > 0).length, 0)
   note(`${ds.name}: ${ds.users.length} users, ${split.universe.length} items with interactions, ${interactions} interactions; ${split.evalUsers} evaluated, ${split.trainOnlyUsers} train-only`)
 
-  // 2. Tuning (validation only).
-  let tuned = readTuned(tunedPath)
+  // 2. Tuning (validation only). The shipped tuned.json was tuned on ml-latest-small: it is
+  // used for that dataset, or when --tuned names a file; on any other dataset the rows named
+  // "defaults" must be the library's defaults (issue 11), and tuned rows need a tuning of their own.
+  const tunedApplies = values.tuned !== undefined || values.tune === true || resolve(datasetPath) === resolve(DEFAULT_MOVIELENS_DIR)
+  if (!tunedApplies && existsSync(tunedPath)) note(`not using ${relative(process.cwd(), tunedPath)} (tuned on ${DEFAULT_MOVIELENS_DIR}): the profile rows use the library defaults, tuned rows are left out (tune this dataset, or pass --tuned FILE)`)
+  let tuned = tunedApplies ? readTuned(tunedPath) : null
   let tuning: TuningReport | null = tuned?.report ?? null
   if (values.tune) {
     t = performance.now()
@@ -185,7 +192,8 @@ export async function main(argv: string[]): Promise<CliResult> {
 
   // 3. Models and the artifacts they need (built from training interactions only).
   const best: TunePoint = tuned?.best ?? START
-  const ctx = createContext(ds, { seed, similarity: best.sim }, split)
+  // Without a tuning for this dataset the table is built with the library's DEFAULT_ARTIFACT_OPTIONS.
+  const ctx = createContext(ds, { seed, ...(tuned ? { similarity: best.sim } : {}) }, split)
   const models = selectModels(registry(tuned, itemPaths), values.model, (name, why) => note(`skipping model ${name}: ${why}`))
 
   // 4. Run.
@@ -212,7 +220,7 @@ export async function main(argv: string[]): Promise<CliResult> {
       for (const ph of phases) {
         const ca = cellOf(a, p, ph)
         const cb = cellOf(b, p, ph)
-        if (ca && cb) comparisons.push({ a, b, protocol: p, phase: ph, metric: 'NDCG@10', diff: boot.diff(ca.ndcg[10]!, cb.ndcg[10]!) })
+        if (ca && cb) comparisons.push({ a, b, protocol: p, phase: ph, metric: 'NDCG@10', diff: boot.resized(ca.mrr.length).diff(ca.ndcg[10]!, cb.ndcg[10]!) })
       }
   timings['bootstrap'] = performance.now() - t
   timings['total wall time'] = performance.now() - t0
@@ -246,7 +254,7 @@ export async function main(argv: string[]): Promise<CliResult> {
 
   // 5. Output.
   for (const ph of phases)
-    for (const p of protocols) process.stdout.write(`\n${p} candidates, ${ph} items (${run.users.length} users), mean (95% CI):\n${resultTable(results, p, ph)}\n`)
+    for (const p of protocols) process.stdout.write(`\n${p} candidates, ${ph} items (${results.find((r) => r.protocol === p && r.phase === ph)?.users ?? 0} users), mean (95% CI):\n${resultTable(results, p, ph)}\n`)
   process.stdout.write(`\nwall time ${(timings['total wall time']! / 1000).toFixed(1)} s\n`)
   if (values.json) {
     mkdirSync(dirname(values.json), { recursive: true })

@@ -2,16 +2,19 @@ import type { Item } from '../../events/types'
 import type { Candidate } from '../../rank/types'
 import { Bootstrap, coverageInterval, type Interval } from '../metrics/bootstrap'
 import { hitAt, intraListDiversity, ndcgAt, rankInfo, reciprocalRank, topK, type TieMode } from '../metrics/rank'
-import { candidatesFor, DEFAULT_NEGATIVES, type Phase, type ProtocolName } from '../protocol/candidates'
+import { DEFAULT_NEGATIVES, type Phase } from '../protocol/candidates'
+import { rngFor, shuffle } from '../protocol/prng'
+import { caseFor, type EvalProtocol } from '../protocol/shop'
 import type { UserSplit } from '../protocol/split'
-import type { EvalContext, ModelSpec, Scorer, UserSession } from './types'
+import type { EvalContext, ListHint, ModelSpec, Scorer, UserSession } from './types'
 
 export const CUTOFFS = [5, 10, 20] as const
 /** K of coverage@K and diversity@K. */
 export const LIST_K = 10
 
 export interface RunOptions {
-  protocols: ProtocolName[]
+  /** Leave-one-out (uniform, popularity, full) and shop protocols (session, session-new, cart, category): ../protocol/shop.ts. */
+  protocols: EvalProtocol[]
   phases: Phase[]
   /** Evaluate only the first N users (dataset order) who have a test item. */
   limitUsers?: number
@@ -27,11 +30,16 @@ export interface RunOptions {
   onProgress?: (done: number, total: number, label: string) => void
 }
 
-/** Per-user figures of one (model, protocol, phase). */
+/**
+ * Per-user figures of one (model, protocol, phase). A shop protocol has a target for only
+ * some users: `users` lists them (indices into `RunResult.users`), and every array is aligned
+ * with it. For the leave-one-out protocols it is every user.
+ */
 export interface Cell {
   model: string
-  protocol: ProtocolName
+  protocol: EvalProtocol
   phase: Phase
+  users: Int32Array
   hr: Record<number, Float64Array>
   ndcg: Record<number, Float64Array>
   mrr: Float64Array
@@ -58,10 +66,29 @@ export function serverList(ids: ReadonlyArray<string>, item: (id: string) => Can
 }
 
 /**
+ * The full protocol's server order over the whole universe, computed once per phase:
+ * train-set popularity, ties in a seeded random order. A user's list is this order without
+ * the items they interacted with (the target kept), so building it costs O(N) array work,
+ * not a sort of N candidates per user (84,791 candidates × every user did not finish).
+ * The tie order is shared by all users of a phase (the per-user shuffle was equally random
+ * with respect to the target; it is not the same draw).
+ */
+export function fullOrder(universe: ReadonlyArray<string>, popularity: (id: string) => number, seed: number, phase: Phase): Int32Array {
+  const n = universe.length
+  const perm = shuffle(Array.from({ length: n }, (_, i) => i), rngFor(seed, 'full', phase))
+  const pop = Float64Array.from(universe, popularity)
+  const rank = new Int32Array(n)
+  perm.forEach((u, r) => (rank[u] = r))
+  return Int32Array.from(perm).sort((a, b) => pop[b]! - pop[a]! || rank[a]! - rank[b]!)
+}
+
+/**
  * Replays each evaluated user through every model: events before the validation item,
  * then (phase val) the validation lists scored at the validation event's time, then the
  * events up to the test item, then (phase test) the test lists at the test event's time.
  * Candidate lists are drawn once per (user, phase, protocol) and shared by all models.
+ * Every list comes with a `ListHint` (the universe index of each candidate), which lets a
+ * model score a 100,000-item list without a lookup per candidate.
  */
 export async function runEvaluation(ctx: EvalContext, models: ReadonlyArray<ModelSpec>, opts: RunOptions): Promise<RunResult> {
   const t0 = performance.now()
@@ -70,8 +97,9 @@ export async function runEvaluation(ctx: EvalContext, models: ReadonlyArray<Mode
   let users = ctx.split.users.filter((u) => u.test && u.val)
   if (opts.limitUsers !== undefined) users = users.slice(0, opts.limitUsers)
   const n = users.length
+  const universe = ctx.split.universe
   const universeIndex = new Map<string, number>()
-  ctx.split.universe.forEach((id, i) => universeIndex.set(id, i))
+  universe.forEach((id, i) => universeIndex.set(id, i))
   const candCache = new Map<string, Candidate>()
   const candidateOf = (id: string): Candidate => {
     let c = candCache.get(id)
@@ -83,64 +111,105 @@ export async function runEvaluation(ctx: EvalContext, models: ReadonlyArray<Mode
     return c
   }
   const labelsOf = (id: string): string[] => ctx.dataset.meta.get(id)?.labels ?? []
+  const full = opts.protocols.includes('full')
+  const allCands: Candidate[] = full ? universe.map(candidateOf) : []
+  const orders = new Map<Phase, Int32Array>()
+  if (full) for (const ph of opts.phases) orders.set(ph, fullOrder(universe, ctx.popularity, ctx.seed, ph))
+  const excluded = new Uint8Array(full ? universe.length : 0)
 
   const scorers: Scorer[] = models.map((m) => m.create(ctx))
   const cells: Cell[] = []
-  const cellOf = new Map<string, Cell>()
+  const cellOf = new Map<string, Cell & { count: number; idx: number[] }>()
   for (const m of models)
     for (const phase of opts.phases)
       for (const protocol of opts.protocols) {
-        const c: Cell = {
+        const c = {
           model: m.name,
           protocol,
           phase,
+          users: new Int32Array(0),
           hr: Object.fromEntries(CUTOFFS.map((k) => [k, new Float64Array(n)])),
           ndcg: Object.fromEntries(CUTOFFS.map((k) => [k, new Float64Array(n)])),
           mrr: new Float64Array(n),
           ild: new Float64Array(n),
-          top: new Array<Int32Array>(n),
+          top: [] as Int32Array[],
           scoreMs: 0,
+          count: 0,
+          idx: [] as number[],
         }
         cells.push(c)
         cellOf.set(`${m.name}|${protocol}|${phase}`, c)
       }
   const replayMs: Record<string, number> = Object.fromEntries(models.map((m) => [m.name, 0]))
 
-  const record = (cell: Cell, ui: number, list: Candidate[], scores: Float64Array, target: string) => {
+  const record = (cell: Cell & { count: number; idx: number[] }, ui: number, l: CaseList, scores: Float64Array) => {
+    const { list, targetAt: ti } = l
     if (scores.length !== list.length) throw new Error(`model ${cell.model} returned ${scores.length} scores for ${list.length} candidates`)
-    const ti = list.findIndex((c) => c.id === target)
     const r = rankInfo(scores, ti)
+    const j = cell.count++
+    cell.idx.push(ui)
     for (const k of CUTOFFS) {
-      cell.hr[k]![ui] = hitAt(r, k, ties)
-      cell.ndcg[k]![ui] = ndcgAt(r, k, ties)
+      cell.hr[k]![j] = hitAt(r, k, ties)
+      cell.ndcg[k]![j] = ndcgAt(r, k, ties)
     }
-    cell.mrr[ui] = reciprocalRank(r, ties)
-    const top = topK(scores, LIST_K).map((i) => list[i]!.id)
-    cell.top[ui] = Int32Array.from(top, (id) => universeIndex.get(id)!)
-    cell.ild[ui] = intraListDiversity(top.map(labelsOf))
+    cell.mrr[j] = reciprocalRank(r, ties)
+    const top = topK(scores, LIST_K)
+    cell.top.push(Int32Array.from(top, (i) => l.hint.universe[i]!))
+    cell.ild[j] = intraListDiversity(top.map((i) => labelsOf(list[i]!.id)))
+  }
+
+  const listOf = (ids: ReadonlyArray<string>, target: string): CaseList => {
+    const list = serverList(ids, candidateOf)
+    const uix = Int32Array.from(list, (c) => universeIndex.get(c.id)!)
+    return { list, hint: { universe: uix }, targetAt: list.findIndex((c) => c.id === target) }
+  }
+  const fullListOf = (u: UserSplit, phase: Phase, target: string): CaseList => {
+    const order = orders.get(phase)!
+    const ti = universeIndex.get(target)!
+    for (const id of u.interacted) excluded[universeIndex.get(id)!] = 1
+    excluded[ti] = 0
+    const uix = new Int32Array(order.length - u.interacted.size + 1)
+    let k = 0
+    let at = -1
+    for (let r = 0; r < order.length; r++) {
+      const i = order[r]!
+      if (excluded[i]) continue
+      if (i === ti) at = k
+      uix[k++] = i
+    }
+    for (const id of u.interacted) excluded[universeIndex.get(id)!] = 0
+    const list = new Array<Candidate>(k)
+    for (let q = 0; q < k; q++) list[q] = allCands[uix[q]!]!
+    return { list, hint: { universe: k === uix.length ? uix : uix.subarray(0, k) }, targetAt: at }
   }
 
   let done = 0
   const total = n * models.length
   for (let ui = 0; ui < n; ui++) {
     const u = users[ui]!
-    const lists = new Map<string, { list: Candidate[]; target: string }>()
+    const lists = new Map<string, CaseList>()
     for (const phase of opts.phases)
       for (const protocol of opts.protocols) {
-        const c = candidatesFor(ctx.split, u, phase, protocol, ctx.seed, negatives)!
-        lists.set(`${protocol}|${phase}`, { list: serverList(c.ids, candidateOf), target: c.target })
+        if (protocol === 'full') {
+          const held = phase === 'val' ? u.val! : u.test!
+          lists.set(`${protocol}|${phase}`, fullListOf(u, phase, held.itemId))
+          continue
+        }
+        const c = caseFor(ctx.split, u, phase, protocol, ctx.seed, { negatives })
+        if (c) lists.set(`${protocol}|${phase}`, listOf(c.ids, c.target))
       }
     for (let mi = 0; mi < models.length; mi++) {
       const m = models[mi]!
       const score = async (s: UserSession, phase: Phase) => {
         for (const protocol of opts.protocols) {
-          const { list, target } = lists.get(`${protocol}|${phase}`)!
+          const l = lists.get(`${protocol}|${phase}`)
+          if (!l) continue
           const held = phase === 'val' ? u.val! : u.test!
           const t = performance.now()
-          const scores = await s.score(list, held.event.timestamp)
+          const scores = await s.score(l.list, held.event.timestamp, l.hint)
           const cell = cellOf.get(`${m.name}|${protocol}|${phase}`)!
           cell.scoreMs += performance.now() - t
-          record(cell, ui, list, scores, target)
+          record(cell, ui, l, scores)
         }
       }
       const replay = (s: UserSession, from: number, to: number) => {
@@ -172,7 +241,26 @@ export async function runEvaluation(ctx: EvalContext, models: ReadonlyArray<Mode
       opts.onProgress?.(done, total, m.name)
     }
   }
+  for (const c of cellOf.values()) {
+    const j = c.count
+    c.users = Int32Array.from(c.idx)
+    for (const k of CUTOFFS) {
+      c.hr[k] = c.hr[k]!.slice(0, j)
+      c.ndcg[k] = c.ndcg[k]!.slice(0, j)
+    }
+    c.mrr = c.mrr.slice(0, j)
+    c.ild = c.ild.slice(0, j)
+    delete (c as Partial<typeof c>).count
+    delete (c as Partial<typeof c>).idx
+  }
   return { users, cells, replayMs, wallMs: performance.now() - t0 }
+}
+
+/** One scored list: the candidates in server order, their universe indices, where the target is. */
+interface CaseList {
+  list: Candidate[]
+  hint: ListHint
+  targetAt: number
 }
 
 export interface MetricSummary {
@@ -181,16 +269,20 @@ export interface MetricSummary {
 
 export interface CellSummary {
   model: string
-  protocol: ProtocolName
+  protocol: EvalProtocol
   phase: Phase
   users: number
   metrics: MetricSummary
   scoreMs: number
 }
 
-/** Means with 95% bootstrap intervals (paired resamples shared by every cell). */
-export function summarise(result: RunResult, catalogueSize: number, boot: Bootstrap): CellSummary[] {
+/**
+ * Means with 95% bootstrap intervals (paired resamples shared by every cell of the same users:
+ * a shop protocol's cells, whose users are a subset, share resamples of that subset's size).
+ */
+export function summarise(result: RunResult, catalogueSize: number, bootAll: Bootstrap): CellSummary[] {
   return result.cells.map((c) => {
+    const boot = bootAll.resized(c.mrr.length)
     const metrics: MetricSummary = {}
     for (const k of CUTOFFS) metrics[`HR@${k}`] = boot.mean(c.hr[k]!)
     for (const k of CUTOFFS) metrics[`NDCG@${k}`] = boot.mean(c.ndcg[k]!)

@@ -5,6 +5,8 @@ import type { Dataset } from '../data/types'
 import type { Split, UserSplit } from '../protocol/split'
 import type { Cooccurrence } from '../similarity/cooccurrence'
 import type { TrainingData } from '../similarity/training'
+import type { ArtifactOptions } from '../similarity/artifact'
+import type { CatalogueColumns } from './full'
 
 /**
  * What a model sees while it is evaluated: the dataset, the split, the training
@@ -16,8 +18,13 @@ export interface EvalContext {
   split: Split
   seed: number
   train(): TrainingData
-  /** The item-to-item table as the browser loads it (serialised and parsed back). */
-  similarity(): SimilarityTable
+  /**
+   * The item-to-item table as the browser loads it (serialised and parsed back), built with the
+   * context's options, or with `opts` over them (cached per options).
+   */
+  similarity(opts?: Partial<ArtifactOptions>): SimilarityTable
+  /** Columns of the universe's items (category path, brand, price), for whole-catalogue scoring (full.ts). */
+  catalogue(): CatalogueColumns
   cooccurrence(): Cooccurrence
   /** Train-set interaction count of an item (the server score of the protocol). */
   popularity(itemId: string): number
@@ -32,7 +39,17 @@ export interface EvalContext {
  */
 export interface UserSession {
   add(event: StoredEvent): void
-  score(candidates: ReadonlyArray<Candidate>, now: number): Float64Array | Promise<Float64Array>
+  score(candidates: ReadonlyArray<Candidate>, now: number, hint?: ListHint): Float64Array | Promise<Float64Array>
+}
+
+/**
+ * What the runner knows about a list beyond the candidates: `universe[i]` is the index of
+ * `candidates[i]` in `split.universe` (and in `train().items`, the same order). A model may use
+ * it to score a full-catalogue list (100,000+ items) with array lookups instead of a map
+ * lookup per candidate; it must give the same scores as without it.
+ */
+export interface ListHint {
+  universe: Int32Array
 }
 
 export interface Scorer {

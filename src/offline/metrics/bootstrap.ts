@@ -17,10 +17,11 @@ export const DEFAULT_BOOTSTRAP = 1000
 export class Bootstrap {
   /** B rows of n user indices. */
   readonly samples: Int32Array[]
+  private readonly sized = new Map<number, Bootstrap>()
   constructor(
     readonly n: number,
     readonly b: number = DEFAULT_BOOTSTRAP,
-    seed = 0,
+    readonly seed = 0,
   ) {
     const rng = mulberry32(seed ^ 0x5bd1e995)
     this.samples = []
@@ -29,6 +30,18 @@ export class Bootstrap {
       for (let i = 0; i < n; i++) s[i] = randInt(rng, n)
       this.samples.push(s)
     }
+  }
+
+  /**
+   * The same bootstrap (B, seed) over `n` users: a subset of the users (a shop protocol's
+   * targets) gets its own resamples, shared by every model evaluated on that subset, so
+   * differences between models stay paired. Cached.
+   */
+  resized(n: number): Bootstrap {
+    if (n === this.n) return this
+    let s = this.sized.get(n)
+    if (!s) this.sized.set(n, (s = new Bootstrap(n, this.b, this.seed)))
+    return s
   }
 
   /** Mean of per-user values with its percentile interval. */

@@ -8,8 +8,45 @@ import type { TrainingData } from './training'
  */
 export class Cooccurrence {
   private readonly mark: Int32Array
+  private userItems: Int32Array[] | null = null
+  private acc: Float64Array | null = null
   constructor(private readonly data: TrainingData) {
     this.mark = new Int32Array(data.sequences.length)
+  }
+
+  /**
+   * The same sums as `scores`, walked from the anchors' users instead of from every candidate:
+   * C(a, c) = Σ_{u ∈ users(a)} [c ∈ items(u)], so the cost is Σ over the anchors' users of their
+   * distinct training items, whatever the number of candidates (a 100,000-item list costs what
+   * a 100-item list does, plus reading the answers). Integer counts: the sums are exact.
+   */
+  sparseScores(anchors: ArrayLike<number>, candidates: ArrayLike<number>): Float64Array {
+    const { itemUsers, sequences, items } = this.data
+    const userItems = (this.userItems ??= sequences.map((s) => Int32Array.from(new Set(s))))
+    const acc = (this.acc ??= new Float64Array(items.length))
+    const weight = new Map<number, number>()
+    for (let i = 0; i < anchors.length; i++) {
+      const a = anchors[i]!
+      if (a < 0) continue
+      const us = itemUsers[a]!
+      for (let k = 0; k < us.length; k++) weight.set(us[k]!, (weight.get(us[k]!) ?? 0) + 1)
+    }
+    const touched: number[] = []
+    for (const [u, w] of weight) {
+      const its = userItems[u]!
+      for (let k = 0; k < its.length; k++) {
+        const c = its[k]!
+        if (acc[c] === 0) touched.push(c)
+        acc[c]! += w
+      }
+    }
+    const out = new Float64Array(candidates.length)
+    for (let i = 0; i < candidates.length; i++) {
+      const c = candidates[i]!
+      if (c >= 0) out[i] = acc[c]!
+    }
+    for (const c of touched) acc[c] = 0
+    return out
   }
 
   /**

@@ -9,6 +9,9 @@ import type { EvalContext, ModelSpec, UserSession } from '../types'
  * baseline should be at least as good as what the server sends.
  */
 
+/** Lists longer than this use the co-occurrence's sparse walk (the same sums; cost independent of the list). */
+const SPARSE_FROM = 2000
+
 /** Secondary key: `primary + TIE · popularity / (max popularity + 1)`, small enough never to outrank a primary difference. */
 const TIE = 1e-9
 
@@ -64,7 +67,7 @@ export function recency(m = 5): ModelSpec {
     description: `categories of the last ${m} items seen (Jaccard), popularity breaks ties`,
     group: 'baseline',
     params: { m },
-    create: () => ({
+    create: (ctx) => ({
       session: () => {
         const recent: Array<Set<string>> = []
         return {
@@ -74,9 +77,9 @@ export function recency(m = 5): ModelSpec {
               if (recent.length > m) recent.shift()
             }
           },
-          score(cands) {
+          score(cands, _now, hint) {
             const out = new Float64Array(cands.length)
-            cands.forEach((c, i) => {
+            const of = (c: Candidate): number => {
               const a = new Set(labels(c))
               let s = 0
               for (const b of recent) {
@@ -85,8 +88,21 @@ export function recency(m = 5): ModelSpec {
                 const union = a.size + b.size - inter
                 if (union > 0) s += inter / union
               }
-              out[i] = s
-            })
+              return s
+            }
+            if (hint && cands.length > SPARSE_FROM) {
+              const cats = ctx.catalogue()
+              // A whole-catalogue list: the score depends on the category path only, so it is
+              // computed once per distinct path (the same function of the same labels).
+              const byPath = new Float64Array(cats.paths.length + 1).fill(Number.NaN)
+              byPath[0] = 0
+              cands.forEach((c, i) => {
+                const p = cats.path[hint.universe[i]!]!
+                let v = byPath[p]!
+                if (Number.isNaN(v)) byPath[p] = v = of(c)
+                out[i] = v
+              })
+            } else cands.forEach((c, i) => (out[i] = of(c)))
             return withPopularity(out, cands)
           },
         }
@@ -115,10 +131,11 @@ export function cooccurrence(anchors: 'last' | 'all'): ModelSpec {
             add(e) {
               for (const it of e.items) hist.push(index.get(it.id) ?? -1)
             },
-            score(cands) {
+            score(cands, _now, hint) {
               const a = anchors === 'last' ? hist.slice(-1) : hist
-              const idx = Int32Array.from(cands, (c) => index.get(c.id) ?? -1)
-              return withPopularity(co.scores(a, idx), cands)
+              // The runner's universe indices are the training data's item numbers (same order).
+              const idx = hint ? hint.universe : Int32Array.from(cands, (c) => index.get(c.id) ?? -1)
+              return withPopularity(cands.length > SPARSE_FROM ? co.sparseScores(a, idx) : co.scores(a, idx), cands)
             },
           }
         },

@@ -3,7 +3,8 @@ import { join } from 'node:path'
 import { compactForStorage } from '../../../events/compact'
 import type { Item, StoredEvent } from '../../../events/types'
 import { createProfile } from '../../../interest'
-import { rankCandidates, type RankerConfig } from '../../../rank'
+import type { RankerConfig } from '../../../rank'
+import { rankAll, scoresOf } from '../full'
 import type { Candidate } from '../../../rank/types'
 import { EncoderSession, loadModel, withoutTime, type LoadedModel } from '../../../encoder/session'
 import { artifactProblem, modelSha256, sha256Hex, type ModelArtifact } from '../../../encoder/weights'
@@ -195,11 +196,8 @@ export function encoderModel(o: EncoderModelOptions): ModelSpec {
                 previous = session
               }
               const enc = await session.score(cands, now)
-              const res = rankCandidates(cands, { now, profile, purchases, encoderScores: enc, ...(o.ranker ? { config: o.ranker } : {}) }, { explain: false })
-              if (res.items.length !== cands.length) throw new Error(`ranker returned ${res.items.length} of ${cands.length} candidates`)
-              const out = new Float64Array(cands.length)
-              for (const it of res.items) out[it.serverRank] = it.score
-              return out
+              // rankAll: the ranker without the page's 10,000-candidate guard (full ranking of a shop's catalogue).
+              return scoresOf(rankAll(cands, { now, profile, purchases, encoderScores: enc, ...(o.ranker ? { config: o.ranker } : {}) }, { explain: false }), cands.length)
             },
           }
         },

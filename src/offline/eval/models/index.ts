@@ -34,8 +34,13 @@ export function registry(tuned: TunedPoints | null, itemPaths: ReadonlyArray<Ite
     cooccurrence('last'),
     cooccurrence('all'),
     profileModel({ name: 'profile', description: 'decay profile, library defaults (DEFAULT_PROFILE_CONFIG, DEFAULT_RANKER_CONFIG) + similarity table' }),
-    ...PROFILE_KERNELS.map((k) => profileModel(modelOptionsOf(kernelPoint(k), `profile-${k}`, `decay profile, ${k} kernel, tuned on validation`))),
-    profileModel(modelOptionsOf({ ...best, kernel: 'none' }, 'profile-none', 'the tuned profile with decay off (kernel none)')),
+    // Tuned rows only with a tuning for this dataset (null: none, so no row claims to be tuned).
+    ...(tuned
+      ? [
+          ...PROFILE_KERNELS.map((k) => profileModel(modelOptionsOf(kernelPoint(k), `profile-${k}`, `decay profile, ${k} kernel, tuned on validation`))),
+          profileModel(modelOptionsOf({ ...best, kernel: 'none' }, 'profile-none', 'the tuned profile with decay off (kernel none)')),
+        ]
+      : []),
     profileModel({ name: 'profile-nosim', description: 'library defaults without the similarity table (categories only)', similarity: false }),
     ...encoderModels(DEFAULT_ENCODER_DIR, NOTIME_ENCODER_DIR, itemPaths),
   ]

@@ -1,19 +1,27 @@
 import type { StoredEvent } from '../../../events/types'
 import { createProfile } from '../../../interest'
-import type { ProfileConfig } from '../../../interest/types'
+import type { ProfileOptions } from '../../../interest/types'
+import { MAX_CANDIDATES } from '../../../rank/candidates'
+import type { ArtifactOptions } from '../../similarity/artifact'
 import { rerank, type RankerConfig } from '../../../rank'
 import type { Candidate } from '../../../rank/types'
-import type { ModelSpec } from '../types'
+import { HistoryFeatures, ProfileFullScorer, rankAll, scoresOf } from '../full'
+import type { ListHint, ModelSpec } from '../types'
+
+/** Lists at least this long (the full protocol's) are scored by `ProfileFullScorer`: the same scores, in O(N) array work. */
+export const FULL_SCORER_MIN = 2000
 
 export interface ProfileModelOptions {
   name: string
   description: string
   /** Merged over DEFAULT_PROFILE_CONFIG by the profile itself. */
-  profile?: Partial<ProfileConfig>
+  profile?: ProfileOptions
   /** Merged over DEFAULT_RANKER_CONFIG by the ranker itself. */
   ranker?: Partial<RankerConfig>
   /** Use the offline item-to-item table (default true). */
   similarity?: boolean
+  /** Build that table with these options (a tuned point's); default: the library's DEFAULT_ARTIFACT_OPTIONS. */
+  similarityOptions?: Partial<ArtifactOptions>
 }
 
 /**
@@ -29,23 +37,25 @@ export function profileModel(o: ProfileModelOptions): ModelSpec {
     description: o.description,
     group: 'profile',
     create: (ctx) => {
-      const sim = o.similarity === false ? undefined : ctx.similarity()
+      const sim = o.similarity === false ? undefined : o.similarityOptions ? ctx.similarity(o.similarityOptions) : ctx.similarity()
+      let full: ProfileFullScorer | null = null
+      const fullScorer = () => (full ??= new ProfileFullScorer(ctx.catalogue(), createProfile(o.profile).config.priceBands, sim, o.ranker))
       return {
         session: () => {
           const profile = createProfile(o.profile, sim)
           const purchases = new Map<string, number>()
+          const history = new HistoryFeatures()
           return {
             add(e: StoredEvent) {
               profile.add(e)
+              history.add(e)
               if (e.type === 'purchase') for (const it of e.items) purchases.set(it.id, Math.max(purchases.get(it.id) ?? 0, e.timestamp))
             },
-            async score(cands: ReadonlyArray<Candidate>, now: number) {
-              const ctx = o.ranker ? { now, profile, purchases, encoder: null, config: o.ranker } : { now, profile, purchases, encoder: null }
-              const res = await rerank(cands, ctx, { explain: false })
-              if (res.items.length !== cands.length) throw new Error(`ranker returned ${res.items.length} of ${cands.length} candidates (${res.issues.length} issues)`)
-              const out = new Float64Array(cands.length)
-              for (const it of res.items) out[it.serverRank] = it.score
-              return out
+            async score(cands: ReadonlyArray<Candidate>, now: number, hint?: ListHint) {
+              if (hint && cands.length >= FULL_SCORER_MIN) return fullScorer().score(cands, hint.universe, profile, history, now)
+              const rctx = o.ranker ? { now, profile, purchases, encoder: null, config: o.ranker } : { now, profile, purchases, encoder: null }
+              if (cands.length > MAX_CANDIDATES) return scoresOf(rankAll(cands, rctx, { explain: false }), cands.length)
+              return scoresOf(await rerank(cands, rctx, { explain: false }), cands.length)
             },
           }
         },
@@ -56,6 +66,7 @@ export function profileModel(o: ProfileModelOptions): ModelSpec {
   if (o.profile) params.profile = o.profile
   if (o.ranker) params.ranker = o.ranker
   if (o.similarity === false) params.similarity = false
+  if (o.similarityOptions) params.similarityOptions = o.similarityOptions
   if (Object.keys(params).length > 0) spec.params = params
   return spec
 }
