@@ -13,7 +13,8 @@
  * browser loads (src/interest/similarity.ts).
  *
  * **Flags** (`npm run eval -- --help`): --dataset, --items, --time-unit, --ratings,
- * --protocol uniform|popularity|full|all, --phase test|val|both, --seed, --limit-users,
+ * --protocol uniform,popularity,full (leave-one-out) and session,session-new,cart,category
+ * (shop protocols, ../protocol/shop.ts) or all, --phase test|val|both, --seed, --limit-users,
  * --model (names, groups `baselines`/`profiles`/`encoders`, or all), --negatives,
  * --ties expected|pessimistic, --retention none|store, --bootstrap, --json PATH,
  * --report DIR, --render results.json, --tune, --tuned PATH, --write-similarity PATH.
@@ -46,4 +47,8 @@ export { Tuner, eventWeightSweep, DEFAULT_TUNE, type TuneOptions, type TuneResul
 export { START, GRIDS, kernelSpec, profileConfigOf, rankerConfigOf, type TunePoint } from './params'
 export { writeReport, renderMarkdown, resultTable, type ReportData } from './report'
 export { Progress } from './progress'
-export type { EvalContext, ModelSpec, Scorer, UserSession } from './types'
+export type { EvalContext, ListHint, ModelSpec, Scorer, UserSession } from './types'
+export { rankAll, scoresOf, ProfileFullScorer, CatalogueColumns, HistoryFeatures } from './full'
+// The protocols (leave-one-out and shop), for tools built on the evaluator (npm run tune).
+export { ALL_PROTOCOLS, SHOP_PROTOCOLS, caseFor, isProtocol, shopHeldOut, type EvalProtocol, type ShopCase, type ShopProtocolName } from '../protocol/shop'
+export { PROTOCOLS, candidatesFor, type Phase, type ProtocolName } from '../protocol/candidates'
