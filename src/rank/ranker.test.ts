@@ -144,9 +144,9 @@ describe('rerank fallbacks', () => {
       signal.addEventListener('abort', () => (aborted = true))
       return new Promise(() => {})
     })
-    const t0 = performance.now()
+    // The encoder never answers: only the deadline can end this await (no wall-clock bound is
+    // asserted; a shared machine makes those flaky, and the bench measures latency).
     const r = await rerank(list(10), { now: NOW, profile: fixtureProfile(['comedy']), encoder: slow, deadlineMs: 30 })
-    expect(performance.now() - t0).toBeLessThan(1000)
     expect(r.path).toBe('profile')
     expect(r.reason).toMatch(/deadline/)
     expect(aborted).toBe(true)
