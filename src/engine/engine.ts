@@ -26,6 +26,8 @@ import { compactForStorage } from '../events/compact'
 import type { StoredEvent, TrackInput } from '../events/types'
 import { validateEvent } from '../events/validate'
 import { loadSimilarityTable, resolveProfileConfig } from '../interest'
+import type { RankerConfig } from '../rank/defaults'
+import { parseRankerOptions } from '../tuned/format'
 import type { Interest } from '../interest/types'
 import { rankCandidates, rerank as rerankPath } from '../rank'
 import type { Candidate, RankOptions, RankResult } from '../rank/types'
@@ -71,6 +73,14 @@ function optionProblems(o: EngineOptions): Array<[keyof EngineOptions, Validatio
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err
       out.push(['profile', err])
+    }
+  }
+  if (o.ranker !== undefined) {
+    try {
+      parseRankerOptions(o.ranker)
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err
+      out.push(['ranker', err])
     }
   }
   return out
@@ -388,7 +398,9 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
             blockedItems,
             deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
             strict: options.strict,
-            config: options.demotePurchasedMs !== undefined ? { demotePurchasedMs: options.demotePurchasedMs } : undefined,
+            // The ranker merges `weights` key by key over its defaults, so a partial `ranker`
+            // option (a tuned file's) is complete there.
+            config: options.ranker || options.demotePurchasedMs !== undefined ? ({ ...options.ranker, ...(options.demotePurchasedMs !== undefined ? { demotePurchasedMs: options.demotePurchasedMs } : {}) } as Partial<RankerConfig>) : undefined,
           },
           o,
         )

@@ -4,6 +4,7 @@ import type { StoredEvent, TrackInput } from '../events/types'
 import type { Interest, ProfileOptions } from '../interest/types'
 import type { Candidate, RankOptions, RankResult } from '../rank/types'
 import type { HistoryExport, RetentionPolicy, StoreChange, StoreMeta } from '../store/types'
+import type { RankerOptions } from '../tuned/format'
 
 export type BackendName = 'webgpu' | 'wasm' | 'cpu'
 
@@ -47,6 +48,12 @@ export interface EngineOptions {
   dbName?: string
   retention?: Partial<RetentionPolicy>
   profile?: ProfileOptions
+  /**
+   * The ranker's fusion: `weights` (server, profile, encoder; merged over the defaults) and
+   * `serverTransform`. `npm run tune` writes this and `profile` for one shop:
+   * `createEngine({ ...parseTunedConfig(await (await fetch('/tuned.json')).json()), model })`.
+   */
+  ranker?: RankerOptions
   /** Default deadline for `rerank`, ms. */
   deadlineMs?: number
   /** Window in which bought items are demoted, ms. Default 30 days. */

@@ -109,7 +109,17 @@ export function parseTunedConfig(json: unknown): TunedOptions {
   // already named profile.…).
   resolveProfileConfig(profile as ProfileOptions)
 
-  const ranker = json['ranker'] ?? {}
+  const ranker = parseRankerOptions(json['ranker'] ?? {})
+  if (json['meta'] !== undefined && !isObject(json['meta'])) throw bad('meta', 'must be an object')
+  // A structured copy: the caller may freeze or mutate its options without touching the JSON.
+  return { profile: JSON.parse(JSON.stringify(profile)) as ProfileOptions, ranker }
+}
+
+/**
+ * Check the engine's `ranker` option (also a tuned file's `ranker`): fusion weights (finite,
+ * ≥ 0) and the server transform. Throws `ValidationError` naming `ranker.weights.profile` etc.
+ */
+export function parseRankerOptions(ranker: unknown): RankerOptions {
   if (!isObject(ranker)) throw bad('ranker', 'must be an object')
   onlyKeys(ranker, ['weights', 'serverTransform'], 'ranker')
   const out: RankerOptions = {}
@@ -131,9 +141,7 @@ export function parseTunedConfig(json: unknown): TunedOptions {
     if (!TRANSFORMS.includes(t as RankerConfig['serverTransform'])) throw bad('ranker.serverTransform', `must be one of ${TRANSFORMS.join(', ')} (got ${JSON.stringify(t)})`)
     out.serverTransform = t as RankerConfig['serverTransform']
   }
-  if (json['meta'] !== undefined && !isObject(json['meta'])) throw bad('meta', 'must be an object')
-  // A structured copy: the caller may freeze or mutate its options without touching the JSON.
-  return { profile: JSON.parse(JSON.stringify(profile)) as ProfileOptions, ranker: out }
+  return out
 }
 
 /** The file the tuner writes (pretty-printed JSON, stable key order). */

@@ -3,4 +3,4 @@
  * (src/offline/tune/), loaded by the library and the embed script (`data-config`). See
  * format.ts for the schema. Browser-safe.
  */
-export { parseTunedConfig, serializeTuned, TUNED_FORMAT, TUNED_VERSION, type RankerOptions, type TunedFile, type TunedMeta, type TunedOptions, type TunedScores } from './format'
+export { parseRankerOptions, parseTunedConfig, serializeTuned, TUNED_FORMAT, TUNED_VERSION, type RankerOptions, type TunedFile, type TunedMeta, type TunedOptions, type TunedScores } from './format'

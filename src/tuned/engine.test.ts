@@ -1,0 +1,54 @@
+import 'fake-indexeddb/auto'
+import { IDBFactory } from 'fake-indexeddb'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createEngine } from '../engine/engine'
+import type { Engine, EngineOptions } from '../engine/types'
+import type { LocalRankError } from '../errors'
+import type { Candidate } from '../rank/types'
+import { parseTunedConfig, serializeTuned } from './format'
+
+/** The library loads a tuned file through the engine's `profile` and `ranker` options. */
+const t = Date.UTC(2026, 5, 1)
+const engines: Engine[] = []
+afterEach(async () => {
+  for (const e of engines.splice(0)) await e.dispose()
+  vi.unstubAllGlobals()
+})
+
+async function make(opts: EngineOptions) {
+  vi.stubGlobal('indexedDB', new IDBFactory())
+  const errors: LocalRankError[] = []
+  const e = await createEngine({ clock: () => t, storage: 'memory', onError: (x) => errors.push(x), ...opts })
+  engines.push(e)
+  return { e, errors }
+}
+
+const genres = ['Comedy', 'Drama', 'Horror', 'Action']
+const catalogue: Candidate[] = Array.from({ length: 40 }, (_, i) => ({ id: `m${i}`, category: [genres[i % 4] as string], score: 1000 - i * 10 }))
+
+async function topAfterHorror(opts: EngineOptions): Promise<string[]> {
+  const { e } = await make(opts)
+  for (const id of ['m2', 'm6', 'm10']) await e.track({ type: 'view_item', items: [{ id, category: ['Horror'] }] })
+  return (await e.rerank(catalogue, { limit: 5 })).items.map((i) => i.id)
+}
+
+describe('a tuned file in the library', () => {
+  it('its ranker weights change the answer: profile weight 0 keeps the server order, the default does not', async () => {
+    const file = JSON.parse(serializeTuned({ profile: {}, ranker: { weights: { profile: 0 } } }))
+    const off = await topAfterHorror({ ...parseTunedConfig(file) })
+    expect(off).toEqual(['m0', 'm1', 'm2', 'm3', 'm4'])
+    const on = await topAfterHorror({})
+    expect(on.filter((id) => Number(id.slice(1)) % 4 === 2).length).toBeGreaterThan(2)
+  })
+
+  it('its profile options reach the profile: category weight 0 and item weight 0 leave nothing to rank by', async () => {
+    const opts = parseTunedConfig(JSON.parse(serializeTuned({ profile: { featureWeights: { category: 0, item: 0 } }, ranker: {} })))
+    expect(await topAfterHorror(opts)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4'])
+  })
+
+  it('a bad ranker option is reported naming the field and dropped; strict mode rejects', async () => {
+    const { errors } = await make({ ranker: { weights: { profile: -1 } } })
+    expect(errors.map((e) => (e as { field?: string }).field)).toContain('ranker.weights.profile')
+    await expect(make({ strict: true, ranker: { serverTransform: 'sqrt' as never } })).rejects.toThrow(/ranker\.serverTransform/)
+  })
+})
