@@ -75,3 +75,17 @@ test('defect 22 in the demo: "picked 24" shows 24 cards, whatever .card { displa
   expect(total).toBeGreaterThan(24)
   expect(await laidOut(page, 'localrank-list >> nth=0')).toHaveLength(24)
 })
+
+test('defect 19, the controls too: interests="abc" and events="-1" are ignored, so the shopper still sees their interests and activity', async ({ page }) => {
+  await page.goto('/fixtures/list-css.html')
+  await loaded(page)
+  await page.evaluate(async () => {
+    const lr = (window as unknown as { localrank: (...a: unknown[]) => Promise<unknown> }).localrank
+    for (const [i, g] of ['garden', 'kitchen', 'garden'].entries()) await lr('track', { type: 'view_item', items: [{ id: `c-${i}`, category: [g], title: `Thing ${i}` }] })
+  })
+  const controls = page.locator('#controls')
+  // Each track re-renders the controls; wait for the last one.
+  await expect(controls.locator('li.event')).toHaveCount(3)
+  expect(await controls.locator('li[data-kind="category"]').count()).toBeGreaterThanOrEqual(2)
+  await expect(controls.getByText('No interests yet.')).toHaveCount(0)
+})

@@ -2,6 +2,7 @@ import type { Engine } from '../engine/types'
 import type { StoredEvent } from '../events/types'
 import type { Interest } from '../interest/types'
 import { debug, engineSource } from './source'
+import { parseLimit } from './list-element'
 
 /**
  * `<localrank-controls>`: the shopper's view of, and control over, their on-device history,
@@ -140,8 +141,9 @@ export class LocalRankControls extends HTMLElement {
     this.#busy = true
     try {
       const engine = await this.#engine()
-      const nInterests = Number(this.getAttribute('interests') ?? 8)
-      const nEvents = Number(this.getAttribute('events') ?? 20)
+      // Whole numbers ≥ 0, else the defaults: `Number("abc")` showed no interests at all.
+      const nInterests = parseLimit(this.getAttribute('interests')) ?? 8
+      const nEvents = parseLimit(this.getAttribute('events')) ?? 20
       const [interests, history, meta] = await Promise.all([engine.interests(nInterests), engine.history(nEvents), engine.meta()])
       const info = engine.info()
       const focused = this.#root.activeElement as HTMLElement | null

@@ -43,8 +43,9 @@ export const DEFAULT_DEADLINE_MS = 1000
 export type ListState = 'pending' | 'ranked' | 'timeout' | 'late'
 
 /**
- * The `limit` attribute: a whole number ≥ 0, or null for no limit. Anything else is ignored
- * (all shown) and logged, never read as 0: `Number("abc") < i` is false for every i, so a typo
+ * A count attribute (`<localrank-list limit>`, `<localrank-controls interests events>`): a
+ * whole number ≥ 0, or null when absent or anything else, which the caller ignores (its
+ * default), never reads as 0: `Number("abc") < i` is false for every i, so a typo in `limit`
  * used to hide the whole list.
  */
 export function parseLimit(raw: string | null): number | null {
@@ -106,7 +107,11 @@ export class LocalRankList extends HTMLElement {
   attributeChangedCallback(name: string, before: string | null, after: string | null): void {
     // Re-cut the order on screen (the ranked one once ranked); the initial value is applied
     // by the first round.
-    if (name === 'limit' && before !== after && this.isConnected) this.#applyLimit(this.#items())
+    try {
+      if (name === 'limit' && before !== after && this.isConnected) this.#applyLimit(this.#items())
+    } catch (err) {
+      debug('localrank-list: applying the limit failed', err) // a callback's throw would reach the page
+    }
   }
 
   connectedCallback(): void {

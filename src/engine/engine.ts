@@ -354,6 +354,20 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     }
   }
   const serverOrder = <C extends Candidate>(c: ReadonlyArray<C>, o: RankOptions | undefined, reason: string) => rankCandidates(c, { now: clock(), reason }, o)
+  /**
+   * A count argument (`history(limit)`, `interests(n)`): a number ≥ 0, floored (Infinity: all);
+   * undefined or null for the default. Anything else is reported and ignored, never read as "none":
+   * `history(NaN)` gave every event but `interests(NaN)` none, and the controls passed their
+   * attributes through `Number()` (issue 13 #19's kind of bug).
+   */
+  const countArg = (field: string, v: unknown): number | undefined => {
+    if (v === undefined || v === null) return undefined
+    if (typeof v === 'number' && v >= 0) return Math.floor(v) // NaN fails v >= 0
+    const e = new ValidationError('invalid_options', field, `must be a number ≥ 0 (got ${typeof v === 'string' ? JSON.stringify(v) : String(v)}); ignored`)
+    if (options.strict) throw e
+    report(e)
+    return undefined
+  }
   const noteCategory = (field: string, v: unknown) => {
     if (typeof v !== 'string' || v === '') throw new ValidationError('invalid_options', field, 'must be a non-empty string')
   }
@@ -419,10 +433,11 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     history: (limit) =>
       guard('history', [], async () => {
         const all = view.all()
-        return limit === undefined ? all.slice() : all.slice(Math.max(0, all.length - limit))
+        const k = countArg('limit', limit)
+        return k === undefined ? all.slice() : all.slice(Math.max(0, all.length - k))
       }),
 
-    interests: (n = 10) => guard<Interest[]>('interests', [], async () => view.fresh().profile.top(clock(), n)),
+    interests: (n) => guard<Interest[]>('interests', [], async () => view.fresh().profile.top(clock(), countArg('n', n) ?? 10)),
 
     forget: (itemId) =>
       guard('forget', 0, async () => {

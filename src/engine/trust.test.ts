@@ -485,3 +485,28 @@ describe('defect 11: the similarity table has a pin', () => {
     expect(fetch).not.toHaveBeenCalled()
   })
 })
+
+describe('defect 19, the engine side: a bad count is ignored, not read as "none"', () => {
+  it('history(limit) and interests(n) with NaN, a negative number or a string: reported, and answered as with no argument', async () => {
+    const a = await tab(new IDBFactory(), { dbName: `t19-${++n}` })
+    for (const g of ['Comedy', 'Drama', 'Horror']) await a.e.track(view(`${g}-0`, [g]))
+    const allHistory = (await a.e.history()).map((x) => x.id)
+    const allInterests = (await a.e.interests()).map((x) => x.key)
+    expect(allHistory).toHaveLength(3)
+    expect(allInterests.length).toBeGreaterThan(3)
+    // null means "no argument" (as for rerank's options), silently.
+    expect((await a.e.history(null as never)).map((x) => x.id)).toEqual(allHistory)
+    expect((await a.e.interests(null as never)).map((x) => x.key)).toEqual(allInterests)
+    expect(a.errors).toEqual([])
+    for (const bad of [Number.NaN, -1, 'abc', '', {}]) {
+      a.errors.length = 0
+      expect((await a.e.history(bad as never)).map((x) => x.id), `history(${String(bad)})`).toEqual(allHistory)
+      expect((await a.e.interests(bad as never)).map((x) => x.key), `interests(${String(bad)})`).toEqual(allInterests)
+      expect(a.errors.map((x) => (x as ValidationError).field), String(bad)).toEqual(['limit', 'n'])
+    }
+    // Good counts still count.
+    expect((await a.e.history(2)).map((x) => x.id)).toEqual(allHistory.slice(1))
+    expect(await a.e.interests(2)).toHaveLength(2)
+    expect(await a.e.history(0)).toEqual([])
+  })
+})
