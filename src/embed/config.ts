@@ -19,6 +19,8 @@ import { parseConsent } from './consent'
  * | `data-deadline`        | `deadlineMs`     | encoder deadline inside `rerank`, ms                         |
  * | `data-respect-gpc`     | `respectGPC`     | `false` to ignore Global Privacy Control (not recommended)   |
  * | `data-track`           | –                | `off` disables declarative tracking from `data-lr-*`         |
+ * | `data-intake`          | `intake`         | `ga4`: learn from the GA4 ecommerce events in `dataLayer`    |
+ * |                        |                  | (gtag and GTM pushes, see intake-ga4.ts); `off` (default)    |
  * | `data-strict`          | `strict`         | `true`: errors reject instead of going to `onError`          |
  *
  * Invalid values are dropped and reported, never thrown.
@@ -27,6 +29,8 @@ export interface EmbedConfig {
   options: EngineOptions
   consentMode: 'auto' | 'google' | 'off'
   track: boolean
+  /** Zero-code intake of the page's GA4 ecommerce events (intake-ga4.ts); 'off' unless asked for. */
+  intake: 'ga4' | 'off'
   problems: string[]
 }
 
@@ -72,5 +76,8 @@ export function parseScriptConfig(data: Readonly<Record<string, string | undefin
   const mode = data['consentMode'] ?? 'auto'
   const consentMode = mode === 'google' || mode === 'off' ? mode : 'auto'
   if (mode !== consentMode) problems.push(`data-consent-mode: "${mode}" is not one of auto, google, off`)
-  return { options, consentMode, track: data['track'] !== 'off', problems }
+  const intakeRaw = data['intake'] ?? 'off'
+  const intake = intakeRaw === 'ga4' ? 'ga4' : 'off'
+  if (intakeRaw !== intake) problems.push(`data-intake: "${intakeRaw}" is not one of ga4, off`)
+  return { options, consentMode, track: data['track'] !== 'off', intake, problems }
 }

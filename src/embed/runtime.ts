@@ -18,6 +18,8 @@ import { createPageApi, type PageApi } from './api'
 import { parseScriptConfig } from './config'
 import { parseConsent, watchGoogleConsent, type DataLayerHost } from './consent'
 import { defineControlsElement } from './controls-element'
+import type { Ga4Host } from './intake-ga4'
+import { fromObject } from './items'
 import { defineListElement } from './list-element'
 import { debug, provideEngine } from './source'
 import { startDomTracking } from './track-dom'
@@ -66,6 +68,12 @@ export function boot(data: Record<string, string | undefined>, scriptSrc: string
       }
     }
     for (const p of cfg.problems) report(new Error(p))
+    // Embed-only options a `config` command may carry: taken out before the engine sees them.
+    const { intake, ...engineOptions } = options as EngineOptions & { intake?: unknown }
+    options = engineOptions
+    const intakeMode = intake === undefined ? cfg.intake : intake === 'ga4' || intake === 'off' ? intake : (report(new Error(`intake: "${String(intake)}" is not one of ga4, off`)), cfg.intake)
+    // Made before consent is wired, so that consent mode 'auto' follows the data layer we read.
+    if (intakeMode === 'ga4' && host.dataLayer === undefined) host.dataLayer = []
 
     // Google consent mode: the CMP's current choice wins over the attribute's default.
     let pushConsent: ((c: Consent) => void) | null = null
@@ -89,6 +97,14 @@ export function boot(data: Record<string, string | undefined>, scriptSrc: string
 
     for (const args of rest) quietly(api(...(args as [string, ...unknown[]])))
     if (cfg.track) startDomTracking({ track: (e) => api.track(e), onError: report })
+    // After the queued commands: events already in the data layer are ordered behind them.
+    // Loaded on demand (1.3 KB gzip that other shops do not fetch); entries pushed meanwhile are
+    // still in the data layer when it attaches, so none is missed.
+    if (intakeMode === 'ga4') {
+      import('./intake-ga4')
+        .then((m) => m.startGa4Intake({ track: (e) => api.track(e), onError: report, host: host as unknown as Ga4Host, mapItem: fromObject }))
+        .catch(report)
+    }
     defineListElement()
     defineControlsElement()
     return api
