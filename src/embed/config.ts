@@ -10,6 +10,8 @@ import { parseConsent } from './consent'
  * | `data-model-sha256`    | `modelSha256`    | the model's pin (model.json + weights); mismatch refuses it  |
  * | `data-similarity`      | `similarity`     | URL of the item-to-item similarity table                     |
  * | `data-similarity-sha256` | `similaritySha256` | the table's pin (SHA-256 of its bytes); mismatch: not used |
+ * | `data-config`          | `profile`, `ranker` | URL of a tuned file (`npm run tune`); fetched before the engine |
+ * |                        |                  | starts; a bad or missing file is reported, defaults apply     |
  * | `data-backend`         | `backend`        | force `webgpu`, `wasm` or `cpu`                              |
  * | `data-consent`         | `consent`        | `granted` (default), `denied` or `pending`                   |
  * | `data-consent-mode`    | –                | `auto` (default): follow Google consent mode if `dataLayer`  |
@@ -32,6 +34,8 @@ export interface EmbedConfig {
   /** Zero-code intake of the page's GA4 ecommerce events (intake-ga4.ts); 'off' unless asked for. */
   intake: 'ga4' | 'off'
   problems: string[]
+  /** `data-config`: URL of the tuned file (src/tuned/), loaded by the runtime before the engine starts. */
+  configUrl?: string
 }
 
 export function parseScriptConfig(data: Readonly<Record<string, string | undefined>>, baseUrl: string): EmbedConfig {
@@ -52,6 +56,7 @@ export function parseScriptConfig(data: Readonly<Record<string, string | undefin
   const similarity = url('similarity', data['similarity'])
   if (similarity) options.similarity = similarity
   if (data['similaritySha256']) options.similaritySha256 = data['similaritySha256'].trim().toLowerCase()
+  const configUrl = url('config', data['config'])
   const backend = data['backend']
   if (backend) {
     if (backend === 'webgpu' || backend === 'wasm' || backend === 'cpu') options.backend = backend as BackendName
@@ -79,5 +84,5 @@ export function parseScriptConfig(data: Readonly<Record<string, string | undefin
   const intakeRaw = data['intake'] ?? 'off'
   const intake = intakeRaw === 'ga4' ? 'ga4' : 'off'
   if (intakeRaw !== intake) problems.push(`data-intake: "${intakeRaw}" is not one of ga4, off`)
-  return { options, consentMode, track: data['track'] !== 'off', intake, problems }
+  return { options, consentMode, track: data['track'] !== 'off', intake, problems, ...(configUrl ? { configUrl } : {}) }
 }

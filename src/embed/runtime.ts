@@ -16,6 +16,7 @@ import type { Consent, Engine, EngineOptions } from '../engine/types'
 import { toLocalRankError, type LocalRankError } from '../errors'
 import { createPageApi, type PageApi } from './api'
 import { parseScriptConfig } from './config'
+import { loadTunedConfig } from '../tuned/load'
 import { parseConsent, watchGoogleConsent, type DataLayerHost } from './consent'
 import { defineControlsElement } from './controls-element'
 import type { Ga4Host } from './intake-ga4'
@@ -82,7 +83,11 @@ export function boot(data: Record<string, string | undefined>, scriptSrc: string
       if (w.current) options.consent = w.current
     }
 
-    const engine: Promise<Engine | null> = createEngine({ ...options, onError: report }).catch((err: unknown) => {
+    // data-config: the tuned file (npm run tune) is fetched before the engine starts, so the
+    // first ranked answer already uses it; the page's own `config` options win over the file's.
+    // A missing or invalid file is reported and the library defaults apply.
+    const tuned = cfg.configUrl ? loadTunedConfig(cfg.configUrl).catch((err: unknown) => (report(err), null)) : Promise.resolve(null)
+    const engine: Promise<Engine | null> = tuned.then((t) => createEngine({ ...(t ?? {}), ...options, onError: report })).catch((err: unknown) => {
       report(err)
       return null
     })
