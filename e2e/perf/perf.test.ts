@@ -87,6 +87,7 @@ function fixture(): Omit<Results, 'targets'> {
       limits: section([derived('overhead/wasm/h50/c100', 'x', '×', 1.1, { group: 'overhead' }, '')]),
       page: section([derived('longtasks/localrank', 'Long frames', 'count', 2, {}, '')]),
       storage: section([], { status: 'skipped', reason: 'not selected (--only)' }),
+      catalogue: section([], { status: 'skipped', reason: 'not selected (--only)' }),
     },
   }
 }
@@ -212,5 +213,47 @@ describe('CLI and progress', () => {
     expect(out).toMatch(/25% .*one/)
     expect(out).toMatch(/75% .*two/)
     expect(out).toMatch(/100% .*done/)
+  })
+})
+
+describe('catalogue targets (issue 10)', () => {
+  const cat = (sizes: Array<{ n: number; gzip: number; rerank: number[]; clone: number[] }>) => {
+    const f = fixture()
+    const rows: Section['rows'] = []
+    for (const z of sizes) {
+      const a = { group: 'catalogue', products: z.n }
+      rows.push(derived(`catalogue/${z.n}/artifact`, `${z.n} products: artifact`, 'B', z.gzip, a, ''))
+      rows.push(row(`catalogue/${z.n}/rerank`, `${z.n} products: rerank`, 'ms', z.rerank, a))
+      rows.push(row(`catalogue/${z.n}/event-bytes/clone`, `${z.n} products: clone`, 'B', z.clone, { ...a, mean: z.clone.reduce((x, y) => x + y, 0) / z.clone.length }))
+      rows.push(derived(`catalogue/${z.n}/event-bytes/disk`, `${z.n} products: disk`, 'B', 700, a, ''))
+    }
+    f.sections.catalogue = section(rows)
+    return f
+  }
+  it('artifact: ≤ 1 MiB and ≤ 1.1× the smallest size; rerank: largest ÷ smallest p50; event bytes: worst mean', () => {
+    const f = cat([
+      { n: 10_000, gzip: 600_000, rerank: [10, 12, 11], clone: [500, 510] },
+      { n: 100_000, gzip: 600_100, rerank: [11, 13, 12], clone: [520, 530] },
+      { n: 1_000_000, gzip: 600_200, rerank: [14, 14, 14], clone: [505, 505] },
+    ])
+    const by = Object.fromEntries(computeTargets(f).map((t) => [t.id, t]))
+    expect(by['catalogue/artifact']).toMatchObject({ value: 600_200, met: true, limit: 660_000 })
+    expect(by['catalogue/rerank']!.value).toBeCloseTo(14 / 11, 12)
+    expect(by['catalogue/rerank']!.met).toBe(false)
+    // The worst size's mean (100,000: 525) decides, not the largest catalogue's.
+    expect(by['catalogue/event-bytes']).toMatchObject({ value: 525, met: false })
+    expect(by['catalogue/event-bytes']!.where).toContain('100,000')
+    const results: Results = { ...f, targets: computeTargets(f) }
+    expect(checkResults(results)).toMatchObject({ ok: true })
+    const md = renderMarkdown(results)
+    expect(md).toContain('## Catalogue scale')
+    expect(md).toMatch(/\| artifact \(B\) \| 600000 \| 600100 \| 600200 \|/)
+  })
+  it('a 1 MiB artifact misses even at the same size as the smallest; a section not run leaves the targets unavailable with a reason', () => {
+    const big = cat([{ n: 10_000, gzip: 1_100_000, rerank: [10], clone: [400] }, { n: 1_000_000, gzip: 1_100_000, rerank: [10], clone: [400] }])
+    expect(computeTargets(big).find((t) => t.id === 'catalogue/artifact')).toMatchObject({ met: false, limit: 1024 * 1024 })
+    const none = computeTargets(fixture()).filter((t) => t.id.startsWith('catalogue/'))
+    expect(none.map((t) => t.id)).toEqual(['catalogue/artifact', 'catalogue/rerank', 'catalogue/event-bytes'])
+    for (const t of none) expect(t).toMatchObject({ value: null, met: null, note: expect.stringMatching(/did not run/) })
   })
 })

@@ -4,7 +4,8 @@
  *
  *   npm run bench                       the full run (about ten minutes on a loaded 2-core machine)
  *   npm run bench -- --quick            tiny sizes and one rep: checks the harness, not the code
- *   npm run bench -- --only rerank,size run some sections (size, rerank, limits, page, storage)
+ *   npm run bench -- --only rerank,size run some sections (size, rerank, limits, page, storage, catalogue)
+ *   npm run bench -- --only catalogue   issue 10's scale check alone (catalogue.ts: 10k, 100k, 1M products)
  *   npm run bench -- --out DIR          write results.json / results.md into DIR instead
  *
  * Benchmarks are not tests: nothing here asserts a time. Targets are reported as met or missed.
@@ -14,6 +15,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { cpus, loadavg, release, totalmem, type as osType } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { BrowserContext, Page } from '@playwright/test'
+import { catalogueSection, cataloguePlan, catalogueSteps } from './catalogue'
 import { CHROMIUM, startHarness, type Harness } from './lib/browser'
 import { bundleBrowserHelpers, ROOT } from './lib/bundle'
 import { encodeFlops, scoreFlops, type FlopConfig } from './lib/flops'
@@ -463,7 +465,7 @@ export function parseArgs(argv: string[]): RunOptions {
       o.only = v as SectionName[]
     } else if (a === '--out') o.outDir = argv[++i] ?? o.outDir
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('npm run bench [-- --quick] [--only size,rerank,limits,page,storage] [--out DIR]\n')
+      process.stdout.write('npm run bench [-- --quick] [--only size,rerank,limits,page,storage,catalogue] [--out DIR]\n')
       process.exit(0)
     } else throw new Error(`unknown argument ${a} (try --help)`)
   }
@@ -485,7 +487,7 @@ export async function runBench(o: RunOptions): Promise<Results> {
   const model = readModel()
   const { pool, note: poolNote } = candidatePool()
   const want = (s: SectionName) => o.only.includes(s)
-  const progress = new Progress(2 + (want('size') ? 1 + plan.backends.length : 0) + (want('rerank') ? 1 + plan.backends.reduce((a, b) => a + b.histories.length, 0) : 0) + (want('limits') ? plan.backends.length : 0) + (want('page') ? plan.page.loadReps : 0) + (want('storage') ? 1 : 0), process.stderr, o.quiet)
+  const progress = new Progress(2 + (want('size') ? 1 + plan.backends.length : 0) + (want('rerank') ? 1 + plan.backends.reduce((a, b) => a + b.histories.length, 0) : 0) + (want('limits') ? plan.backends.length : 0) + (want('page') ? plan.page.loadReps : 0) + (want('storage') ? 1 : 0) + (want('catalogue') ? catalogueSteps(cataloguePlan(o.quick)) : 0), process.stderr, o.quiet)
   progress.note('bundling bench helpers')
   const machine = {
     cpuModel: cpus()[0]?.model?.trim() ?? 'unknown', cores: cpus().length, memoryGiB: totalmem() / 2 ** 30, loadAverage: loadavg(),
@@ -495,7 +497,7 @@ export async function runBench(o: RunOptions): Promise<Results> {
   progress.step('bench helpers bundled')
   const h = await startHarness(dir)
   const skipped = (why: string): Section => ({ status: 'skipped', reason: why, seconds: 0, rows: [], notes: [] })
-  const sections = { size: skipped('not selected (--only)'), rerank: skipped('not selected (--only)'), limits: skipped('not selected (--only)'), page: skipped('not selected (--only)'), storage: skipped('not selected (--only)') } as Results['sections']
+  const sections = { size: skipped('not selected (--only)'), rerank: skipped('not selected (--only)'), limits: skipped('not selected (--only)'), page: skipped('not selected (--only)'), storage: skipped('not selected (--only)'), catalogue: skipped('not selected (--only)') } as Results['sections']
   try {
     machine.chromium = `${h.browser.version()} (${chromiumVersion()})`
     {
@@ -529,6 +531,7 @@ export async function runBench(o: RunOptions): Promise<Results> {
     if (want('limits')) await timed('limits', () => limitsSection(h, plan, model, suites, want('rerank') ? sections.rerank : null, progress))
     if (want('page')) await timed('page', () => pageSection(h, plan, model.present, pool, progress))
     if (want('storage')) await timed('storage', () => storageSection(h, plan, pool, progress))
+    if (want('catalogue')) await timed('catalogue', () => catalogueSection(h, o.quick, progress, (line) => progress.note(line)))
   } finally {
     await h.close()
     rmSync(dir, { recursive: true, force: true })

@@ -3,6 +3,7 @@
  * Ratios are taken within one run on one machine, from medians, so that a noisy shared
  * machine moves numerator and denominator together.
  */
+import { catalogueTargets, renderCatalogue } from '../catalogue'
 import type { Results, Row, Section, Target } from './schema'
 import { ratio } from './stats'
 
@@ -74,6 +75,7 @@ export function computeTargets(r: Omit<Results, 'targets'>): Target[] {
   const worker = sz('worker/wasm') ?? r.sections.size.sizes?.find((s) => s.id.startsWith('worker/'))
   out.push({ id: 'worker-size', measure: 'Worker, not counting TensorFlow.js', target: '≤ 40 KB gzip', value: worker?.gzip ?? null, limit: 40 * 1024, met: worker?.gzip == null ? null : worker.gzip <= 40 * 1024, where: worker?.files.join(', ') ?? '—', note: worker?.unavailable ?? `${kb(worker?.gzip)} gzip, ${kb(worker?.brotli)} brotli` })
   void lim
+  out.push(...catalogueTargets(r))
   return out
 }
 
@@ -93,7 +95,7 @@ export function renderMarkdown(r: Results): string {
   L.push('Timed cells read "p50 / p95 (n)", in milliseconds unless the row says otherwise. n is small on purpose (medians of a few reps keep the run under ten minutes); p95 of n < 20 is close to the maximum.', '')
 
   L.push('## Targets', '')
-  L.push(table(['Measure', 'Target', 'Measured', 'Met?', 'Where'], r.targets.map((t) => [t.measure, t.target, t.value === null ? 'unavailable' : t.id.endsWith('size') ? kb(t.value) : t.id === 'longtasks' ? String(t.value) : `${fmt(t.value, 2)}×`, t.met === null ? 'unavailable' : t.met ? '**met**' : '**missed**', t.where])))
+  L.push(table(['Measure', 'Target', 'Measured', 'Met?', 'Where'], r.targets.map((t) => [t.measure, t.target, t.value === null ? 'unavailable' : t.id.endsWith('size') || t.id === 'catalogue/artifact' ? kb(t.value) : t.id === 'longtasks' ? String(t.value) : t.id === 'catalogue/event-bytes' ? `${fmt(t.value, 1)} B` : `${fmt(t.value, 2)}×`, t.met === null ? 'unavailable' : t.met ? '**met**' : '**missed**', t.where])))
   L.push('')
   for (const t of r.targets) if (t.note) L.push(`- ${t.measure}: ${t.note}`)
   L.push('')
@@ -165,8 +167,10 @@ export function renderMarkdown(r: Results): string {
     L.push('')
   }
 
+  L.push(...renderCatalogue(r.sections.catalogue))
+
   L.push('## Notes', '')
-  for (const name of ['size', 'rerank', 'limits', 'page', 'storage'] as const) for (const n of r.sections[name].notes) L.push(`- (${name}) ${n}`)
+  for (const name of ['size', 'rerank', 'limits', 'page', 'storage', 'catalogue'] as const) for (const n of r.sections[name]?.notes ?? []) L.push(`- (${name}) ${n}`)
   L.push('')
   return L.join('\n')
 }

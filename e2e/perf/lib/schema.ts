@@ -7,7 +7,7 @@
  */
 import * as v from 'valibot'
 
-export const SECTIONS = ['size', 'rerank', 'limits', 'page', 'storage'] as const
+export const SECTIONS = ['size', 'rerank', 'limits', 'page', 'storage', 'catalogue'] as const
 export type SectionName = (typeof SECTIONS)[number]
 
 const finite = v.pipe(v.number(), v.finite())
@@ -98,6 +98,8 @@ export const ResultsSchema = v.object({
     limits: SectionSchema,
     page: SectionSchema,
     storage: SectionSchema,
+    /** Issue 10's scale check (e2e/perf/catalogue.ts). */
+    catalogue: SectionSchema,
   }),
   targets: v.array(TargetSchema),
 })
