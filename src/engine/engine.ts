@@ -56,9 +56,27 @@ function gpcEnabled(): boolean {
  * builds profiles from it (issue 13 #13: it was not, and `buildProfile` threw out of
  * `createEngine`, an unhandled rejection in a host page that only embedded the script).
  */
-function optionProblems(o: EngineOptions): Array<[keyof EngineOptions, ValidationError]> {
-  const out: Array<[keyof EngineOptions, ValidationError]> = []
-  const bad = (key: keyof EngineOptions, reason: string, field: string = key) => void out.push([key, new ValidationError('invalid_options', field, reason)])
+function optionProblems(o: EngineOptions): Array<[keyof EngineOptions | null, ValidationError]> {
+  // [the option to drop (null: report only), the error]
+  const out: Array<[keyof EngineOptions | null, ValidationError]> = []
+  const bad = (key: keyof EngineOptions | null, reason: string, field: string = key ?? '') => void out.push([key, new ValidationError('invalid_options', field, reason)])
+  const fn = (key: 'clock' | 'onError' | 'onProgress') => o[key] !== undefined && typeof o[key] !== 'function' && bad(key, 'must be a function')
+  fn('clock')
+  fn('onError')
+  fn('onProgress')
+  if (o.dbName !== undefined && (typeof o.dbName !== 'string' || o.dbName === '')) bad('dbName', 'must be a non-empty string')
+  if (o.demotePurchasedMs !== undefined && !(typeof o.demotePurchasedMs === 'number' && o.demotePurchasedMs >= 0)) bad('demotePurchasedMs', 'must be a number of ms ≥ 0')
+  if (o.retention !== undefined) {
+    if (typeof o.retention !== 'object' || o.retention === null) bad('retention', 'must be an object { maxAgeMs?, maxEvents? }')
+    else {
+      // The store already falls back to the default for a bound that is not a positive number
+      // (never "delete everything"); here it is also reported, naming the bound.
+      for (const k of ['maxAgeMs', 'maxEvents'] as const) {
+        const v = o.retention[k]
+        if (v !== undefined && !(typeof v === 'number' && v > 0)) bad(null, `must be a number > 0 (Infinity: no bound); the default is used`, `retention.${k}`)
+      }
+    }
+  }
   if (o.model !== undefined && (typeof o.model !== 'string' || o.model === '')) bad('model', 'must be a URL string')
   if (o.modelSha256 !== undefined && !/^[0-9a-f]{64}$/i.test(String(o.modelSha256))) bad('modelSha256', 'must be 64 hex characters')
   if (o.similarity !== undefined && (typeof o.similarity !== 'string' || o.similarity === '')) bad('similarity', 'must be a URL string')
@@ -123,7 +141,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     options = { ...options }
     for (const [key, err] of problems) {
       report(err, 'invalid_options')
-      delete options[key]
+      if (key) delete options[key]
     }
     // A pin without its artifact, or an artifact whose pin was malformed: refuse the artifact
     // rather than load it unchecked (the page asked for it to be checked).

@@ -413,6 +413,18 @@ describe('defect 13: an invalid `profile` option never rejects createEngine outs
       await expect(made).rejects.toMatchObject({ code: 'invalid_options', field: expect.stringContaining(field) })
     }
   })
+  it('every other bad option is reported by name and dropped alone; strict rejects on it', async () => {
+    const bad: EngineOptions = { dbName: '' as string, demotePurchasedMs: -5, clock: 'now' as never, onProgress: 1 as never, retention: { maxEvents: -1, maxAgeMs: 30 * DAY } }
+    const a = await tab(new IDBFactory(), { ...bad, storage: 'memory' })
+    expect(a.errors.map((x) => (x as ValidationError).field).sort()).toEqual(['clock', 'dbName', 'demotePurchasedMs', 'onProgress', 'retention.maxEvents'])
+    expect(a.errors.every((x) => x instanceof ValidationError && x.code === 'invalid_options')).toBe(true)
+    // Still an engine, with the defaults for what was dropped (the injected clock of tab() was replaced by 'now': the system clock).
+    expect(await a.e.track({ type: 'view_item', items: [{ id: 'x' }] })).not.toBeNull()
+    for (const [k, v] of Object.entries(bad)) {
+      vi.stubGlobal('indexedDB', new IDBFactory())
+      await expect(createEngine({ storage: 'memory', strict: true, [k]: v }), k).rejects.toBeInstanceOf(ValidationError)
+    }
+  })
   it('another bad option (deadlineMs) drops only itself, not the model or the profile', async () => {
     const a = await tab(new IDBFactory(), { dbName: `t13-${++n}`, storage: 'memory', deadlineMs: -1, model: 'https://shop.example/model.json', profile: { featureWeights: { category: 0 } } })
     expect(a.errors.map((x) => (x as ValidationError).field)).toContain('deadlineMs')
