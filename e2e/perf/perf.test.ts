@@ -12,6 +12,7 @@ import { blockFlops, contextTokens, encodeFlops, incrementalFlops, scoreFlops, t
 import { Progress } from './lib/progress'
 import { computeTargets, renderMarkdown } from './lib/report'
 import { derived, missing, row } from './lib/rows'
+import { mergeResults } from './lib/merge'
 import { checkResults, SECTIONS, type Results, type Section } from './lib/schema'
 import { compressed, packagesOf, staticClosure } from './lib/size'
 import { percentile, ratio, summarize } from './lib/stats'
@@ -255,5 +256,27 @@ describe('catalogue targets (issue 10)', () => {
     const none = computeTargets(fixture()).filter((t) => t.id.startsWith('catalogue/'))
     expect(none.map((t) => t.id)).toEqual(['catalogue/artifact', 'catalogue/rerank', 'catalogue/event-bytes'])
     for (const t of none) expect(t).toMatchObject({ value: null, met: null, note: expect.stringMatching(/did not run/) })
+  })
+})
+
+describe('--merge', () => {
+  it('keeps the sections this run did not run, names them with their run\'s date, and recomputes the targets', () => {
+    const old = fixture()
+    old.date = '2026-11-30T10:00:00.000Z'
+    const previous: Results = { ...old, targets: computeTargets(old) }
+    const now = fixture()
+    now.date = '2026-12-02T14:00:00.000Z'
+    for (const k of ['size', 'rerank', 'limits', 'page'] as const) now.sections[k] = section([], { status: 'skipped', reason: 'not selected (--only)' })
+    now.sections.catalogue = section([derived('catalogue/10/artifact', 'a', 'B', 100, { group: 'catalogue', products: 10 }, '')])
+    const fresh: Results = { ...now, targets: computeTargets(now) }
+    const m = mergeResults(fresh, JSON.parse(JSON.stringify(previous)), ['catalogue'])
+    expect(m.sections.rerank).toEqual(previous.sections.rerank)
+    expect(m.sections.catalogue).toEqual(now.sections.catalogue)
+    expect(m.merged).toEqual([{ section: 'size', date: old.date }, { section: 'rerank', date: old.date }, { section: 'limits', date: old.date }, { section: 'page', date: old.date }])
+    expect(m.targets.find((t) => t.id === 'cached/wasm')!.value).toBeCloseTo(0.15, 12)
+    expect(checkResults(m)).toMatchObject({ ok: true })
+    expect(renderMarkdown(m)).toContain('Kept from earlier runs by `--merge`')
+    // Nothing to merge from: the fresh results as they are.
+    expect(mergeResults(fresh, null, ['catalogue'])).toBe(fresh)
   })
 })

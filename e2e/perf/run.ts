@@ -7,6 +7,7 @@
  *   npm run bench -- --only rerank,size run some sections (size, rerank, limits, page, storage, catalogue)
  *   npm run bench -- --only catalogue   issue 10's scale check alone (catalogue.ts: 10k, 100k, 1M products)
  *   npm run bench -- --out DIR          write results.json / results.md into DIR instead
+ *   npm run bench -- --only X --merge   keep the other sections of the results.json already there (lib/merge.ts)
  *
  * Benchmarks are not tests: nothing here asserts a time. Targets are reported as met or missed.
  */
@@ -20,6 +21,7 @@ import { CHROMIUM, startHarness, type Harness } from './lib/browser'
 import { bundleBrowserHelpers, ROOT } from './lib/bundle'
 import { encodeFlops, scoreFlops, type FlopConfig } from './lib/flops'
 import { Progress } from './lib/progress'
+import { mergeResults, readPrevious } from './lib/merge'
 import { computeTargets, renderMarkdown } from './lib/report'
 import { derived, missing, row } from './lib/rows'
 import { checkResults, SECTIONS, type RequestRecord, type Results, type Row, type Section, type SectionName, type SizeRow } from './lib/schema'
@@ -451,7 +453,7 @@ async function storageSection(h: Harness, plan: Plan, pool: Candidate[], progres
 
 // ------------------------------------------------------------------------------------ main --
 
-export interface RunOptions { quick: boolean; only: SectionName[]; outDir: string; quiet?: boolean }
+export interface RunOptions { quick: boolean; only: SectionName[]; outDir: string; quiet?: boolean; merge?: boolean }
 
 export function parseArgs(argv: string[]): RunOptions {
   const o: RunOptions = { quick: false, only: [...SECTIONS], outDir: join(ROOT, 'e2e/perf') }
@@ -464,8 +466,9 @@ export function parseArgs(argv: string[]): RunOptions {
       if (bad.length || v.length === 0) throw new Error(`--only takes one or more of ${SECTIONS.join(', ')} (comma-separated); got "${argv[i] ?? ''}"`)
       o.only = v as SectionName[]
     } else if (a === '--out') o.outDir = argv[++i] ?? o.outDir
+    else if (a === '--merge') o.merge = true
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('npm run bench [-- --quick] [--only size,rerank,limits,page,storage,catalogue] [--out DIR]\n')
+      process.stdout.write('npm run bench [-- --quick] [--only size,rerank,limits,page,storage,catalogue] [--out DIR] [--merge]\n')
       process.exit(0)
     } else throw new Error(`unknown argument ${a} (try --help)`)
   }
@@ -541,7 +544,8 @@ export async function runBench(o: RunOptions): Promise<Results> {
     schema: 'localrank-bench/1', date: new Date().toISOString(), quick: o.quick, seconds: (performance.now() - t0) / 1000, machine, model,
     sizes: { histories: plan.histories, candidates: plan.candidates, backends: plan.backends.map((b) => b.name) }, sections,
   }
-  const results: Results = { ...partial, targets: computeTargets(partial) }
+  const fresh: Results = { ...partial, targets: computeTargets(partial) }
+  const results = o.merge ? mergeResults(fresh, readPrevious(join(o.outDir, 'results.json')), o.only) : fresh
   const check = checkResults(results)
   if (!check.ok) throw new Error(`the bench produced malformed results:\n${check.issues.join('\n')}`)
   mkdirSync(o.outDir, { recursive: true })

@@ -102,6 +102,8 @@ export const ResultsSchema = v.object({
     catalogue: SectionSchema,
   }),
   targets: v.array(TargetSchema),
+  /** Sections kept from an earlier run by `--merge` (lib/merge.ts), with that run's date. */
+  merged: v.optional(v.array(v.object({ section: v.string(), date: v.string() }))),
 })
 export type Results = v.InferOutput<typeof ResultsSchema>
 
