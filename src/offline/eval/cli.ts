@@ -22,6 +22,9 @@ import { resultTable, toJSON, writeReport, type Comparison, type ReportData, typ
 import { CUTOFFS, runEvaluation, summarise, type Cell } from './run'
 import { DEFAULT_TUNE, eventWeightSweep, Tuner } from './tune'
 
+/** `--full-users auto`: user × item pairs the full protocol scores before it samples users. */
+export const FULL_BUDGET = 200_000_000
+
 const HERE = dirname(fileURLToPath(import.meta.url))
 export const DEFAULT_TUNED = join(HERE, 'tuned.json')
 
@@ -48,6 +51,9 @@ const HELP = `npm run eval -- [flags]
   --retention R         none (default: full history, as the protocol) | store (the browser store's
                         default retention: 180 days, 5,000 events)
   --bootstrap B         bootstrap resamples (default ${DEFAULT_BOOTSTRAP})
+  --full-users N|all    full ranking on a seeded sample of N users, each ranked exactly against the
+                        whole catalogue (default auto: every user while users × items ≤ ${FULL_BUDGET.toLocaleString('en')},
+                        else ⌊${FULL_BUDGET.toLocaleString('en')} / items⌋ users; the CI shows the sample's width)
   --json PATH           write every figure as JSON
   --report DIR          write README.md, results.json and SVG plots into DIR
   --tune                tune on validation items first, then write --tuned
@@ -101,6 +107,7 @@ export async function main(argv: string[]): Promise<CliResult> {
       'item-path': { type: 'string' },
       retention: { type: 'string' },
       bootstrap: { type: 'string' },
+      'full-users': { type: 'string' },
       json: { type: 'string' },
       report: { type: 'string' },
       tune: { type: 'boolean' },
@@ -194,12 +201,16 @@ export async function main(argv: string[]): Promise<CliResult> {
   const best: TunePoint = tuned?.best ?? START
   // Without a tuning for this dataset the table is built with the library's DEFAULT_ARTIFACT_OPTIONS.
   const ctx = createContext(ds, { seed, ...(tuned ? { similarity: best.sim } : {}) }, split)
-  const models = selectModels(registry(tuned, itemPaths), values.model, (name, why) => note(`skipping model ${name}: ${why}`))
+  const models = selectModels(registry(tuned, itemPaths), values.model, (name, why) => note(`skipping model ${name}: ${why}`), ctx)
 
   // 4. Run.
+  const evalN = limitUsers !== undefined ? Math.min(limitUsers, split.evalUsers) : split.evalUsers
+  const fullArg = values['full-users'] ?? 'auto'
+  const fullUsers = fullArg === 'all' ? evalN : fullArg === 'auto' ? (evalN * split.universe.length <= FULL_BUDGET ? evalN : Math.max(1, Math.floor(FULL_BUDGET / split.universe.length))) : int(fullArg, 'full-users', 1)!
+  if (protocols.includes('full') && fullUsers < evalN) note(`full ranking: a seeded sample of ${fullUsers} of ${evalN} users, each against all ${split.universe.length} items (--full-users all for every user)`)
   const bar = new Progress('eval', (limitUsers !== undefined ? Math.min(limitUsers, split.evalUsers) : split.evalUsers) * models.length)
   t = performance.now()
-  const run = await runEvaluation(ctx, models, { protocols, phases, negatives, ties, ...(retention ? { retention } : {}), ...(limitUsers !== undefined ? { limitUsers } : {}), onProgress: (d, _n, label) => bar.update(d, label) })
+  const run = await runEvaluation(ctx, models, { protocols, phases, negatives, ties, fullUsers, ...(retention ? { retention } : {}), ...(limitUsers !== undefined ? { limitUsers } : {}), onProgress: (d, _n, label) => bar.update(d, label) })
   timings['evaluate (all models)'] = performance.now() - t
   for (const [k, v] of Object.entries(ctx.timings)) timings[`build ${k}`] = v
   for (const m of models) {
@@ -243,7 +254,7 @@ export async function main(argv: string[]): Promise<CliResult> {
       reports: ds.reports.map((r) => ({ ...r, file: relative(process.cwd(), r.file) })),
       unknownItems: ds.unknownItems,
     },
-    protocol: { seed, negatives, ties, retention: retention ?? 'none (full history)', bootstrap: B, protocols, phases, cutoffs: [...CUTOFFS], limitUsers: limitUsers ?? null },
+    protocol: { seed, negatives, ties, retention: retention ?? 'none (full history)', bootstrap: B, protocols, phases, cutoffs: [...CUTOFFS], limitUsers: limitUsers ?? null, fullUsers },
     similarity: art ? { options: art.lists.options, bytes: art.bytes, pairs: pairCount(art.lists), items: art.json.items.length } : {},
     models: models.map((m) => ({ name: m.name, description: m.description, group: m.group, ...(m.params ? { params: m.params } : {}) })),
     results,

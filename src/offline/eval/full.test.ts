@@ -12,7 +12,7 @@ import { createContext, type BuiltContext } from './context'
 import { rankAll, scoresOf } from './full'
 import { cooccurrence, recency } from './models/baselines'
 import { FULL_SCORER_MIN, profileModel } from './models/profile'
-import { fullOrder, runEvaluation, summarise } from './run'
+import { fullOrder, fullSample, runEvaluation, summarise } from './run'
 import type { ModelSpec } from './types'
 
 let dir: string
@@ -90,6 +90,19 @@ describe('full ranking at shop scale', () => {
       for (const r of rows) expect(Array.from(r.fast)).toEqual(Array.from(r.ranker))
       expect(rows.some((r) => r.fast.some((v) => v !== r.fast[0]))).toBe(true)
     }
+  })
+
+  it('the full-protocol user sample is seeded, of the asked size, order-free, and nested as it grows', () => {
+    const users = Array.from({ length: 500 }, (_, i) => `u${i}`)
+    const a = fullSample(users, 50, 9)
+    expect(a.reduce((s, x) => s + x, 0)).toBe(50)
+    expect(fullSample(users, 50, 9)).toEqual(a)
+    expect(fullSample(users, 50, 10)).not.toEqual(a)
+    const rev = fullSample([...users].reverse(), 50, 9)
+    expect(users.filter((_, i) => a[i])).toEqual([...users].reverse().filter((_, i) => rev[i]).reverse())
+    const b = fullSample(users, 120, 9)
+    expect(users.every((_, i) => !a[i] || b[i])).toBe(true)
+    expect(fullSample(users, 900, 9).every((x) => x === 1)).toBe(true)
   })
 
   it('rankAll ranks lists past the page guard of 10,000, checked piece by piece', () => {

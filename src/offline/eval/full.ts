@@ -75,6 +75,8 @@ export class CatalogueColumns {
   readonly brands: string[] = []
   readonly brandIndex = new Map<string, number>()
   readonly price: Float64Array
+  /** 1 where the item carries its own `neighbours` (feed rows): the profile then scores it from them. */
+  readonly carries: Uint8Array
   readonly index = new Map<string, number>()
   private tokens: Map<string, number[]> | null = null
 
@@ -83,6 +85,7 @@ export class CatalogueColumns {
     this.path = new Int32Array(n)
     this.brand = new Int32Array(n)
     this.price = new Float64Array(n).fill(Number.NaN)
+    this.carries = new Uint8Array(n)
     const pathIds = new Map<string, number>()
     const brandIds = this.brandIndex
     items.forEach((raw, i) => {
@@ -107,6 +110,7 @@ export class CatalogueColumns {
         this.brand[i] = b + 1
       }
       if (c.price !== undefined) this.price[i] = c.price
+      if (c.neighbours !== undefined) this.carries[i] = 1
     })
   }
 
@@ -231,9 +235,10 @@ export class ProfileFullScorer {
       const path = cols.path
       const brand = cols.brand
       const band = this.band
+      const carries = cols.carries
       for (let i = 0; i < n; i++) {
         const u = universe[i]!
-        if (stamp[u] === tick || cands[i]!.neighbours !== undefined) raw[i] = profile.value(cleanFeatures(cands[i]!), now)
+        if (stamp[u] === tick || carries[u] === 1) raw[i] = profile.value(cleanFeatures(cands[i]!), now)
         else raw[i] = pathVal[path[u]!]! + brandVal[brand[u]!]! + bandVal[band[u]!]!
       }
     }

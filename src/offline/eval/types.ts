@@ -69,10 +69,11 @@ export interface ModelSpec {
   group: 'baseline' | 'profile' | 'encoder'
   create(ctx: EvalContext): Scorer
   /**
-   * Why the model cannot run here (e.g. its artifact is missing), or null. `--model all`
+   * Why the model cannot run here (e.g. its artifact is missing, or, given the context, it was
+   * trained on another catalogue), or null. `--model all`
    * skips such models with a warning; naming one explicitly is an error with this reason.
    */
-  unavailable?(): string | null
+  unavailable?(ctx?: EvalContext): string | null
   /** Parameters worth printing in the report (JSON-serialisable). */
   params?: Record<string, unknown>
 }

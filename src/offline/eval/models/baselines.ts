@@ -17,7 +17,7 @@ const TIE = 1e-9
 
 function withPopularity(primary: Float64Array, candidates: ReadonlyArray<Candidate>): Float64Array {
   let max = 0
-  for (const c of candidates) max = Math.max(max, c.score ?? 0)
+  for (let i = 0; i < candidates.length; i++) max = Math.max(max, candidates[i]!.score ?? 0)
   for (let i = 0; i < primary.length; i++) primary[i] = primary[i]! + (TIE * (candidates[i]!.score ?? 0)) / (max + 1)
   return primary
 }
@@ -30,7 +30,11 @@ export const popularity: ModelSpec = {
   create: () => ({
     session: () => ({
       add() {},
-      score: (cands) => Float64Array.from(cands, (c) => c.score ?? 0),
+      score: (cands) => {
+        const out = new Float64Array(cands.length)
+        for (let i = 0; i < cands.length; i++) out[i] = cands[i]!.score ?? 0
+        return out
+      },
     }),
   }),
 }
@@ -45,7 +49,9 @@ export const random: ModelSpec = {
       add() {},
       score: (cands, now) => {
         const rng = rngFor(ctx.seed, 'random', u.user, now)
-        return Float64Array.from(cands, () => rng())
+        const out = new Float64Array(cands.length)
+        for (let i = 0; i < cands.length; i++) out[i] = rng()
+        return out
       },
     }),
   }),
@@ -96,13 +102,15 @@ export function recency(m = 5): ModelSpec {
               // computed once per distinct path (the same function of the same labels).
               const byPath = new Float64Array(cats.paths.length + 1).fill(Number.NaN)
               byPath[0] = 0
-              cands.forEach((c, i) => {
-                const p = cats.path[hint.universe[i]!]!
+              const path = cats.path
+              const uix = hint.universe
+              for (let i = 0; i < cands.length; i++) {
+                const p = path[uix[i]!]!
                 let v = byPath[p]!
-                if (Number.isNaN(v)) byPath[p] = v = of(c)
+                if (Number.isNaN(v)) byPath[p] = v = of(cands[i]!)
                 out[i] = v
-              })
-            } else cands.forEach((c, i) => (out[i] = of(c)))
+              }
+            } else for (let i = 0; i < cands.length; i++) out[i] = of(cands[i]!)
             return withPopularity(out, cands)
           },
         }

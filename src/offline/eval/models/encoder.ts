@@ -113,6 +113,25 @@ export class FeedJoin {
   }
 }
 
+const vocabs = new Map<string, Set<string>>()
+
+/**
+ * A model trained on another catalogue is not a row of this one's table (issue 11: the shipped
+ * MovieLens model on a shop log would score every item from content alone and call it "the
+ * encoder"): its vocabulary must hold at least half of the items with interactions here.
+ */
+export function coverageProblem(dir: string, universe: ReadonlyArray<string>): string | null {
+  let v = vocabs.get(dir)
+  if (!v) {
+    const raw = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { vocab?: unknown }
+    v = new Set(Array.isArray(raw.vocab) ? (raw.vocab as unknown[]).filter((x): x is string => typeof x === 'string') : [])
+    vocabs.set(dir, v)
+  }
+  let known = 0
+  for (const id of universe) if (v.has(id)) known++
+  return known * 2 >= universe.length ? null : `${dir} was trained on another catalogue: its vocabulary holds ${known} of the ${universe.length} items here (train one on this dataset and set LOCALRANK_ENCODER_MODEL)`
+}
+
 const loaded = new Map<string, Promise<LoadedModel>>()
 
 /** Load (once per directory) and verify an exported model with the browser's own code. */
@@ -151,7 +170,10 @@ export function encoderModel(o: EncoderModelOptions): ModelSpec {
     name: o.name,
     description: o.description,
     group: 'encoder',
-    unavailable: () => (existsSync(join(dir, 'model.json')) ? null : `no model at ${join(dir, 'model.json')} (train one with \`npm run train\`, or set LOCALRANK_ENCODER_MODEL)`),
+    unavailable: (ctx) => {
+      if (!existsSync(join(dir, 'model.json'))) return `no model at ${join(dir, 'model.json')} (train one with \`npm run train\`, or set LOCALRANK_ENCODER_MODEL)`
+      return ctx ? coverageProblem(dir, ctx.split.universe) : null
+    },
     params: { dir, ...(o.ranker ? { ranker: o.ranker } : {}), ...(o.withProfile ? { profile: true } : {}), ...(o.timeOff ? { timeOff: true } : {}), ...(feed ? { itemPath: 'feed', feedEncoding: o.feedEncoding ?? 'f16' } : {}) },
     create: (ctx) => {
       const base = feed ? loadFeed(dir).then((f) => f.model) : load(dir)

@@ -6,7 +6,7 @@
  */
 import type { KernelName } from '../../../interest/types'
 import { START, modelOptionsOf, type TunePoint } from '../params'
-import type { ModelSpec } from '../types'
+import type { EvalContext, ModelSpec } from '../types'
 import { cooccurrence, popularity, random, recency } from './baselines'
 import { encoderModels, DEFAULT_ENCODER_DIR, NOTIME_ENCODER_DIR, type ItemPath } from './encoder'
 import { profileModel } from './profile'
@@ -50,10 +50,10 @@ export function registry(tuned: TunedPoints | null, itemPaths: ReadonlyArray<Ite
  * Pick models by name; 'all' (or nothing) keeps every available one and reports the others
  * through `skipped`. Unknown or unavailable names throw, listing the valid ones / the reason.
  */
-export function selectModels(all: ModelSpec[], names: string | undefined, skipped: (name: string, reason: string) => void = () => {}): ModelSpec[] {
+export function selectModels(all: ModelSpec[], names: string | undefined, skipped: (name: string, reason: string) => void = () => {}, ctx?: EvalContext): ModelSpec[] {
   if (!names || names === 'all') {
     return all.filter((m) => {
-      const why = m.unavailable?.() ?? null
+      const why = m.unavailable?.(ctx) ?? null
       if (why !== null) skipped(m.name, why)
       return why === null
     })
@@ -69,7 +69,7 @@ export function selectModels(all: ModelSpec[], names: string | undefined, skippe
     }
     const m = all.find((x) => x.name === w)
     if (!m) throw new Error(`unknown model "${w}"; valid: ${all.map((x) => x.name).join(', ')}, the groups ${[...new Set(all.map((x) => `${x.group}s`))].join(', ')}, or all`)
-    const why = m.unavailable?.() ?? null
+    const why = m.unavailable?.(ctx) ?? null
     if (why !== null) throw new Error(`model "${w}" cannot run: ${why}`)
     if (!out.includes(m)) out.push(m)
   }
