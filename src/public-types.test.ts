@@ -63,6 +63,9 @@ describe('public types', () => {
     expectTypeOf<BackendName>().toEqualTypeOf<'webgpu' | 'wasm' | 'cpu'>()
     expectTypeOf<Consent>().toEqualTypeOf<'granted' | 'denied' | 'pending'>()
     expectTypeOf<EngineInfo['storage']>().toEqualTypeOf<'indexeddb' | 'memory'>()
+    expectTypeOf<EngineInfo['variant']>().toEqualTypeOf<'personalised' | 'control' | null | undefined>()
+    expectTypeOf<ReturnType<Embed.HoldoutEngine['info']>['variant']>().toEqualTypeOf<Embed.Variant | null>()
+    expectTypeOf<Embed.Variant>().toEqualTypeOf<'personalised' | 'control'>()
     // @ts-expect-error 'gpu' is not a backend
     const opts: EngineOptions = { backend: 'gpu' }
     void opts

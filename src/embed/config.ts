@@ -21,6 +21,8 @@ import { parseConsent } from './consent'
  * | `data-deadline`        | `deadlineMs`     | encoder deadline inside `rerank`, ms                         |
  * | `data-respect-gpc`     | `respectGPC`     | `false` to ignore Global Privacy Control (not recommended)   |
  * | `data-track`           | –                | `off` disables declarative tracking from `data-lr-*`         |
+ * | `data-holdout`         | `holdout`        | share of shoppers kept on the server's order, e.g. `0.1`,    |
+ * |                        |                  | sticky per device, for measuring the lift (holdout.ts)       |
  * | `data-intake`          | `intake`         | `ga4`: learn from the GA4 ecommerce events in `dataLayer`    |
  * |                        |                  | (gtag and GTM pushes, see intake-ga4.ts); `off` (default)    |
  * | `data-strict`          | `strict`         | `true`: errors reject instead of going to `onError`          |
@@ -33,9 +35,17 @@ export interface EmbedConfig {
   track: boolean
   /** Zero-code intake of the page's GA4 ecommerce events (intake-ga4.ts); 'off' unless asked for. */
   intake: 'ga4' | 'off'
+  /** `data-holdout`: the control group's share in [0, 1], when a holdout runs. */
+  holdout?: number
   problems: string[]
   /** `data-config`: URL of the tuned file (src/tuned/), loaded by the runtime before the engine starts. */
   configUrl?: string
+}
+
+/** A holdout share: `"0.1"`, `0.1` → 0.1; anything that is not a number in [0, 1] → undefined. */
+export function parseHoldout(v: unknown): number | undefined {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 && n <= 1 ? n : undefined
 }
 
 export function parseScriptConfig(data: Readonly<Record<string, string | undefined>>, baseUrl: string): EmbedConfig {
@@ -84,5 +94,7 @@ export function parseScriptConfig(data: Readonly<Record<string, string | undefin
   const intakeRaw = data['intake'] ?? 'off'
   const intake = intakeRaw === 'ga4' ? 'ga4' : 'off'
   if (intakeRaw !== intake) problems.push(`data-intake: "${intakeRaw}" is not one of ga4, off`)
-  return { options, consentMode, track: data['track'] !== 'off', intake, problems, ...(configUrl ? { configUrl } : {}) }
+  const holdout = data['holdout'] === undefined ? undefined : parseHoldout(data['holdout'])
+  if (data['holdout'] !== undefined && holdout === undefined) problems.push(`data-holdout: "${data['holdout']}" is not a share in [0, 1] (e.g. 0.1)`)
+  return { options, consentMode, track: data['track'] !== 'off', intake, problems, ...(holdout === undefined ? {} : { holdout }), ...(configUrl ? { configUrl } : {}) }
 }

@@ -12,14 +12,18 @@
  * classic runtime does for `data-intake="ga4"`, so the embed does not grow for shops without it.
  */
 import type { Engine } from '../engine/types'
+import { sanitizeCandidates } from '../rank/candidates'
+import { cleanOptions } from '../rank/ranker'
 import { defineControlsElement } from './controls-element'
 import { defineListElement } from './list-element'
+import type { HoldoutEngine, HoldoutOptions } from './holdout'
 import type { Ga4IntakeOptions } from './intake-ga4'
 import { fromObject } from './items'
 import { provideEngine } from './source'
 
 export { boot } from './runtime'
 export { startDomTracking, type DomTrackingOptions } from './track-dom'
+export type { HoldoutOptions, HoldoutEngine, Variant } from './holdout'
 export { watchGoogleConsent, consentFromGtagEntry } from './consent'
 export { itemFromAttributes, candidateFromAttributes, fromObject } from './items'
 export { createPageApi, serverOrder, type PageApi } from './api'
@@ -35,6 +39,15 @@ export type { Ga4IntakeOptions }
 export async function startGa4Intake(opts: Omit<Ga4IntakeOptions, 'mapItem'>): Promise<() => void> {
   const m = await import('./intake-ga4')
   return m.startGa4Intake({ ...opts, mapItem: fromObject })
+}
+
+/**
+ * Wrap an engine with an A/B holdout (holdout.ts): a sticky `share` of devices gets the server's
+ * order, and each ranked list pushes one `localrank_exposure` event with only the variant.
+ */
+export async function withHoldout(engine: Engine, opts: HoldoutOptions): Promise<HoldoutEngine> {
+  const m = await import('./holdout')
+  return m.withHoldout(engine, opts, { sanitizeCandidates, cleanOptions })
 }
 
 /** Define `<localrank-list>` and `<localrank-controls>`, backed by `engine`. */

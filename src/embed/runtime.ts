@@ -14,11 +14,14 @@
 import { createEngine } from '../engine/engine'
 import type { Consent, Engine, EngineOptions } from '../engine/types'
 import { toLocalRankError, type LocalRankError } from '../errors'
+import { sanitizeCandidates } from '../rank/candidates'
+import { cleanOptions } from '../rank/ranker'
 import { createPageApi, type PageApi } from './api'
-import { parseScriptConfig } from './config'
+import { parseHoldout, parseScriptConfig } from './config'
 import { loadTunedConfig } from '../tuned/load'
 import { parseConsent, watchGoogleConsent, type DataLayerHost } from './consent'
 import { defineControlsElement } from './controls-element'
+import type { HoldoutHost } from './holdout'
 import type { Ga4Host } from './intake-ga4'
 import { fromObject } from './items'
 import { defineListElement } from './list-element'
@@ -70,8 +73,9 @@ export function boot(data: Record<string, string | undefined>, scriptSrc: string
     }
     for (const p of cfg.problems) report(new Error(p))
     // Embed-only options a `config` command may carry: taken out before the engine sees them.
-    const { intake, ...engineOptions } = options as EngineOptions & { intake?: unknown }
+    const { intake, holdout, ...engineOptions } = options as EngineOptions & { intake?: unknown; holdout?: unknown }
     options = engineOptions
+    const holdoutShare = holdout === undefined ? cfg.holdout : (parseHoldout(holdout) ?? (report(new Error(`holdout: "${String(holdout)}" is not a share in [0, 1]`)), cfg.holdout))
     const intakeMode = intake === undefined ? cfg.intake : intake === 'ga4' || intake === 'off' ? intake : (report(new Error(`intake: "${String(intake)}" is not one of ga4, off`)), cfg.intake)
     // Made before consent is wired, so that consent mode 'auto' follows the data layer we read.
     if (intakeMode === 'ga4' && host.dataLayer === undefined) host.dataLayer = []
@@ -91,14 +95,24 @@ export function boot(data: Record<string, string | undefined>, scriptSrc: string
       report(err)
       return null
     })
-    const raw = createPageApi({ engine, report, strict: options.strict, version: VERSION })
+    // The holdout wraps the engine itself, so the page API and <localrank-list> both answer by
+    // group. Its code (0.8 KB gzip) is fetched only when a holdout runs, while the engine starts.
+    const ranked: Promise<Engine | null> =
+      holdoutShare === undefined
+        ? engine
+        : Promise.all([engine, import('./holdout').catch((err: unknown) => (report(err), null))]).then(([e, m]) =>
+            // Without its code (blocked chunk) nobody is assigned and no exposure is pushed: the
+            // shopper is outside the experiment and keeps the engine's answer.
+            e && m ? m.withHoldout(e, { share: holdoutShare, onError: report, strict: options.strict, host: host as unknown as HoldoutHost }, { sanitizeCandidates, cleanOptions }) : e,
+          )
+    const raw = createPageApi({ engine: ranked, report, strict: options.strict, version: VERSION })
     const api = serialise(raw)
     host.localrank = api as unknown as Host['localrank']
     // Calls nobody awaits still get a handler (issue 13 #15): in strict mode a rejection here
     // would otherwise be an unhandled rejection in the host page.
     const quietly = (p: unknown) => void Promise.resolve(p).catch(report)
     pushConsent = (c) => quietly(api('consent', c))
-    provideEngine(engine.then((e) => e ?? Promise.reject(toLocalRankError(new Error('LocalRank could not start'), 'storage'))))
+    provideEngine(ranked.then((e) => e ?? Promise.reject(toLocalRankError(new Error('LocalRank could not start'), 'storage'))))
 
     for (const args of rest) quietly(api(...(args as [string, ...unknown[]])))
     if (cfg.track) startDomTracking({ track: (e) => api.track(e), onError: report })

@@ -84,6 +84,11 @@ export interface EngineInfo {
   consent: Consent
   gpc: boolean
   paused: boolean
+  /**
+   * With a holdout (`data-holdout`, src/embed/holdout.ts): the shopper's group; null when they are
+   * outside the experiment (consent denied, GPC). Absent without a holdout.
+   */
+  variant?: 'personalised' | 'control' | null
 }
 
 export interface Engine {
