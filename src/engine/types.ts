@@ -95,9 +95,9 @@ export interface Engine {
   /** Validate and record one event. Resolves to the stored event, or null when not recorded (consent, pause, non-strict error). */
   track(event: TrackInput): Promise<StoredEvent | null>
   rerank<C extends Candidate>(candidates: ReadonlyArray<C>, options?: RankOptions): Promise<RankResult<C>>
-  /** The newest `limit` events, oldest first. */
+  /** The newest `limit` events, oldest first (all without one). A `limit` that is not a number ≥ 0 is reported and ignored. */
   history(limit?: number): Promise<StoredEvent[]>
-  /** The strongest current interests (decayed), for the shopper's controls. */
+  /** The `n` (default 10) strongest current interests (decayed), for the shopper's controls. A bad `n` is reported and ignored. */
   interests(n?: number): Promise<Interest[]>
   forget(itemId: string): Promise<number>
   forgetEvent(eventId: string): Promise<boolean>
