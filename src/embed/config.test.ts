@@ -17,6 +17,15 @@ describe('parseScriptConfig', () => {
     expect(c.consentMode).toBe('auto')
     expect(c.problems.map((p) => p.split(':')[0])).toEqual(['data-backend', 'data-consent', 'data-storage', 'data-deadline', 'data-consent-mode', 'data-intake', 'data-holdout'])
   })
+  it('issue 15 #7: a placeholder or malformed pin is a problem naming the attribute and where the hash comes from', () => {
+    const c = parseScriptConfig({ model: '/model/model.json', modelSha256: '…', similarity: '/sim.json', similaritySha256: 'abc' }, 'https://shop.example/')
+    expect(c.problems.map((p) => p.split(':')[0])).toEqual(['data-model-sha256', 'data-similarity-sha256'])
+    expect(c.problems[0]).toMatch(/modelSha256.*model\.json/)
+    expect(c.problems[1]).toMatch(/sha256sum/)
+    // Kept, so the engine still refuses the file: a pin that cannot match never loads it unchecked.
+    expect(c.options.modelSha256).toBe('…')
+    expect(parseScriptConfig({ modelSha256: 'ab'.repeat(32) }, 'https://shop.example/').problems).toEqual([])
+  })
   it('defaults: no model, tracking on, consent mode auto', () => {
     expect(parseScriptConfig({}, 'https://shop.example/')).toEqual({ options: {}, consentMode: 'auto', track: true, intake: 'off', problems: [] })
   })

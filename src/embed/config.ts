@@ -27,7 +27,8 @@ import { parseConsent } from './consent'
  * |                        |                  | (gtag and GTM pushes, see intake-ga4.ts); `off` (default)    |
  * | `data-strict`          | `strict`         | `true`: errors reject instead of going to `onError`          |
  *
- * Invalid values are dropped and reported, never thrown.
+ * Invalid values are dropped and reported (one `console.warn` each, naming the attribute, and
+ * `onError`), never thrown.
  */
 export interface EmbedConfig {
   options: EngineOptions
@@ -48,6 +49,8 @@ export function parseHoldout(v: unknown): number | undefined {
   return typeof n === 'number' && Number.isFinite(n) && n >= 0 && n <= 1 ? n : undefined
 }
 
+const SHA256 = /^[0-9a-f]{64}$/
+
 export function parseScriptConfig(data: Readonly<Record<string, string | undefined>>, baseUrl: string): EmbedConfig {
   const options: EngineOptions = {}
   const problems: string[] = []
@@ -62,10 +65,24 @@ export function parseScriptConfig(data: Readonly<Record<string, string | undefin
   }
   const model = url('model', data['model'])
   if (model) options.model = model
-  if (data['modelSha256']) options.modelSha256 = data['modelSha256'].trim().toLowerCase()
+  // A pin that is not 64 hex digits (the README's "…" copied as is) can never match, so the
+  // engine refuses the file; say so loudly, and where the real value comes from, instead of
+  // letting the shop wonder why it only ever gets the profile path (issue 15 #7). The value is
+  // still passed on: loading the file unchecked because its pin is malformed would defeat the pin.
+  if (data['modelSha256']) {
+    options.modelSha256 = data['modelSha256'].trim().toLowerCase()
+    if (!SHA256.test(options.modelSha256)) {
+      problems.push(`data-model-sha256: "${data['modelSha256']}" is not a SHA-256 (64 hex digits), so the model is not loaded; copy the modelSha256 that the exporter printed and wrote into model.json`)
+    }
+  }
   const similarity = url('similarity', data['similarity'])
   if (similarity) options.similarity = similarity
-  if (data['similaritySha256']) options.similaritySha256 = data['similaritySha256'].trim().toLowerCase()
+  if (data['similaritySha256']) {
+    options.similaritySha256 = data['similaritySha256'].trim().toLowerCase()
+    if (!SHA256.test(options.similaritySha256)) {
+      problems.push(`data-similarity-sha256: "${data['similaritySha256']}" is not a SHA-256 (64 hex digits), so the table is not used; \`sha256sum similarity.json\` prints it`)
+    }
+  }
   const configUrl = url('config', data['config'])
   const backend = data['backend']
   if (backend) {

@@ -25,7 +25,7 @@ import type { HoldoutHost } from './holdout'
 import type { Ga4Host } from './intake-ga4'
 import { fromObject } from './items'
 import { defineListElement } from './list-element'
-import { debug, provideEngine } from './source'
+import { debug, provideEngine, warn } from './source'
 import { startDomTracking } from './track-dom'
 
 export const VERSION = '0.1.0'
@@ -62,21 +62,38 @@ export function boot(data: Record<string, string | undefined>, scriptSrc: string
       }
     }
     userOnError = options.onError
+    // Option fields the shop has already been warned about by attribute name (a malformed pin is
+    // kept so the engine refuses the file, and the engine then reports the same field again).
+    const warned = new Set<string>()
     const report = (err: unknown) => {
       const e = toLocalRankError(err, 'invalid_options')
-      debug(e.message, e)
+      // A bad option from a `config` command is the shop's mistake too: one warning, by field.
+      const field = e.code === 'invalid_options' ? e.context.field : undefined
+      if (field === undefined) debug(e.message, e)
+      else if (!warned.has(field)) (warned.add(field), warn(e.message))
       try {
         userOnError?.(e)
       } catch {
         /* the page's handler threw: ignore */
       }
     }
-    for (const p of cfg.problems) report(new Error(p))
+    // The shop's own mistakes (a bad attribute or config value): visible, once each, by name.
+    const misconfigured = (message: string) => {
+      // `data-model-sha256: …` → modelSha256, the option the engine names when it refuses it.
+      warned.add(message.split(':')[0]!.replace(/^data-/, '').replace(/-(\w)/g, (_, c: string) => c.toUpperCase()))
+      warn(message)
+      try {
+        userOnError?.(toLocalRankError(new Error(message), 'invalid_options'))
+      } catch {
+        /* the page's handler threw: ignore */
+      }
+    }
+    for (const p of cfg.problems) misconfigured(p)
     // Embed-only options a `config` command may carry: taken out before the engine sees them.
     const { intake, holdout, ...engineOptions } = options as EngineOptions & { intake?: unknown; holdout?: unknown }
     options = engineOptions
-    const holdoutShare = holdout === undefined ? cfg.holdout : (parseHoldout(holdout) ?? (report(new Error(`holdout: "${String(holdout)}" is not a share in [0, 1]`)), cfg.holdout))
-    const intakeMode = intake === undefined ? cfg.intake : intake === 'ga4' || intake === 'off' ? intake : (report(new Error(`intake: "${String(intake)}" is not one of ga4, off`)), cfg.intake)
+    const holdoutShare = holdout === undefined ? cfg.holdout : (parseHoldout(holdout) ?? (misconfigured(`holdout: "${String(holdout)}" is not a share in [0, 1]`), cfg.holdout))
+    const intakeMode = intake === undefined ? cfg.intake : intake === 'ga4' || intake === 'off' ? intake : (misconfigured(`intake: "${String(intake)}" is not one of ga4, off`), cfg.intake)
     // Made before consent is wired, so that consent mode 'auto' follows the data layer we read.
     if (intakeMode === 'ga4' && host.dataLayer === undefined) host.dataLayer = []
 

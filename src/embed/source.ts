@@ -30,3 +30,16 @@ export function debug(...args: unknown[]): void {
     /* no console */
   }
 }
+
+/**
+ * A mistake in the shop's own markup or options (issue 15 #7): one `console.warn` naming the
+ * attribute, because a debug line is hidden by default and a dropped model then looks like a
+ * silent failure. Never for the shopper's data or the engine's runtime errors (those stay debug).
+ */
+export function warn(message: string): void {
+  try {
+    console.warn('[localrank]', message)
+  } catch {
+    /* no console */
+  }
+}
