@@ -28,6 +28,7 @@ import { validateEvent } from '../events/validate'
 import { loadSimilarityTable, resolveProfileConfig } from '../interest'
 import type { RankerConfig } from '../rank/defaults'
 import { parseRankerOptions } from '../tuned/format'
+import { profileSpeaks } from '../tuned/signals'
 import type { Interest } from '../interest/types'
 import { rankCandidates, rerank as rerankPath } from '../rank'
 import type { Candidate, RankOptions, RankResult } from '../rank/types'
@@ -415,11 +416,18 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
         if (state.consent === 'denied') return serverOrder(candidates, o, gpc ? 'Global Privacy Control is on' : 'consent denied')
         if (state.paused) return serverOrder(candidates, o, 'personalisation paused by the shopper')
         const { profile, purchases, blockedItems, historySize } = view.fresh()
+        const now = clock()
+        // Signal-dependent default (src/tuned/signals.ts, issue 11 part 4): content-only evidence
+        // that matches most of the list does not reorder it, unless the page set the profile's
+        // weight (a tuned file does). Item data = a loaded table or neighbours carried by tracked items.
+        const itemData = similarityReady || view.all().some((e) => e.items.some((it) => Array.isArray(it.neighbours) && it.neighbours.length > 0))
+        const speaks = options.ranker?.weights?.profile !== undefined || !Array.isArray(candidates) || profileSpeaks(profile, candidates, now, itemData)
         return await rerankPath(
           candidates,
           {
-            now: clock(),
-            profile,
+            now,
+            profile: speaks ? profile : null,
+            ...(speaks || encoder ? {} : { reason: 'your history says nothing specific about these items' }),
             encoder,
             // 0 events: the server's order, whatever the encoder says about an empty history
             // (issue 13 #5: its item biases reordered a first visit as "your recent activity").

@@ -51,4 +51,21 @@ describe('a tuned file in the library', () => {
     expect(errors.map((e) => (e as { field?: string }).field)).toContain('ranker.weights.profile')
     await expect(make({ strict: true, ranker: { serverTransform: 'sqrt' as never } })).rejects.toThrow(/ranker\.serverTransform/)
   })
+
+  it('default: content matching most of the list leaves the server order, saying why; an explicit profile weight reorders it', async () => {
+    // Every candidate shares a genre with the history (MovieLens-like genres).
+    const covered: Candidate[] = Array.from({ length: 40 }, (_, i) => ({ id: `m${i}`, category: i % 2 ? ['Horror', 'Comedy'] : ['Horror', 'Action'], score: 1000 - i }))
+    const run = async (opts: EngineOptions) => {
+      const { e } = await make(opts)
+      for (const [id, sub] of [['h1', 'Drama'], ['h2', 'Comedy']] as const) await e.track({ type: 'view_item', items: [{ id, category: ['Horror', sub] }] })
+      return e.rerank(covered, { limit: 5 })
+    }
+    const d = await run({})
+    expect(d.items.map((i) => i.id)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4'])
+    expect(d.path).toBe('server')
+    expect(d.reason).toMatch(/nothing specific/)
+    const tuned = await run({ ranker: { weights: { profile: 3 } } })
+    expect(tuned.items.map((i) => i.id)).not.toEqual(['m0', 'm1', 'm2', 'm3', 'm4'])
+  })
 })
+

@@ -7,6 +7,7 @@ import { rerank, type RankerConfig } from '../../../rank'
 import type { Candidate } from '../../../rank/types'
 import { HistoryFeatures, ProfileFullScorer, rankAll, scoresOf } from '../full'
 import type { ListHint, ModelSpec } from '../types'
+import { profileSpeaks } from '../../../tuned/signals'
 
 /** Lists at least this long (the full protocol's) are scored by `ProfileFullScorer`: the same scores, in O(N) array work. */
 export const FULL_SCORER_MIN = 2000
@@ -52,6 +53,9 @@ export function profileModel(o: ProfileModelOptions): ModelSpec {
               if (e.type === 'purchase') for (const it of e.items) purchases.set(it.id, Math.max(purchases.get(it.id) ?? 0, e.timestamp))
             },
             async score(cands: ReadonlyArray<Candidate>, now: number, hint?: ListHint) {
+              // The engine's signal-dependent default (src/tuned/signals.ts), the same function:
+              // content-only evidence covering most of the list leaves the server's order.
+              if (o.ranker?.weights?.profile === undefined && !profileSpeaks(profile, cands, now, sim !== undefined)) return Float64Array.from(cands, (_, i) => -i)
               if (hint && cands.length >= FULL_SCORER_MIN) return fullScorer().score(cands, hint.universe, profile, history, now)
               const rctx = o.ranker ? { now, profile, purchases, encoder: null, config: o.ranker } : { now, profile, purchases, encoder: null }
               if (cands.length > MAX_CANDIDATES) return scoresOf(rankAll(cands, rctx, { explain: false }), cands.length)
