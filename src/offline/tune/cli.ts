@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { serializeTuned, type TunedMeta, type TunedScores } from '../../tuned/format'
 import { DatasetError, formatReports, loadDataset, type LoadOptions } from '../data'
 import { createContext } from '../eval/context'
+import { profileModel } from '../eval/models/profile'
 import { leaveOneOut } from '../protocol/split'
 import { parseFlags, UsageError, type FlagSpec } from '../train/cli-common'
 import { DEFAULT_OBJECTIVE, parseObjective, ValidationLists, type ObjectiveScore } from './objective'
@@ -146,6 +147,13 @@ export async function main(argv: string[], io: CliIO = { out: (s) => process.std
   if (io.tty) io.err('\n')
   for (const st of res.trace) io.err(`tune: pass ${st.pass} ${st.dim} = ${st.chosen} (objective ${st.objective.toFixed(4)})\n`)
 
+  // The search starts from the default constants with an explicit profile weight, which switches
+  // the signal-dependent default (src/tuned/signals.ts) off. The library as shipped keeps it on:
+  // if that scores at least as well, the file keeps the defaults (empty options) instead.
+  const shipped = await lists.score(profileModel({ name: 'defaults', description: 'library defaults as shipped', similarity }))
+  const keep = shipped.value >= res.best.score.value
+  if (keep) io.err(`tune: the library defaults as shipped (${shipped.value.toFixed(4)}) are at least as good as the best tuned point (${res.best.score.value.toFixed(4)}): the file keeps them\n`)
+  const final = keep ? shipped : res.best.score
   const meta: TunedMeta = {
     dataset: ds.name,
     files: ds.files.map((p) => relative(process.cwd(), p)),
@@ -156,12 +164,13 @@ export async function main(argv: string[], io: CliIO = { out: (s) => process.std
     created: new Date().toISOString(),
     evaluations: res.evaluations,
     seconds: Math.round(res.seconds),
-    validation: { defaults: scoresOf(res.start.score), tuned: scoresOf(res.best.score) },
+    validation: { defaults: scoresOf(shipped), tuned: scoresOf(final) },
   }
   mkdirSync(dirname(out), { recursive: true })
-  writeFileSync(out, serializeTuned(optionsOf(res.best.point), meta))
-  const rows = Object.keys(res.best.score.protocols).map((p) => `| ${p} | ${res.start.score.protocols[p as keyof ObjectiveScore['protocols']]!.toFixed(4)} | ${res.best.score.protocols[p as keyof ObjectiveScore['protocols']]!.toFixed(4)} | ${res.best.score.lists[p as keyof ObjectiveScore['lists']]} |`)
-  io.out(`\nvalidation NDCG@10 (${lists.users.length} users, similarity ${meta.similarity}):\n| protocol | library defaults | tuned | lists |\n|---|---|---|---|\n${rows.join('\n')}\n| objective | ${res.start.score.value.toFixed(4)} | ${res.best.score.value.toFixed(4)} | |\n`)
+  writeFileSync(out, serializeTuned(keep ? { profile: {}, ranker: {} } : optionsOf(res.best.point), meta))
+  type P = keyof ObjectiveScore['protocols']
+  const rows = Object.keys(final.protocols).map((p) => `| ${p} | ${shipped.protocols[p as P]!.toFixed(4)} | ${final.protocols[p as P]!.toFixed(4)} | ${final.lists[p as P]} |`)
+  io.out(`\nvalidation NDCG@10 (${lists.users.length} users, similarity ${meta.similarity}):\n| protocol | library defaults | this file | lists |\n|---|---|---|---|\n${rows.join('\n')}\n| objective | ${shipped.value.toFixed(4)} | ${final.value.toFixed(4)} | |\n`)
   io.out(`\nwrote ${out} (${res.evaluations} points, ${res.passes} passes, ${fmtS((performance.now() - t0) / 1000)})\n`)
   return 0
 }
