@@ -14,3 +14,6 @@ export type { EventType, Item, TrackInput, StoredEvent } from './events/types'
 export type { Candidate, RankOptions, RankResult, RankedItem, RankPath, Explanation, CandidateIssue } from './rank/types'
 export type { Interest, FeatureKind, ProfileConfig, ProfileOptions, KernelSpec, Contribution } from './interest/types'
 export type { HistoryExport, StoreChange, StoreMeta, RetentionPolicy } from './store/types'
+// The tuned file of `npm run tune`: createEngine({ ...parseTunedConfig(json), model }).
+export { parseTunedConfig } from './tuned/format'
+export type { TunedOptions, RankerOptions } from './tuned/format'
