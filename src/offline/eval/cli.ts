@@ -15,6 +15,10 @@ import { leaveOneOut } from '../protocol/split'
 import { pairCount } from '../similarity/neighbours'
 import { DEFAULT_RETENTION } from '../../store/types'
 import { createContext } from './context'
+import { parseTunedConfig } from '../../tuned/format'
+import type { RankerConfig } from '../../rank/defaults'
+import { profileModel } from './models/profile'
+import type { ModelSpec } from './types'
 import { registry, selectModels, type ItemPath, type TunedPoints } from './models'
 import { pointFromJSON, pointToJSON, START, type TunePoint } from './params'
 import { Progress, note } from './progress'
@@ -58,6 +62,8 @@ const HELP = `npm run eval -- [flags]
   --report DIR          write README.md, results.json and SVG plots into DIR
   --tune                tune on validation items first, then write --tuned
   --tuned PATH          tuned parameters file (default src/offline/eval/tuned.json)
+  --config FILE         a localrank-tuned file from npm run tune: adds the row profile-tuned
+                        (with the similarity table unless the file was tuned without one)
   --write-similarity P  write the similarity table (browser format) + LICENSE-DATA.md beside it
   --render PATH         only re-render README.md and the plots from a results.json (into --report or its folder)
   --help`
@@ -89,6 +95,20 @@ export function readTuned(path: string): (TunedPoints & { report?: TuningReport 
   return out
 }
 
+/** The row of a `npm run tune` file (src/tuned/format.ts), exactly as the engine would load it. */
+function tunedFileModel(path: string): ModelSpec {
+  if (!existsSync(path)) throw new DatasetError(path, `tuned file not found: ${path}`)
+  const json = JSON.parse(readFileSync(path, 'utf8')) as { meta?: { similarity?: string; dataset?: string; objective?: string } }
+  const o = parseTunedConfig(json)
+  return profileModel({
+    name: 'profile-tuned',
+    description: `decay profile with ${relative(process.cwd(), path)} (npm run tune on ${json.meta?.dataset ?? '?'}, ${json.meta?.objective ?? '?'})`,
+    profile: o.profile,
+    ranker: o.ranker as Partial<RankerConfig>,
+    similarity: json.meta?.similarity !== 'none',
+  })
+}
+
 export async function main(argv: string[]): Promise<CliResult> {
   const { values } = parseArgs({
     args: argv,
@@ -112,6 +132,7 @@ export async function main(argv: string[]): Promise<CliResult> {
       report: { type: 'string' },
       tune: { type: 'boolean' },
       tuned: { type: 'string' },
+      config: { type: 'string' },
       'write-similarity': { type: 'string' },
       render: { type: 'string' },
       help: { type: 'boolean' },
@@ -202,6 +223,7 @@ export async function main(argv: string[]): Promise<CliResult> {
   // Without a tuning for this dataset the table is built with the library's DEFAULT_ARTIFACT_OPTIONS.
   const ctx = createContext(ds, { seed, ...(tuned ? { similarity: best.sim } : {}) }, split)
   const models = selectModels(registry(tuned, itemPaths), values.model, (name, why) => note(`skipping model ${name}: ${why}`), ctx)
+  if (values.config) models.push(tunedFileModel(values.config))
 
   // 4. Run.
   const evalN = limitUsers !== undefined ? Math.min(limitUsers, split.evalUsers) : split.evalUsers
@@ -223,7 +245,7 @@ export async function main(argv: string[]): Promise<CliResult> {
   const comparisons: Comparison[] = []
   const cellOf = (m: string, p: string, ph: string): Cell | undefined => run.cells.find((c) => c.model === m && c.protocol === p && c.phase === ph)
   for (const [a, b] of [
-    ['profile', 'popularity'], ['profile', 'profile-none'], ['profile-exponential', 'profile-none'], ['profile', 'cooc-last'], ['profile', 'profile-nosim'],
+    ['profile', 'popularity'], ['profile-tuned', 'profile'], ['profile-tuned', 'popularity'], ['profile', 'profile-none'], ['profile-exponential', 'profile-none'], ['profile', 'cooc-last'], ['profile', 'profile-nosim'],
     ['encoder', 'profile'], ['encoder', 'encoder-notime'], ['encoder', 'encoder-timeoff'], ['encoder+profile', 'profile'], ['encoder+profile', 'encoder'],
     ['encoder/feed', 'encoder'], ['encoder+profile/feed', 'encoder+profile'],
   ] as const)
@@ -265,7 +287,10 @@ export async function main(argv: string[]): Promise<CliResult> {
 
   // 5. Output.
   for (const ph of phases)
-    for (const p of protocols) process.stdout.write(`\n${p} candidates, ${ph} items (${results.find((r) => r.protocol === p && r.phase === ph)?.users ?? 0} users), mean (95% CI):\n${resultTable(results, p, ph)}\n`)
+    for (const p of protocols) {
+      const users = results.find((r) => r.protocol === p && r.phase === ph)?.users ?? 0
+      process.stdout.write(users === 0 ? `\n${p} candidates, ${ph} items: no user has a target for this protocol\n` : `\n${p} candidates, ${ph} items (${users} users), mean (95% CI):\n${resultTable(results, p, ph)}\n`)
+    }
   process.stdout.write(`\nwall time ${(timings['total wall time']! / 1000).toFixed(1)} s\n`)
   if (values.json) {
     mkdirSync(dirname(values.json), { recursive: true })

@@ -41,5 +41,7 @@ describe('eval on a dataset other than the one tuned.json was tuned on (issue 11
     expect(users('cart')).toBeGreaterThan(0)
     expect(users('cart')).toBeLessThan(60)
     expect(users('session')).toBe(60)
+    // No user without a target is counted as a zero.
+    expect(data.results.filter((x) => x.protocol === 'cart').every((x) => x.users === users('cart'))).toBe(true)
   })
 })

@@ -318,7 +318,8 @@ export interface CellSummary {
  * a shop protocol's cells, whose users are a subset, share resamples of that subset's size).
  */
 export function summarise(result: RunResult, catalogueSize: number, bootAll: Bootstrap): CellSummary[] {
-  return result.cells.map((c) => {
+  // A protocol no user has a target for (cart on MovieLens: no carts) gets no row, not zeros.
+  return result.cells.filter((c) => c.mrr.length > 0).map((c) => {
     const boot = bootAll.resized(c.mrr.length)
     const metrics: MetricSummary = {}
     for (const k of CUTOFFS) metrics[`HR@${k}`] = boot.mean(c.hr[k]!)
