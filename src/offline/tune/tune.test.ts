@@ -1,12 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { DEFAULT_PROFILE_CONFIG } from '../../interest/defaults'
 import { DEFAULT_RANKER_CONFIG, type RankerConfig } from '../../rank/defaults'
 import { parseTunedConfig } from '../../tuned/format'
 import { loadDataset } from '../data'
 import { writeSyntheticShop } from '../data/synthetic-cli'
+import { main as evalMain } from '../eval/cli'
 import { createContext } from '../eval/context'
 import { profileModel } from '../eval/models/profile'
 import { leaveOneOut } from '../protocol/split'
@@ -105,5 +106,17 @@ describe('npm run tune (CLI)', () => {
     expect(json.meta.similarity).toBe('none')
     expect(json.meta.validation.tuned.objective).toBeGreaterThanOrEqual(json.meta.validation.defaults.objective)
     await expect(main(args, io().io)).rejects.toThrow(/exists; pass --force/)
+    // The evaluator scores the same file as the row profile-tuned.
+    const j = join(dir, 'eval.json')
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+    const spyErr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+    try {
+      await evalMain(['--dataset', join(dir, 'events.csv'), '--items', join(dir, 'items.csv'), '--protocol', 'uniform', '--model', 'popularity', '--config', out, '--limit-users', '40', '--bootstrap', '20', '--json', j])
+    } finally {
+      spy.mockRestore()
+      spyErr.mockRestore()
+    }
+    const rows = (JSON.parse(readFileSync(j, 'utf8')) as { results: Array<{ model: string }> }).results.map((r) => r.model)
+    expect(rows).toEqual(['popularity', 'profile-tuned'])
   }, 120_000)
 })
