@@ -14,17 +14,33 @@ export interface Interval {
 
 export const DEFAULT_BOOTSTRAP = 1000
 
+/**
+ * Above this many stored indices (n · B), a Bootstrap keeps none (issue 11: 1,000 resamples of
+ * 62,544 users are 250 MB per user subset, and 3·10¹⁰ additions for the 49 cells × 9 metrics of
+ * a shop-scale run). It then gives normal-approximation intervals for means and paired
+ * differences, mean ± 1.96·s/√n — what the percentile bootstrap of a mean converges to at
+ * that n — and draws `LARGE_STAT_RESAMPLES` resamples on the fly for other statistics
+ * (coverage). Every dataset in ../shared/datasets stays below it, so their figures are the
+ * percentile bootstrap's.
+ */
+export const MAX_STORED_INDICES = 20_000_000
+export const LARGE_STAT_RESAMPLES = 20
+
 export class Bootstrap {
-  /** B rows of n user indices. */
+  /** B rows of n user indices (empty when `large`). */
   readonly samples: Int32Array[]
+  /** n · B over MAX_STORED_INDICES: normal-approximation intervals (see MAX_STORED_INDICES). */
+  readonly large: boolean
   private readonly sized = new Map<number, Bootstrap>()
   constructor(
     readonly n: number,
     readonly b: number = DEFAULT_BOOTSTRAP,
     readonly seed = 0,
   ) {
-    const rng = mulberry32(seed ^ 0x5bd1e995)
     this.samples = []
+    this.large = n * b > MAX_STORED_INDICES
+    if (this.large) return
+    const rng = mulberry32(seed ^ 0x5bd1e995)
     for (let r = 0; r < b; r++) {
       const s = new Int32Array(n)
       for (let i = 0; i < n; i++) s[i] = randInt(rng, n)
@@ -47,6 +63,7 @@ export class Bootstrap {
   /** Mean of per-user values with its percentile interval. */
   mean(values: ArrayLike<number>): Interval {
     this.check(values.length)
+    if (this.large) return normalInterval(values)
     return this.stat(mean(values), (s) => {
       let t = 0
       for (let i = 0; i < s.length; i++) t += values[s[i]!]!
@@ -70,8 +87,16 @@ export class Bootstrap {
    * keeps the bootstrap's spread but not its bias (an approximate, bias-corrected interval).
    */
   stat(point: number, f: (users: Int32Array) => number, recentre = false): Interval {
-    const vals = new Float64Array(this.b)
-    for (let r = 0; r < this.b; r++) vals[r] = f(this.samples[r]!)
+    const b = this.large ? LARGE_STAT_RESAMPLES : this.b
+    const vals = new Float64Array(b)
+    if (this.large) {
+      const rng = mulberry32(this.seed ^ 0x5bd1e995)
+      const s = new Int32Array(this.n)
+      for (let r = 0; r < b; r++) {
+        for (let i = 0; i < this.n; i++) s[i] = randInt(rng, this.n)
+        vals[r] = f(s)
+      }
+    } else for (let r = 0; r < b; r++) vals[r] = f(this.samples[r]!)
     vals.sort()
     const shift = recentre ? point - mean(vals) : 0
     return { mean: point, lo: quantile(vals, 0.025) + shift, hi: quantile(vals, 0.975) + shift }
@@ -80,6 +105,17 @@ export class Bootstrap {
   private check(len: number): void {
     if (len !== this.n) throw new RangeError(`bootstrap built for ${this.n} users, got ${len} values`)
   }
+}
+
+/** mean ± 1.96 · s / √n (s: the sample standard deviation). */
+export function normalInterval(values: ArrayLike<number>): Interval {
+  const n = values.length
+  const m = mean(values)
+  if (n < 2) return { mean: m, lo: m, hi: m }
+  let ss = 0
+  for (let i = 0; i < n; i++) ss += (values[i]! - m) ** 2
+  const half = 1.96 * Math.sqrt(ss / (n - 1) / n)
+  return { mean: m, lo: m - half, hi: m + half }
 }
 
 export function mean(values: ArrayLike<number>): number {

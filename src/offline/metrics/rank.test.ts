@@ -104,6 +104,26 @@ describe('bootstrap', () => {
     expect(c.hi).toBeGreaterThanOrEqual(0.8)
   })
 
+  it('at shop scale keeps no resamples and gives the interval the percentile bootstrap converges to', () => {
+    const n = 30_000
+    const vals = Float64Array.from({ length: n }, (_, i) => ((i * 2654435761) % 1000) / 1000 < 0.3 ? 1 / Math.log2(2 + (i % 7)) : 0)
+    const big = new Bootstrap(n, 1000, 4)
+    expect(big.large).toBe(true)
+    expect(big.samples).toHaveLength(0)
+    const stored = new Bootstrap(n, 600, 4) // 18M indices: still the percentile bootstrap
+    expect(stored.large).toBe(false)
+    const a = big.mean(vals)
+    const b = stored.mean(vals)
+    expect(a.mean).toBe(b.mean)
+    expect(Math.abs(a.hi - a.lo - (b.hi - b.lo)) / (b.hi - b.lo)).toBeLessThan(0.15)
+    expect(Math.abs((a.lo + a.hi) / 2 - a.mean)).toBeLessThan(1e-12)
+    expect(big.diff(vals, vals)).toEqual({ mean: 0, lo: 0, hi: 0 })
+    const lists = Array.from({ length: n }, (_, u) => Int32Array.from([u % 500, 500 + (u % 300)]))
+    const c = coverageInterval(big, lists, 1000)
+    expect(c.mean).toBeCloseTo(0.8, 12)
+    expect(c.lo).toBeLessThanOrEqual(0.8 + 1e-12)
+  })
+
   it('quantile interpolates like NumPy', () => {
     expect(quantile([1, 2, 3, 4], 0.5)).toBe(2.5)
     expect(quantile([1, 2, 3, 4], 0.025)).toBeCloseTo(1.075, 12)
