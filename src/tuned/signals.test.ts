@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createProfile } from '../interest'
-import { CONTENT_COVERAGE_LIMIT, profileSpeaks } from './signals'
+import { CONTENT_COVERAGE_LIMIT, CONTENT_RULE_MIN_CANDIDATES, profileSpeaks } from './signals'
 
 const t = Date.UTC(2026, 5, 1)
 const genres = ['Comedy', 'Drama', 'Horror', 'Action']
@@ -31,9 +31,13 @@ describe('signal-dependent default: does the profile reorder this list?', () => 
     expect(profileSpeaks(p, covered, t, true)).toBe(true)
   })
 
-  it('malformed entries are skipped, never thrown on; an empty list speaks (nothing to protect)', () => {
+  it('malformed entries are skipped, never thrown on; short lists always speak', () => {
     const p = profileOf({ id: 'h1', category: ['Horror'] })
-    expect(profileSpeaks(p, [null, 3, 'x', { id: 7 }, ...list(4, () => ['Drama'])], t, false)).toBe(true)
+    expect(profileSpeaks(p, [null, 3, 'x', { id: 7 }, ...list(30, () => ['Drama'])], t, false)).toBe(true)
+    expect(profileSpeaks(p, [null, 3, 'x', { id: 7 }, ...list(30, () => ['Horror'])], t, false)).toBe(false)
     expect(profileSpeaks(p, [], t, false)).toBe(true)
+    // Two of three match: a cross-sell strip, not a statistic (e2e/embed.spec.ts's garden list).
+    expect(profileSpeaks(p, list(3, (i) => [i === 1 ? 'Drama' : 'Horror']), t, false)).toBe(true)
+    expect(profileSpeaks(p, list(CONTENT_RULE_MIN_CANDIDATES, () => ['Horror']), t, false)).toBe(false)
   })
 })
