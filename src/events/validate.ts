@@ -206,10 +206,29 @@ export function validateEvent(input: unknown, clock: Clock, makeId: () => string
 let sequence = 0
 const SEQ_WIDTH = 10 // base 36: 3.6e15 events before the width would grow
 
-/** A unique event id that sorts after every id made earlier by this page. */
+/**
+ * A unique event id that sorts after every id made earlier by this page: the sequence, then
+ * 128 random bits as 22 base64url characters (a UUID's 36 characters hold 122 bits). The id is
+ * the store's key and sits in both its indexes, so every character is kept about six times on
+ * disk (issue 10, `catalogue/event-bytes`); 33 characters instead of 47.
+ */
 export function eventId(): string {
   sequence += 1
-  return `${sequence.toString(36).padStart(SEQ_WIDTH, '0')}-${randomId()}`
+  return `${sequence.toString(36).padStart(SEQ_WIDTH, '0')}-${randomBits128()}`
+}
+
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
+/** 128 random bits as 22 base64url characters (the last character carries 2 bits). */
+function randomBits128(): string {
+  const b = new Uint8Array(16)
+  globalThis.crypto.getRandomValues(b)
+  let out = ''
+  for (let i = 0; i < 15; i += 3) {
+    const n = (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!
+    out += B64URL[n >>> 18]! + B64URL[(n >>> 12) & 63]! + B64URL[(n >>> 6) & 63]! + B64URL[n & 63]!
+  }
+  return out + B64URL[b[15]! >>> 2]! + B64URL[b[15]! & 3]!
 }
 
 export function randomId(): string {

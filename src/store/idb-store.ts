@@ -1,8 +1,8 @@
 import { wrap, type IDBPDatabase, type IDBPTransaction } from 'idb'
 import { StorageError, type LocalRankError } from '../errors'
-import type { StoredEvent } from '../events/types'
+import { EVENT_TYPES, type EventType, type StoredEvent } from '../events/types'
 import { mentions, type Backend, type StoreTx } from './backend'
-import { packItems, unpackRecord } from './packed'
+import { packItems, packType, unpackRecord } from './packed'
 import { SCHEMA_VERSION, type LocalRankDB, type StoredRecord, type StoreMeta } from './types'
 
 type Stores = ['events', 'meta']
@@ -80,9 +80,10 @@ export function upgrade(db: IDBDatabase, oldVersion: number, tx: IDBTransaction,
       if (!cursor) return
       const v = cursor.value as { items?: unknown; itemIds?: unknown } | null
       if (v && typeof v === 'object' && Array.isArray(v.items)) {
-        const plain = unpackRecord(v) as { items: unknown[] }
+        const plain = unpackRecord(v) as { items: unknown[]; type?: unknown }
         const items = plain.items.every((it) => it !== null && typeof it === 'object' && typeof (it as { id?: unknown }).id === 'string') ? packItems(plain.items as StoredEvent['items']) : v.items
-        cursor.update({ ...v, items, itemIds: Array.isArray(v.itemIds) ? v.itemIds : itemIdsOf(v) })
+        const type = EVENT_TYPES.includes(plain.type as EventType) ? packType(plain.type as EventType) : plain.type
+        cursor.update({ ...v, type, items, itemIds: Array.isArray(v.itemIds) ? v.itemIds : itemIdsOf(v) })
       }
       cursor.continue()
     }
@@ -198,7 +199,7 @@ function unindexed(record: unknown): unknown {
 
 /** The v3 record of an event: items packed, their ids for `by_item`. */
 export function toRecord(e: StoredEvent): StoredRecord {
-  return { ...e, items: packItems(e.items), itemIds: itemIdsOf(e) }
+  return { ...e, type: packType(e.type), items: packItems(e.items), itemIds: itemIdsOf(e) }
 }
 
 class IdbTx implements StoreTx {

@@ -1,5 +1,5 @@
 import { fromBase64url, toBase64url } from '../encoder/vector-codec'
-import type { Item, StoredEvent } from '../events/types'
+import { EVENT_TYPES, type EventType, type Item, type StoredEvent } from '../events/types'
 
 /**
  * The stored form of an item since schema v3 (issue 10, `catalogue/event-bytes`): a tuple
@@ -14,24 +14,41 @@ import type { Item, StoredEvent } from '../events/types'
  * before: `unpackItem(packItem(x))` equals `x` field for field, string for string, weight for
  * weight (packing falls back to the plain form for a field it cannot restore exactly).
  *
+ * A list of strings (category, neighbour ids) is one string joined by U+0000 when none of its
+ * strings is empty or holds U+0000 (a string costs 2 bytes of framing in a structured clone, a
+ * separator 1), else the array. The record's `type` is stored as its index in EVENT_TYPES.
+ *
  * Slots, by index; a slot is null when the item has no such field, and trailing nulls are cut:
  * 0 id, 1 category, 2 brand, 3 price, 4 title, 5 vector, 6 neighbour ids, 7 neighbour weights.
  */
 export type PackedItem = [
   id: string,
-  category?: string[] | null,
+  category?: string | string[] | null,
   brand?: string | null,
   price?: number | null,
   title?: string | null,
   /** {@link packVector}'s bytes, or the string as sent when it would not come back identical. */
   vector?: Uint8Array | string | null,
-  neighbourIds?: string[] | null,
+  neighbourIds?: string | string[] | null,
   /**
    * Float32Array: weights of at most 4 significant digits (what compactForStorage keeps), read
    * back as `Number(w.toPrecision(4))`; Float64Array: any other weights, read back as they are.
    */
   neighbourWeights?: Float32Array | Float64Array | null,
 ]
+
+const SEP = '\u0000'
+
+/** `list` joined by U+0000 when that splits back exactly, else the list itself. */
+function joinList(list: string[]): string | string[] {
+  return list.length > 0 && list.every((x) => x.length > 0 && !x.includes(SEP)) ? list.join(SEP) : list
+}
+
+/** The list {@link joinList} stored; null for a slot it cannot have written. */
+function splitList(x: unknown): string[] | null {
+  if (typeof x === 'string') return x.split(SEP)
+  return Array.isArray(x) && x.every((v) => typeof v === 'string') ? (x as string[]) : null
+}
 
 /** The fields a tuple has a slot for; an item with any other field is stored as an object. */
 const SLOTS = new Set(['id', 'category', 'brand', 'price', 'title', 'vector', 'neighbours'])
@@ -81,10 +98,10 @@ function unpackWeights(w: Float32Array | Float64Array): number[] {
 /** The stored form of one item: a {@link PackedItem}, or the item itself when it has a field the tuple has no slot for. */
 export function packItem(it: Item): PackedItem | Item {
   for (const k of Object.keys(it)) if (!SLOTS.has(k)) return it
-  const t: PackedItem = [it.id, it.category ?? null, it.brand ?? null, it.price ?? null, it.title ?? null, null, null, null]
+  const t: PackedItem = [it.id, it.category ? joinList(it.category) : null, it.brand ?? null, it.price ?? null, it.title ?? null, null, null, null]
   if (it.vector !== undefined) t[5] = packVector(it.vector) ?? it.vector
   if (it.neighbours !== undefined) {
-    t[6] = it.neighbours.map((p) => p[0])
+    t[6] = joinList(it.neighbours.map((p) => p[0]))
     t[7] = packWeights(it.neighbours.map((p) => p[1]))
   }
   while (t.length > 1 && t[t.length - 1] === null) t.pop()
@@ -102,8 +119,9 @@ export function unpackItem(x: unknown): unknown {
   if (typeof id !== 'string') return x
   const it: Item = { id }
   if (category != null) {
-    if (!Array.isArray(category)) return x
-    it.category = category as string[]
+    const c = splitList(category)
+    if (!c) return x
+    it.category = c
   }
   if (brand != null) {
     if (typeof brand !== 'string') return x
@@ -123,9 +141,10 @@ export function unpackItem(x: unknown): unknown {
     it.vector = s
   }
   if (ids != null || ws != null) {
-    if (!Array.isArray(ids) || !(ws instanceof Float32Array || ws instanceof Float64Array) || ids.length !== ws.length) return x
+    const n = splitList(ids)
+    if (!n || !(ws instanceof Float32Array || ws instanceof Float64Array) || n.length !== ws.length) return x
     const w = unpackWeights(ws)
-    it.neighbours = ids.map((n, j): [string, number] => [n as string, w[j]!])
+    it.neighbours = n.map((id, j): [string, number] => [id, w[j]!])
   }
   return it
 }
@@ -135,10 +154,23 @@ export function packItems(items: readonly Item[]): Array<PackedItem | Item> {
   return items.map(packItem)
 }
 
-/** A read record with its items back in the `Item` form (anything else about it as stored). */
+/** The stored `type` of a v3 record: the event type's index in EVENT_TYPES (2 bytes of structured clone instead of 7–17). */
+export function packType(t: EventType): number {
+  return EVENT_TYPES.indexOf(t)
+}
+
+/**
+ * A read record with its items back in the `Item` form and its `type` back as a name (anything
+ * else about it as stored; a type code out of range stays a number, for `wellFormed` to refuse).
+ */
 export function unpackRecord(record: unknown): unknown {
   if (!record || typeof record !== 'object') return record
-  const items = (record as { items?: unknown }).items
-  if (!Array.isArray(items) || !items.some(Array.isArray)) return record
-  return { ...(record as StoredEvent), items: items.map(unpackItem) }
+  const r = record as { items?: unknown; type?: unknown }
+  const packedItems = Array.isArray(r.items) && r.items.some(Array.isArray)
+  const code = typeof r.type === 'number' && EVENT_TYPES[r.type] !== undefined
+  if (!packedItems && !code) return record
+  const out = { ...(record as StoredEvent) }
+  if (packedItems) out.items = (r.items as unknown[]).map(unpackItem) as Item[]
+  if (code) out.type = EVENT_TYPES[r.type as number]!
+  return out
 }

@@ -10,9 +10,10 @@ import type { PackedItem } from './packed'
  * - v2: each stored record carries `itemIds` (its items' ids) under a multiEntry index
  *   `by_item`, so `forget(itemId)` reads only the events that mention the item instead of
  *   scanning the whole history; the step also repairs v1 databases missing a store or index.
- * - v3: items are stored packed (packed.ts: a tuple, the vector as bytes, neighbour weights as a
- *   typed array), so an event with item data stays within 512 bytes of structured clone; the
- *   step rewrites every record in that form (issue 10, `catalogue/event-bytes`).
+ * - v3: events are stored packed (packed.ts: each item a tuple, the vector as bytes, neighbour
+ *   weights as a typed array, string lists joined, the type as a number), so an event with item
+ *   data stays within 512 bytes of structured clone; the step rewrites every record in that
+ *   form (issue 10, `catalogue/event-bytes`).
  */
 export const SCHEMA_VERSION = 3
 
@@ -37,7 +38,12 @@ export interface StoreMeta {
  * of objects, so the item ids need their own array; multiEntry indexes each id once). Reads
  * unpack the items and strip `itemIds`: the rest of LocalRank only ever sees a StoredEvent.
  */
-export type StoredRecord = Omit<StoredEvent, 'items'> & { items: Array<PackedItem | Item>; itemIds: string[] }
+export type StoredRecord = Omit<StoredEvent, 'items' | 'type'> & {
+  /** The event type's index in EVENT_TYPES (packed.ts `packType`); a name in records written before v3. */
+  type: number | StoredEvent['type']
+  items: Array<PackedItem | Item>
+  itemIds: string[]
+}
 
 /** The IndexedDB schema, as a type (idb's DBSchema): the single source of truth for its shape. */
 export interface LocalRankDB extends DBSchema {
