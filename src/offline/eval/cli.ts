@@ -253,7 +253,7 @@ export async function main(argv: string[]): Promise<CliResult> {
       for (const ph of phases) {
         const ca = cellOf(a, p, ph)
         const cb = cellOf(b, p, ph)
-        if (ca && cb) comparisons.push({ a, b, protocol: p, phase: ph, metric: 'NDCG@10', diff: boot.resized(ca.mrr.length).diff(ca.ndcg[10]!, cb.ndcg[10]!) })
+        if (ca && cb && ca.mrr.length > 0) comparisons.push({ a, b, protocol: p, phase: ph, metric: 'NDCG@10', diff: boot.resized(ca.mrr.length).diff(ca.ndcg[10]!, cb.ndcg[10]!) })
       }
   timings['bootstrap'] = performance.now() - t
   timings['total wall time'] = performance.now() - t0
