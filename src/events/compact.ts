@@ -6,7 +6,7 @@ import type { Item, StoredEvent } from './types'
  * src/interest/profile.ts), and a candidate that carries its own list needs none of them. On
  * the shipped MovieLens table the top 8 of a row's 25 hold 40% of its similarity mass (mean
  * and median over 4,949 rows). With 8 pairs, a one-item event with an f16 vector (d = 64) is
- * 410–509 bytes of structured clone in the store's v3 packed form (src/store/packed.ts), under
+ * 369–467 bytes of structured clone in the store's v3 packed form (src/store/packed.ts), under
  * the 512-byte target (issue 10: `catalogue/event-bytes`); as JSON text it is 511–620 bytes.
  */
 export const STORED_NEIGHBOURS = 8
