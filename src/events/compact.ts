@@ -7,7 +7,7 @@ import type { Item, StoredEvent } from './types'
  * the shipped MovieLens table the top 8 of a row's 25 hold 40% of its similarity mass (mean
  * and median over 4,949 rows). With 8 pairs, a one-item event with an f16 vector (d = 64) is
  * 369–467 bytes of structured clone in the store's v3 packed form (src/store/packed.ts), under
- * the 512-byte target (issue 10: `catalogue/event-bytes`); as JSON text it is 511–620 bytes.
+ * the 512-byte target (issue 10: `catalogue/event-bytes`); as JSON text it is 497–606 bytes.
  */
 export const STORED_NEIGHBOURS = 8
 
