@@ -1,6 +1,9 @@
 import type { Item } from '../../events/types'
 import { ItemTable, type ItemWeights } from '../../encoder/items'
-import type { EncoderConfig } from '../../encoder/config'
+import { FIRST_ITEM_ROW, type EncoderConfig } from '../../encoder/config'
+import type { TrainData } from './data'
+import { encodeUsers } from './evaluate'
+import { paramsFrom } from './trainer'
 import { candidatesFor, type Phase } from '../protocol/candidates'
 import type { Split } from '../protocol/split'
 
@@ -125,4 +128,26 @@ export function itemWeightsOf(w: ReadonlyMap<string, { data: Float32Array }>): I
     return t.data
   }
   return { itemEmb: get('item_emb'), itemBias: get('item_bias'), featEmb: get('feat_emb'), featBias: get('feat_bias') }
+}
+
+/**
+ * `unseenTopK` of a trained model over the test (or validation) users of the split it was
+ * trained on: user vectors from the trainer's batched encoder (evaluate.ts), candidates scored
+ * by the browser's ItemTable.
+ */
+export function unseenOfModel(data: TrainData, split: Split, cfg: EncoderConfig, weights: ReadonlyMap<string, { shape: number[]; data: Float32Array }>, phase: Phase = 'test'): UnseenTopK {
+  const params = paramsFrom(weights)
+  const evalUsers = split.users.filter((u) => (phase === 'test' ? u.test : u.val))
+  const index = new Map(split.users.map((u, i) => [u.user, i]))
+  const queries = evalUsers.map((u) => {
+    const ui = index.get(u.user)!
+    const seq = data.users[ui]!
+    const at = (phase === 'test' ? seq.testAt : seq.valAt)!
+    return { user: ui, end: at, nowMs: seq.timesMs[at]! }
+  })
+  const vectors = encodeUsers(params, cfg, data, queries, cfg.maxLen)
+  for (const t of Object.values(params)) t.dispose()
+  const vocab = new Map(data.vocab.map((id, i) => [id, i + FIRST_ITEM_ROW]))
+  const items = new Map(data.catalogue.map((id, i) => [id, data.catalogueItems[i]!]))
+  return unseenTopK({ cfg, weights: itemWeightsOf(weights), vocab, items: (id) => items.get(id) ?? { id }, split, phase, seed: 42, users: evalUsers, vectors })
 }
