@@ -98,10 +98,13 @@ export class Panel {
   #renderInfo(): void {
     if (!this.#engine) return
     const i = this.#engine.info()
+    // With consent off (or GPC) the encoder is never started: saying "loading" beside the
+    // engine's "encoder not started" contradicted it (issue 15 #7).
+    const off = i.gpc || i.consent === 'denied'
     const rows: Array<[string, string]> = [
-      ['Backend', i.backend ?? (i.model ? 'loading…' : 'none (profile only)')],
+      ['Backend', i.backend ?? (i.model ? (off ? 'none (personalisation is off)' : 'loading…') : 'none (profile only)')],
       ['Why', i.backendReason],
-      ['Model', i.model ? `${i.model.ready ? 'ready' : i.model.error ? `failed: ${i.model.error}` : 'loading'}` : 'not configured'],
+      ['Model', i.model ? `${i.model.ready ? 'ready' : i.model.error ? `failed: ${i.model.error}` : off ? 'not loaded: personalisation is off' : 'loading'}` : 'not configured'],
       ['Storage', `${i.storage}${i.storageReason ? ` (${i.storageReason})` : ''}`],
       ['Consent', i.gpc ? `${i.consent} (Global Privacy Control is on)` : i.consent],
       ['Events kept', `${i.events}${i.paused ? ' (paused)' : ''}`],

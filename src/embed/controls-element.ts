@@ -19,6 +19,11 @@ import { parseLimit } from './list-element'
  *   a polite live region. After a row disappears, focus moves to the next row's button (or the
  *   list's heading), so a keyboard user is never dropped back to the top of the page.
  * - All shop and history text is inserted with `textContent`: titles can never become markup.
+ * - Rows of a list share their columns (CSS subgrid): with a grid per row, a row without a
+ *   button gave its bar the button's width and the bars no longer lined up (issue 15 #7).
+ * - A blocked category stays where it was in the interests list, shown as blocked (no bar, no
+ *   Block) with its Unblock button: the profile no longer learns from it, so it would otherwise
+ *   vanish from the list and reappear only in a section below the fold (issue 15 #7).
  * - Re-renders on history changes in this tab and others (`engine.on('change')`) and once a
  *   minute, because the weights decay with time even when nothing happens.
  */
@@ -28,8 +33,10 @@ section{display:grid;gap:.75rem}
 h2,h3{margin:.25rem 0;font-size:1.1em}
 h3{font-size:1em}
 ul,ol{list-style:none;margin:0;padding:0;display:grid;gap:.35rem}
-li{display:grid;grid-template-columns:minmax(8rem,1fr) minmax(6rem,2fr) auto;gap:.5rem;align-items:center}
-li.event{grid-template-columns:auto 1fr auto auto}
+ul{grid-template-columns:minmax(8rem,1fr) minmax(6rem,2fr) auto;column-gap:.5rem}
+ol{grid-template-columns:auto 1fr auto auto;column-gap:.5rem}
+li{display:grid;grid-column:1/-1;grid-template-columns:subgrid;align-items:center}
+.blocked-note{color:var(--lr-muted);font-size:.85em;font-style:italic}
 .kind,.when,.empty{color:var(--lr-muted);font-size:.85em}
 .bar{height:.6rem;border-radius:.3rem;background:var(--lr-bar);overflow:hidden}
 .bar>span{display:block;height:100%;background:var(--lr-accent)}
@@ -90,6 +97,8 @@ export class LocalRankControls extends HTMLElement {
   #confirming = false
   #busy = false
   #again = false
+  /** The interest rows of the last render, in order: a category blocked since keeps its place. */
+  #rows: Array<{ kind: Interest['kind']; key: string }> = []
 
   constructor() {
     super()
@@ -150,7 +159,7 @@ export class LocalRankControls extends HTMLElement {
       const focusKey = focused?.dataset['focus']
       const focusIndex = focused ? Number(focused.dataset['index'] ?? -1) : -1
       const focusList = focused?.dataset['list']
-      this.#body.replaceChildren(this.#toolbar(!!meta.paused, info), ...this.#interests(interests, history), ...this.#blocked(meta.blockedCategories ?? []), ...this.#events(history))
+      this.#body.replaceChildren(this.#toolbar(!!meta.paused, info), ...this.#interests(interests, history, meta.blockedCategories ?? []), ...this.#events(history))
       if (focused) this.#refocus(focusKey, focusList, focusIndex)
     } catch (err) {
       debug('localrank-controls render', err)
@@ -244,21 +253,39 @@ export class LocalRankControls extends HTMLElement {
     return h('div', {}, h('p', { class: 'state', text: state }), bar)
   }
 
-  #interests(list: Interest[], history: StoredEvent[]): Node[] {
+  #interests(list: Interest[], history: StoredEvent[], blocked: string[]): Node[] {
     const heading = h('h3', { id: 'lr-interests', tabindex: '-1', text: 'What this shop thinks you like' })
-    if (list.length === 0) return [heading, h('p', { class: 'empty', text: 'No interests yet.' })]
+    // Rows: the interests, plus every blocked category at the place it had in the last render
+    // (or at the end when it was never shown here).
+    type Row = { kind: Interest['kind']; key: string; interest?: Interest }
+    const rows: Row[] = list.filter((it) => !(it.kind === 'category' && blocked.includes(it.key))).map((it) => ({ kind: it.kind, key: it.key, interest: it }))
+    for (const key of blocked) {
+      const was = this.#rows.findIndex((r) => r.kind === 'category' && r.key === key)
+      rows.splice(was >= 0 ? Math.min(was, rows.length) : rows.length, 0, { kind: 'category', key })
+    }
+    this.#rows = rows.map(({ kind, key }) => ({ kind, key }))
+    if (rows.length === 0) return [heading, h('p', { class: 'empty', text: 'No interests yet.' })]
     const titles = new Map<string, string>()
     for (const e of history) for (const it of e.items) if (it.title) titles.set(it.id, it.title)
     const max = Math.max(...list.map((i) => i.weight), 1e-9)
     const ul = h('ul', { 'aria-labelledby': 'lr-interests' })
-    list.forEach((it, index) => {
-      const label = it.kind === 'category' ? categoryLabel(it.key) : it.kind === 'item' ? (titles.get(it.key) ?? it.key) : it.key
+    rows.forEach((row, index) => {
+      const it = row.interest
+      const label = row.kind === 'category' ? categoryLabel(row.key) : row.kind === 'item' ? (titles.get(row.key) ?? row.key) : row.key
+      const name = h('span', {}, h('span', { class: 'label', text: label }), ' ', h('span', { class: 'kind', text: `(${KIND[row.kind]})` }))
+      const common = { 'data-list': 'interests', 'data-index': String(index) }
+      if (!it) {
+        const unblock = this.#button('Unblock', async () => {
+          await (await this.#engine()).unblockCategory(row.key)
+          this.announce(`${label} can be boosted again.`)
+        }, { ...common, 'data-focus': `unblock:${row.key}`, 'aria-label': `Unblock category ${label}` })
+        ul.append(h('li', { 'data-kind': row.kind, 'data-key': row.key, 'data-blocked': '' }, name, h('span', { class: 'blocked-note', text: 'Blocked: never boosted' }), unblock))
+        return
+      }
       const pct = Math.max(0, Math.min(100, Math.round((it.weight / max) * 100)))
       const bar = h('div', { class: 'bar', role: 'meter', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(pct), 'aria-label': `${label}: ${pct}% of your strongest interest` }, h('span'))
       ;(bar.firstElementChild as HTMLElement).style.width = `${pct}%`
-      const name = h('span', {}, h('span', { class: 'label', text: label }), ' ', h('span', { class: 'kind', text: `(${KIND[it.kind]})` }))
       let action: HTMLElement = h('span')
-      const common = { 'data-list': 'interests', 'data-index': String(index) }
       if (it.kind === 'category') {
         action = this.#button('Block', async () => {
           await (await this.#engine()).blockCategory(it.key)
@@ -271,24 +298,6 @@ export class LocalRankControls extends HTMLElement {
         }, { ...common, 'data-focus': `forget-item:${it.key}`, 'aria-label': `Forget everything about ${label}` })
       }
       ul.append(h('li', { 'data-kind': it.kind, 'data-key': it.key }, name, bar, action))
-    })
-    return [heading, ul]
-  }
-
-  #blocked(list: string[]): Node[] {
-    if (list.length === 0) return []
-    const heading = h('h3', { id: 'lr-blocked', tabindex: '-1', text: 'Never boosted' })
-    const ul = h('ul', { 'aria-labelledby': 'lr-blocked' })
-    list.forEach((key, index) => {
-      const label = categoryLabel(key)
-      ul.append(
-        h('li', {}, h('span', { class: 'label', text: label }), h('span'),
-          this.#button('Unblock', async () => {
-            await (await this.#engine()).unblockCategory(key)
-            this.announce(`${label} can be boosted again.`)
-          }, { 'data-list': 'blocked', 'data-index': String(index), 'data-focus': `unblock:${key}`, 'aria-label': `Unblock category ${label}` }),
-        ),
-      )
     })
     return [heading, ul]
   }
