@@ -1,7 +1,7 @@
 import type { Engine } from '../engine/types'
 import type { Candidate, RankResult } from '../rank/types'
 import { candidateFromAttributes } from './items'
-import { debug, engineSource } from './source'
+import { debug, engineSource, warn } from './source'
 
 /**
  * `<localrank-list>`: reorders its children (each with `data-item-id`) by the shopper's
@@ -187,7 +187,8 @@ export class LocalRankList extends HTMLElement {
     const parsed = parseLimit(raw)
     if (raw !== null && parsed === null && raw !== this.#warnedLimit) {
       this.#warnedLimit = raw // once per value, not once per round
-      debug(`localrank-list: limit="${raw}" is not a whole number ≥ 0; it is ignored and every item is shown`)
+      // A mistake in the shop's markup: a warning, as for the script tag's attributes (source.ts `warn`).
+      warn(`localrank-list: limit="${raw}" is not a whole number ≥ 0; it is ignored and every item is shown`)
     }
     const limit = parsed ?? Infinity
     ordered.forEach((el, i) => (i < limit ? showChild(el) : hideChild(el)))
