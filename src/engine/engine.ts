@@ -90,8 +90,9 @@ function optionProblems(o: EngineOptions): Array<[keyof EngineOptions | null, Va
     try {
       resolveProfileConfig(o.profile)
     } catch (err) {
-      if (!(err instanceof ValidationError)) throw err
-      out.push(['profile', err])
+      // Not only a ValidationError: a getter that throws (a Proxy, a frozen config object of
+      // some framework) must not reject createEngine either.
+      out.push(['profile', err instanceof ValidationError ? err : new ValidationError('invalid_options', 'profile', `could not be read: ${err instanceof Error ? err.message : String(err)}`)])
     }
   }
   if (o.ranker !== undefined) {
