@@ -32,10 +32,40 @@ const roots: Array<[string, string]> = [
   ['/', join(root, 'dist')],
 ]
 
+/**
+ * `/csp/<name>/…` serves `…` with the named Content-Security-Policy header on every response
+ * (page, scripts, worker scripts, WASM, model), as a shop that sets CSP site-wide does: a worker
+ * gets its policy from its own response, not from the page, so a meta tag could not test it.
+ * `shop` is the policy the README documents; the others take one permission away.
+ */
+const SHOP_CSP = [
+  "default-src 'self'",
+  // The README's queue stub, by hash; the e2e fixtures' own inline scripts by nonce.
+  "script-src 'self' 'wasm-unsafe-eval' 'sha256-6Wm6SFQdNiQzuJwv6KD4q/vcI+bV/SQunjMdLWEBVbs=' 'nonce-lr-e2e'",
+  "worker-src 'self'",
+  "connect-src 'self'",
+  // The anti-flicker rule (the README's <style> and the loader's copy of it), by hash.
+  "style-src 'self' 'sha256-K9BARJ8g/aqIcETKm7rbgRR94VHkkJLHX5DWJjtCRVs='",
+  "img-src 'self' data:",
+]
+export const CSP_POLICIES: Record<string, string> = {
+  shop: SHOP_CSP.join('; '),
+  'no-wasm': SHOP_CSP.map((d) => d.replace(" 'wasm-unsafe-eval'", '')).join('; '),
+  'no-worker': SHOP_CSP.map((d) => (d.startsWith('worker-src') ? "worker-src 'none'" : d)).join('; '),
+  tt: [...SHOP_CSP, "require-trusted-types-for 'script'", 'trusted-types localrank'].join('; '),
+}
+
 export function startServer(port: number) {
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
     if (url.pathname === '/healthz') return void res.end('ok')
+    const csp = /^\/csp\/([\w-]+)(\/.*)$/.exec(url.pathname)
+    if (csp) {
+      const policy = CSP_POLICIES[csp[1]!]
+      if (!policy) return void res.writeHead(404).end('unknown CSP policy')
+      res.setHeader('content-security-policy', policy)
+      url.pathname = csp[2]!
+    }
     for (const [prefix, dir] of roots) {
       if (!url.pathname.startsWith(prefix)) continue
       let rel = decodeURIComponent(url.pathname.slice(prefix.length))

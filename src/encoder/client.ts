@@ -7,6 +7,7 @@ import type { Candidate } from '../rank/types'
 import { BACKENDS } from './backend-names'
 import type { FromWorker, ToWorker, WireError, WorkerStats } from './messages'
 import type { EncoderHandle, EncoderOptions, EncoderStatus } from './types'
+import { TrustedWorker as Worker } from '../trusted-types'
 
 /** Rebuild a typed error from its wire form. */
 export function fromWire(w: WireError): LocalRankError {
@@ -88,7 +89,9 @@ export function createEncoderClient(options: ClientOptions): EncoderHandle & { s
 
   const worker: WorkerLike = options.createWorker
     ? options.createWorker()
-    : (new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'localrank-encoder' }) as unknown as WorkerLike)
+    : // `Worker` is TrustedWorker (src/trusted-types.ts): the URL goes through the `localrank`
+      // Trusted Types policy, without which a page requiring Trusted Types refused the worker.
+      (new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'localrank-encoder' }) as unknown as WorkerLike)
 
   const fail = (err: LocalRankError) => {
     status.ready = false

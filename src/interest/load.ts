@@ -1,4 +1,5 @@
 import { LocalRankError, ModelError, type LocalRankErrorCode, type LocalRankErrorContext } from '../errors'
+import { TrustedWorker as Worker } from '../trusted-types'
 import { fetchSimilarityJson, MemorySimilarityTable, parseSimilarityTableAsync } from './similarity'
 
 /** What the similarity worker answers (similarity-worker.ts). */
@@ -25,7 +26,8 @@ export interface LoadSimilarityOptions {
  *   bytes do not match `options.sha256`; LocalRankError `model` on HTTP errors.
  */
 export async function loadSimilarityTable(url: string, options: LoadSimilarityOptions = {}): Promise<MemorySimilarityTable> {
-  if (options.worker !== false && typeof Worker === 'function') {
+  // globalThis.Worker: the imported `Worker` (Trusted Types wrapper) exists even where workers do not.
+  if (options.worker !== false && typeof globalThis.Worker === 'function') {
     let reply: SimilarityWorkerReply | null = null
     try {
       reply = await inWorker(new URL(url, globalThis.location?.href).href, options.sha256)
