@@ -280,3 +280,22 @@ describe('--merge', () => {
     expect(mergeResults(fresh, null, ['catalogue'])).toBe(fresh)
   })
 })
+
+describe('catalogue rerank target, paired per round', () => {
+  it('uses the median of the per-round ratios when the section has them, and renders them', () => {
+    const f = fixture()
+    const a = (n: number) => ({ group: 'catalogue', products: n })
+    f.sections.catalogue = section([
+      row('catalogue/10/rerank', '10 products: rerank', 'ms', [10, 10, 10], a(10)),
+      row('catalogue/1000/rerank', '1000 products: rerank', 'ms', [20, 20, 20], a(1000)),
+      row('catalogue-paired/rerank', 'rerank p50 at 1000 ÷ at 10 products, per round', '×', [1.1, 0.9, 3.0], { group: 'catalogue-paired', detail: '1.10, 0.90, 3.00' }),
+    ])
+    const t = computeTargets(f).find((x) => x.id === 'catalogue/rerank')!
+    expect(t.value).toBeCloseTo(1.1, 12)
+    expect(t.met).toBe(true)
+    expect(t.note).toContain('ratio 2.00')
+    const md = renderMarkdown({ ...f, targets: computeTargets(f) })
+    expect(md).toContain('median 1.10×')
+    expect(md).toMatch(/\| Measure \| 10 products \| 1,000 products \|/)
+  })
+})
