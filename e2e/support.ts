@@ -91,11 +91,12 @@ export async function shownCards(page: Page, selector = 'localrank-list'): Promi
       // What the layout shows, not the `hidden` property: page CSS can override [hidden] (issue 13 #22).
       .filter((c) => getComputedStyle(c).display !== 'none')
       .map((c, i) => {
-        const item = JSON.parse(c.getAttribute('data-lr-item') ?? '{}') as { category?: string[]; title?: string }
+        const item = JSON.parse(c.getAttribute('data-lr-item') ?? '{}') as { tags?: string[]; category?: string[]; title?: string }
         return {
           id: c.getAttribute('data-item-id') ?? '',
           title: item.title ?? '',
-          genres: item.category ?? [],
+          // The demo's genres are tags since issue 15 #7 (a category path before).
+          genres: item.tags ?? item.category ?? [],
           serverRank: Number(c.getAttribute('data-lr-server-rank') ?? i),
           explanation: c.getAttribute('data-lr-explanation') ?? '',
         }

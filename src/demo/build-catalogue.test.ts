@@ -29,7 +29,7 @@ describe('buildCatalogue', () => {
     expect(all.candidates.map((c) => [c.id, c.score])).toEqual([['1', 1], ['3', 0.6667]])
     // IMAX is a format: no genre page, but it stays on the item's category path.
     expect(genres.map((g) => g.genre)).toEqual(['All', 'Horror', 'Comedy'])
-    expect(all.candidates[0]!.category).toEqual(['Horror', 'IMAX'])
+    expect(all.candidates[0]!.tags).toEqual(['Horror', 'IMAX'])
     expect(pages.find((p) => p.slug === 'comedy')!.candidates.map((c) => c.id)).toEqual(['3'])
   })
   it('pages the lists by PAGE_SIZE', () => {

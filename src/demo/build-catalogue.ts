@@ -11,9 +11,12 @@
  * - Writes `movies.json` (the whole catalogue: detail pages and client-side search),
  *   `index.json` (genres and page counts) and the candidate "endpoint" as static pages,
  *   `candidates/<genre>/<page>.json`, 100 candidates per page, best server score first.
- * - Genres keep the file's order (IMAX included) as the item's category path, exactly as the
- *   offline tools build items (src/offline/data/movielens.ts), so the trained encoder sees the
- *   same features in the demo. "IMAX" is a screen format, not a taste: it gets no genre page.
+ * - Genres are the item's `tags` (issue 15 #7: as a category path, Psycho counted as "Crime"
+ *   and "Action › Horror › Sci-Fi › Thriller" showed as a category), in the file's order (IMAX
+ *   included). The encoder hashes tags of an item without a category exactly as it hashed the
+ *   same list as a path (src/encoder/features.ts), which is how the offline tools still build
+ *   MovieLens items (src/offline/data/movielens.ts), so the shipped model sees the features it
+ *   was trained on. "IMAX" is a screen format, not a taste: it gets no genre page.
  *
  * The derived files carry the GroupLens licence terms (LICENSE-DATA.md): research use only,
  * redistribution under the same terms, acknowledgement with the citation below.
@@ -40,7 +43,7 @@ export interface CandidatePage {
   page: number
   pages: number
   total: number
-  candidates: Array<{ id: string; title: string; category: string[]; price: number; score: number }>
+  candidates: Array<{ id: string; title: string; tags: string[]; price: number; score: number }>
 }
 
 export const PAGE_SIZE = 100
@@ -130,7 +133,7 @@ export function buildCatalogue(moviesCsv: string, ratingsCsv: string, top: numbe
         candidates: list.slice(p * PAGE_SIZE, (p + 1) * PAGE_SIZE).map((m) => ({
           id: m.id,
           title: m.title,
-          category: m.genres,
+          tags: m.genres,
           price: m.price,
           score: Math.round((m.ratings / max) * 1e4) / 1e4,
         })),

@@ -19,7 +19,8 @@ export interface GenreInfo {
 }
 export interface MovieCandidate extends Candidate {
   title: string
-  category: string[]
+  /** The film's genres: tags, not a category path (issue 15 #7). */
+  tags: string[]
   price: number
   score: number
 }
@@ -51,7 +52,7 @@ export async function fetchCandidates(slug: string, page: number): Promise<Candi
 }
 
 export function toCandidate(m: CatalogueMovie, score: number): MovieCandidate {
-  return { id: m.id, title: m.title, category: m.genres, price: m.price, score }
+  return { id: m.id, title: m.title, tags: m.genres, price: m.price, score }
 }
 
 /** Local search: every query token must prefix-match a title word. Best server score first. */

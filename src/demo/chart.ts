@@ -38,8 +38,10 @@ export function profileSeries(events: ReadonlyArray<StoredEvent>, now: number, h
   const full = createProfile()
   for (const e of sorted) full.add(e)
   const depth = (key: string) => key.split(/(?<!\\)>/).length
+  // The demo's genres are tags; an older history (or another shop) has category paths.
+  const kind = full.top(now, 1, 'tag').length > 0 ? 'tag' : 'category'
   const keys = full
-    .top(now, 50, 'category')
+    .top(now, 50, kind)
     .sort((a, b) => depth(a.key) - depth(b.key) || b.weight - a.weight)
     .slice(0, k)
     .map((i) => i.key)
@@ -63,7 +65,7 @@ export function profileSeries(events: ReadonlyArray<StoredEvent>, now: number, h
     }
     t.push(at / 1000)
     const m = fusedP.masses(at)
-    keys.forEach((key, j) => values[j]!.push(m.gate * shortP.weight('category', key, at) * m.short + (1 - m.gate) * longP.weight('category', key, at) * m.long))
+    keys.forEach((key, j) => values[j]!.push(m.gate * shortP.weight(kind, key, at) * m.short + (1 - m.gate) * longP.weight(kind, key, at) * m.long))
   }
   return { t, keys, values, now }
 }

@@ -34,16 +34,17 @@ function poster(id: string, title: string, genre: string | undefined, big = fals
   return p
 }
 
-export const trackedItem = (c: { id: string; title: string; category?: string[]; price: number }): Item => ({
+export const trackedItem = (c: { id: string; title: string; tags?: string[]; price: number }): Item => ({
   id: c.id,
   title: c.title.slice(0, 512),
-  ...(c.category && c.category.length ? { category: c.category.slice(0, 8) } : {}),
+  // Genres are tags: a film is Crime and Horror alike, neither is the other's parent.
+  ...(c.tags && c.tags.length ? { tags: c.tags.slice(0, 16) } : {}),
   price: c.price,
 })
 
 function card(c: MovieCandidate, movie: CatalogueMovie | undefined): HTMLElement {
   const item = trackedItem(c)
-  const genres = c.category.filter((g) => g !== 'IMAX')
+  const genres = c.tags.filter((g) => g !== 'IMAX')
   const buy = h('button', { type: 'button', class: 'buy', 'data-lr-event': 'add_to_cart', 'aria-label': `Add ${c.title} to cart` }, 'Add to cart')
   buy.addEventListener('click', () => cart.add({ ...item, title: c.title, price: c.price }))
   return h(
@@ -115,7 +116,7 @@ export async function detailView(ctx: ViewContext, id: string): Promise<void> {
     ctx.app.replaceChildren(h('h1', { text: 'Not found' }), h('p', {}, h('a', { href: '#/', text: 'Back to the shop' })))
     return
   }
-  const item = trackedItem({ id: m.id, title: m.title, category: m.genres, price: m.price })
+  const item = trackedItem({ id: m.id, title: m.title, tags: m.genres, price: m.price })
   const genres = m.genres.filter((g) => g !== 'IMAX')
   const add = h('button', { type: 'button', class: 'buy primary', 'data-lr-event': 'add_to_cart' }, 'Add to cart')
   add.addEventListener('click', () => {
@@ -181,7 +182,7 @@ export function cartView(ctx: ViewContext): void {
   const buy = h('button', { type: 'button', class: 'buy primary' }, `Buy now (${fmtPrice(cart.total())})`)
   buy.addEventListener('click', async () => {
     const engine = await ctx.engine
-    await engine.track({ type: 'purchase', items: cart.lines().slice(0, 100).map((l) => ({ id: l.item.id, title: l.item.title, price: l.item.price, ...(l.item.category ? { category: l.item.category } : {}) })) })
+    await engine.track({ type: 'purchase', items: cart.lines().slice(0, 100).map((l) => ({ id: l.item.id, title: l.item.title, price: l.item.price, ...(l.item.tags ? { tags: l.item.tags } : {}), ...(l.item.category ? { category: l.item.category } : {}) })) })
     cart.clear()
     ctx.app.replaceChildren(h('h1', { text: 'Thank you!' }), h('p', { text: 'This is a demo: nothing was charged. LocalRank will now stop pushing what you just bought.' }), h('p', {}, h('a', { href: '#/', text: 'Keep browsing' })))
   })

@@ -61,7 +61,7 @@ const VERB: Record<StoredEvent['type'], string> = {
   search: 'Searched for',
 }
 
-const KIND: Record<Interest['kind'], string> = { item: 'item', category: 'category', brand: 'brand', price: 'price band', query: 'search word' }
+const KIND: Record<Interest['kind'], string> = { item: 'item', category: 'category', tag: 'tag', brand: 'brand', price: 'price band', query: 'search word' }
 
 type ControlsEngine = Pick<Engine, 'interests' | 'history' | 'forget' | 'forgetEvent' | 'blockCategory' | 'unblockCategory' | 'pause' | 'clear' | 'export' | 'meta' | 'info' | 'on'>
 

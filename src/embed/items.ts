@@ -38,6 +38,8 @@ export function itemFromAttributes(get: (name: string) => string | null, idAttr 
     const levels = category.split('>').map((s) => s.trim()).filter(Boolean)
     if (levels.length) item.category = levels
   }
+  const tags = get('data-lr-tags')
+  if (tags && splitTags(tags).length) item.tags = splitTags(tags)
   const brand = get('data-lr-brand')?.trim()
   if (brand) item.brand = brand
   const price = get('data-lr-price')
@@ -68,6 +70,8 @@ function addItemData(item: Item, vector: unknown, neighbours: unknown): void {
 
 const GA4_CATEGORIES = ['item_category', 'item_category2', 'item_category3', 'item_category4', 'item_category5'] as const
 
+const splitTags = (s: string): string[] => [...new Set(s.split(',').map((t) => t.trim()).filter(Boolean))]
+
 /** A LocalRank item or a GA4 ecommerce item → a LocalRank item with only the known fields. */
 export function fromObject(o: Record<string, unknown> | null | undefined): Item | null {
   if (!o || typeof o !== 'object') return null
@@ -81,6 +85,9 @@ export function fromObject(o: Record<string, unknown> | null | undefined): Item 
   }
   if (typeof category === 'string') category = category.split('>').map((s) => s.trim()).filter(Boolean)
   if (Array.isArray(category) && category.every((c) => typeof c === 'string') && category.length) item.category = category as string[]
+  // Tags: an array, or one string of comma-separated labels (data-lr-tags="Crime, Horror").
+  const tags = typeof o['tags'] === 'string' ? splitTags(o['tags']) : o['tags']
+  if (Array.isArray(tags) && tags.length && tags.every((t) => typeof t === 'string' && t !== '')) item.tags = [...new Set(tags as string[])]
   const brand = o['brand'] ?? o['item_brand']
   if (typeof brand === 'string' && brand !== '') item.brand = brand
   const price = typeof o['price'] === 'string' ? Number(o['price']) : o['price']

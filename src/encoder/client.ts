@@ -35,6 +35,7 @@ export interface ClientOptions extends EncoderOptions {
 function slim(c: Item): Item {
   const o: Item = { id: c.id }
   if (c.category) o.category = c.category
+  if (c.tags) o.tags = c.tags
   if (c.brand !== undefined) o.brand = c.brand
   if (c.price !== undefined) o.price = c.price
   if (c.title !== undefined) o.title = c.title

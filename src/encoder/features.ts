@@ -58,12 +58,30 @@ export function modelTokens(text: string): string[] {
  */
 export const LOG2_PRICE_EDGES: ReadonlyArray<number> = Array.from({ length: 64 }, (_, k) => 2 ** (k + 1) - 1)
 
-/** The (field, key) pairs of an item, most informative first (the slot budget truncates the tail). */
-export function itemFeatureKeys(item: Pick<Item, 'category' | 'brand' | 'price' | 'title'>): Array<[field: string, key: string]> {
+/**
+ * The (field, key) pairs of an item, most informative first (the slot budget truncates the tail).
+ *
+ * **Tags** (issue 15 #7) hash into the category-level space (`c:`): a tag and a category level
+ * both say "this item is about X", and that is the space the shipped model learnt MovieLens
+ * genres in (its items carried the genres as a category path). An item with tags and no
+ * category therefore gets exactly the keys its tags gave as that path (each `c:` level, then
+ * the `cp:` path key, in the tags' order), so the demo's films, now tagged instead of
+ * mis-filed, keep the hashed rows and scores the shipped model was trained on
+ * (conformance.test.ts checks it). With a category, the tags add `c:` keys after it; a tag
+ * equal to a level is not counted twice.
+ */
+export function itemFeatureKeys(item: Pick<Item, 'category' | 'tags' | 'brand' | 'price' | 'title'>): Array<[field: string, key: string]> {
   const keys: Array<[string, string]> = []
-  const cat = item.category ?? []
+  const tags = item.tags ?? []
+  const cat = item.category && item.category.length > 0 ? item.category : tags
   for (const c of cat) keys.push(['c', `c:${c.toLowerCase()}`])
   if (cat.length > 1) keys.push(['cp', `cp:${cat.map((c) => c.toLowerCase()).join('/')}`])
+  if (cat !== tags) {
+    for (const t of tags) {
+      const k = `c:${t.toLowerCase()}`
+      if (!keys.some((x) => x[1] === k)) keys.push(['c', k])
+    }
+  }
   if (item.brand) keys.push(['b', `b:${item.brand.toLowerCase()}`])
   if (typeof item.price === 'number' && Number.isFinite(item.price)) keys.push(['p', `p:${priceBand(item.price, LOG2_PRICE_EDGES)}`])
   if (item.title) for (const t of modelTokens(item.title)) keys.push(['t', `t:${t}`])

@@ -191,5 +191,6 @@ export class ItemTable {
 /** Id, every field the content features read (features.ts `itemFeatureKeys`) and the vector. */
 function cacheKey(item: Item): string {
   const c = item.category
-  return `${item.id}\u0001${c ? c.join('\u0002') : ''}\u0001${item.brand ?? ''}\u0001${item.price ?? ''}\u0001${item.title ?? ''}\u0001${item.vector ?? ''}`
+  const t = item.tags
+  return `${item.id}\u0001${c ? c.join('\u0002') : ''}\u0001${t ? t.join('\u0002') : ''}\u0001${item.brand ?? ''}\u0001${item.price ?? ''}\u0001${item.title ?? ''}\u0001${item.vector ?? ''}`
 }

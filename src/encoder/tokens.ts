@@ -42,7 +42,7 @@ export function tokenCount(e: StoredEvent): number {
 }
 
 /** Feature rows and weights of one item, for `n` items at once when called in a loop. */
-export function itemFeatures(item: Pick<Item, 'category' | 'brand' | 'price' | 'title'>, cfg: EncoderConfig, feats: Int32Array, featW: Float32Array, offset: number): void {
+export function itemFeatures(item: Pick<Item, 'category' | 'tags' | 'brand' | 'price' | 'title'>, cfg: EncoderConfig, feats: Int32Array, featW: Float32Array, offset: number): void {
   writeFeatures(itemFeatureKeys(item), cfg.featBuckets, cfg.featSlots, feats, featW, offset * cfg.featSlots)
 }
 

@@ -21,6 +21,14 @@ export interface Item {
   id: string
   /** Category path from broad to narrow, e.g. `['home', 'lighting', 'lamps']`. Up to 8 levels. */
   category?: string[]
+  /**
+   * Labels with no order and no hierarchy, e.g. a film's genres `['Crime', 'Horror']` or a
+   * product's `['vegan', 'linen']`: each one counts alone and equally (a category path would
+   * make the first one the parent of the rest, so Psycho would count as "Crime" and
+   * "Crime › Horror" would be a category). Up to `MAX_TAGS` (16) of 1–64 characters; a repeat is
+   * dropped. Profiled as `tag` interests, matched exactly (case-sensitive, like brands).
+   */
+  tags?: string[]
   brand?: string
   /** Unit price, finite and ≥ 0, in the shop's currency. */
   price?: number

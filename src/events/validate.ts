@@ -115,7 +115,11 @@ function finiteNumber(value: unknown, field: string): number {
   return value
 }
 
-const ITEM_KEYS = ['id', 'category', 'brand', 'price', 'title', 'vector', 'neighbours'] as const
+const ITEM_KEYS = ['id', 'category', 'tags', 'brand', 'price', 'title', 'vector', 'neighbours'] as const
+
+/** At most this many `tags` per item, each of at most `MAX_TAG_CHARS` characters (types.ts `Item.tags`). */
+export const MAX_TAGS = 16
+export const MAX_TAG_CHARS = 64
 const EVENT_KEYS = ['type', 'items', 'query', 'timestamp'] as const
 
 /** Validate one item; throws `ValidationError` naming e.g. `items[2].price`. */
@@ -129,6 +133,13 @@ export function validateItem(input: unknown, field = 'item'): Item {
     const at = `${field}.category`
     const levels = ownElements(category, at, 8, 'must have at most 8 levels', 'must be an array of strings')
     item.category = levels.map((level, i) => text(level, `${at}[${i}]`, 128))
+  }
+  const tags = f.get('tags')
+  if (tags !== undefined) {
+    const at = `${field}.tags`
+    const list = ownElements(tags, at, MAX_TAGS, `must have at most ${MAX_TAGS} tags`, 'must be an array of strings')
+    // A set in meaning: a repeat would count twice in the profile, so it is dropped, not refused.
+    item.tags = [...new Set(list.map((t, i) => text(t, `${at}[${i}]`, MAX_TAG_CHARS)))]
   }
   const brand = f.get('brand')
   if (brand !== undefined) item.brand = text(brand, `${field}.brand`, 128)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ExpAccumulator, ListAccumulator, UnitList, makeAccumulator } from './accumulator'
+import { type ExpAccumulator, ListAccumulator, UnitList, makeAccumulator } from './accumulator'
 import { createKernel } from './kernels'
 import { close } from './reference'
 import type { KernelSpec } from './types'

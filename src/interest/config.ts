@@ -4,7 +4,7 @@ import { DEFAULT_PROFILE_CONFIG } from './defaults'
 import { createKernel } from './kernels'
 import type { DecayKernel, FeatureKind, KernelSpec, ProfileConfig, ProfileOptions } from './types'
 
-export const FEATURE_KINDS: ReadonlyArray<FeatureKind> = Object.freeze(['item', 'category', 'brand', 'price', 'query'])
+export const FEATURE_KINDS: ReadonlyArray<FeatureKind> = Object.freeze(['item', 'category', 'tag', 'brand', 'price', 'query'])
 
 /** A config checked and completed, with its two kernels built. */
 export interface ResolvedConfig {

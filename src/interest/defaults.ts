@@ -20,7 +20,8 @@ import type { ProfileConfig } from './types'
  *   no recent activity, 0.67 after one view in the last minutes, 0.8 after three (tuned:
  *   bias −2 gave 0.534, −1 0.540, 0 0.5415, +1 0.539; slope 1 beat 0, 0.5 and 2).
  * - featureWeights: item 1, category 1 (per level, so a deep match counts at every level),
- *   brand 0.5, price band 0.25, query 1, similar (decayed item-to-item CF) 10 000.
+ *   tag 1 (each tag, like one category level), brand 0.5, price band 0.25, query 1, similar
+ *   (decayed item-to-item CF) 10 000.
  *   Only ratios matter (the ranker standardises the profile score per list). Tuned on
  *   MovieLens, category : similar = 1e−4 was best (1e−3: −0.005, 1e−2: −0.03, 1: −0.27):
  *   with a similarity table loaded, genres add noise to item-to-item CF. It is written as
@@ -43,6 +44,6 @@ export const DEFAULT_PROFILE_CONFIG: ProfileConfig = {
     search: 1.5,
   },
   gate: { bias: 0, slope: 1 },
-  featureWeights: { item: 1, category: 1, brand: 0.5, price: 0.25, query: 1, similar: 10_000 },
+  featureWeights: { item: 1, category: 1, tag: 1, brand: 0.5, price: 0.25, query: 1, similar: 10_000 },
   priceBands: [10, 25, 50, 100, 250, 500, 1000],
 }

@@ -40,6 +40,7 @@ const configArb: fc.Arbitrary<Partial<ProfileConfig>> = fc.record({
   featureWeights: fc.record({
     item: weight,
     category: weight,
+    tag: weight,
     brand: weight,
     price: weight,
     query: weight,
@@ -54,6 +55,8 @@ const itemArb: fc.Arbitrary<Item> = fc.record(
   {
     id: fc.oneof(fc.constantFrom('i1', 'i2', 'i3', 'i4', 'i5'), fc.string({ minLength: 1, maxLength: 8 })),
     category: fc.array(segment, { minLength: 1, maxLength: 4 }),
+    // Repeats included: a hand-built item may carry one, and it must count once.
+    tags: fc.array(fc.constantFrom('Crime', 'Horror', 'vegan', 'crime', 'a>b'), { maxLength: 4 }),
     brand: fc.oneof(fc.constantFrom('Acme', 'Lumo', 'acme'), fc.string({ minLength: 1, maxLength: 8 })),
     price: fc.oneof(fc.double({ min: 0, max: 1e6, noNaN: true, noDefaultInfinity: true }), fc.constantFrom(0, 10, 25, 100)),
     title: text,
@@ -96,6 +99,7 @@ function refScore(ref: Reference, config: ProfileConfig, c: Item): { value: numb
   }
   add('item', fkey('item', c.id))
   for (const k of categoryKeys(c.category)) add('category', fkey('category', k))
+  for (const t of new Set(c.tags ?? [])) add('tag', fkey('tag', t))
   if (c.brand) add('brand', fkey('brand', c.brand))
   const band = priceBand(c.price, config.priceBands)
   if (band >= 0) add('price', fkey('price', priceBandLabel(band, config.priceBands)))
@@ -180,7 +184,7 @@ describe('profile properties (fast-check, 1,000 cases each)', () => {
     fc.assert(
       fc.property(caseArb, fc.array(triple, { maxLength: 20 }), ({ config, events, now }, triples) => {
         const table = createSimilarityTable(triples)
-        const cfg = { ...config, featureWeights: { item: 0, category: 0, brand: 0, price: 0, query: 0, similar: 1.5 } }
+        const cfg = { ...config, featureWeights: { item: 0, category: 0, tag: 0, brand: 0, price: 0, query: 0, similar: 1.5 } }
         const p = buildProfile(events, cfg, table)
         const hist = new Set(events.flatMap((e) => e.items.map((i) => i.id)))
         for (const c of ids) {

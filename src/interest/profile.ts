@@ -50,7 +50,7 @@ interface CatNode {
 }
 
 const TITLE_CACHE_MAX = 4096
-const KIND_ORDER: Record<Contribution['kind'], number> = { item: 0, category: 1, brand: 2, price: 3, query: 4, similar: 5 }
+const KIND_ORDER: Record<Contribution['kind'], number> = { item: 0, category: 1, tag: 2, brand: 3, price: 4, query: 5, similar: 6 }
 
 /**
  * The fused interest profile. See `createProfile` for the model.
@@ -62,6 +62,7 @@ class Profile implements InterestProfile {
   private readonly similarity: SimilarityTable | undefined
   private readonly items = new Map<string, Entry>()
   private readonly brands = new Map<string, Entry>()
+  private readonly tags = new Map<string, Entry>()
   private readonly queries = new Map<string, Entry>()
   private readonly catRoot = new Map<string, CatNode>()
   private readonly catByKey = new Map<string, Entry>()
@@ -194,6 +195,13 @@ class Profile implements InterestProfile {
           map = node.children ??= new Map()
         }
       }
+      if (Array.isArray(it.tags)) {
+        // A repeated tag counts once (validated events have none; a hand-built one might).
+        for (let j = 0; j < it.tags.length; j++) {
+          const tag = it.tags[j]
+          if (typeof tag === 'string' && tag.length > 0 && it.tags.indexOf(tag) === j) Profile.fold(this.fromMap(this.tags, 'tag', tag), t, w, bit, it.id)
+        }
+      }
       if (typeof it.brand === 'string' && it.brand.length > 0) Profile.fold(this.fromMap(this.brands, 'brand', it.brand), t, w, bit, it.id)
       const band = priceBand(it.price, edges)
       if (band >= 0) {
@@ -266,6 +274,13 @@ class Profile implements InterestProfile {
         map = node.children
       }
     }
+    if (fw.tag !== 0 && this.tags.size > 0 && Array.isArray(item.tags)) {
+      for (let j = 0; j < item.tags.length; j++) {
+        const tag = item.tags[j] as string
+        const e = this.tags.get(tag)
+        if (e && item.tags.indexOf(tag) === j) s += this.term(e, 'tag', fw.tag, now, out)
+      }
+    }
     if (fw.brand !== 0 && typeof item.brand === 'string') {
       const e = this.brands.get(item.brand)
       if (e) s += this.term(e, 'brand', fw.brand, now, out)
@@ -330,7 +345,7 @@ class Profile implements InterestProfile {
         const slot = slots[csr.neighbors[j] as number] as number
         if (slot === 0) continue
         const e = this.simEntries[slot - 1] as Entry
-        if (!skip || !skip.has(e.key)) s += this.term(e, 'similar', weight * (csr.sims[j] as number), now, out)
+        if (!skip?.has(e.key)) s += this.term(e, 'similar', weight * (csr.sims[j] as number), now, out)
       }
       return s
     }
@@ -338,7 +353,7 @@ class Profile implements InterestProfile {
     for (let i = 0; i < nbrs.length; i++) {
       const pair = nbrs[i] as readonly [string, number]
       const e = this.items.get(pair[0])
-      if (e && pair[1] === pair[1] && (!skip || !skip.has(e.key))) s += this.term(e, 'similar', weight * pair[1], now, out)
+      if (e && pair[1] === pair[1] && (!skip?.has(e.key))) s += this.term(e, 'similar', weight * pair[1], now, out)
     }
     return s
   }
@@ -418,6 +433,8 @@ class Profile implements InterestProfile {
         return this.items.get(key)
       case 'category':
         return this.catByKey.get(key)
+      case 'tag':
+        return this.tags.get(key)
       case 'brand':
         return this.brands.get(key)
       case 'query':
@@ -445,6 +462,7 @@ class Profile implements InterestProfile {
     for (const k of kinds) {
       if (k === 'item') this.items.forEach(visit)
       else if (k === 'category') this.catByKey.forEach(visit)
+      else if (k === 'tag') this.tags.forEach(visit)
       else if (k === 'brand') this.brands.forEach(visit)
       else if (k === 'query') this.queries.forEach(visit)
       else if (k === 'price') this.prices.forEach(visit)
@@ -481,8 +499,8 @@ export function sigmoid(x: number): number {
  *
  * **Units.** Every item occurrence in an event is one unit with the event type's weight
  * w = eventWeights[type]; a query is one unit with weight eventWeights.search. A unit
- * carries its features: the item id, every category prefix key (`home`, `home>lamps`), the
- * brand and the price band for an item; the distinct query tokens for a query. Item titles
+ * carries its features: the item id, every category prefix key (`home`, `home>lamps`), each
+ * distinct tag, the brand and the price band for an item; the distinct query tokens for a query. Item titles
  * are NOT profiled (a view's title words would flood the shopper's interest list with
  * noise); they are matched at scoring time against the query tokens the shopper typed.
  *

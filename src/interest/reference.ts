@@ -23,6 +23,7 @@ export function units(events: ReadonlyArray<StoredEvent>, config: ProfileConfig)
     const w = config.eventWeights[e.type]
     for (const it of e.items) {
       const f = [fkey('item', it.id), ...categoryKeys(it.category).map((k) => fkey('category', k))]
+      for (const t of new Set(it.tags ?? [])) f.push(fkey('tag', t))
       if (it.brand) f.push(fkey('brand', it.brand))
       const band = priceBand(it.price, config.priceBands)
       if (band >= 0) f.push(fkey('price', priceBandLabel(band, config.priceBands)))

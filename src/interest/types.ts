@@ -23,8 +23,11 @@ export type KernelSpec =
 /** Each event type's weight: a purchase counts for more than a view. */
 export type EventWeights = Record<EventType, number>
 
-/** The features a profile keeps. `category` covers every level of the path, `query` the query tokens. */
-export type FeatureKind = 'item' | 'category' | 'brand' | 'price' | 'query'
+/**
+ * The features a profile keeps. `category` covers every level of the path, `tag` each of an
+ * item's unordered `tags` (issue 15 #7), `query` the query tokens.
+ */
+export type FeatureKind = 'item' | 'category' | 'tag' | 'brand' | 'price' | 'query'
 
 /**
  * The long/short gate: fused = g·short + (1 − g)·long, with

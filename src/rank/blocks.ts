@@ -14,6 +14,8 @@ import { categoryKeys } from '../interest/features'
  *
  * An item is in a blocked category when
  * - a level of its path equals a blocked entry (`'Horror'` blocks `['Movies', 'Horror']`), or
+ * - one of its `tags` equals a blocked entry (`'Horror'` blocks an item tagged Horror: the
+ *   shopper blocks what the controls showed, whichever field it came from), or
  * - one of its prefix keys is blocked (`'home>lamps'` blocks `['home', 'lamps', 'desk']`), or
  * - its path is the tail of a blocked key: a shop that sends only the subcategory
  *   (`['lamps']`) for an item the shopper blocked as `home>lamps` — ambiguous (it might be
@@ -25,7 +27,7 @@ import { categoryKeys } from '../interest/features'
 export interface BlockMatcher {
   readonly size: number
   /** True when `item` is in a blocked category (see above). `ids` are items the history placed in one. */
-  blocks(item: Pick<Item, 'id' | 'category'>, ids?: ReadonlySet<string>): boolean
+  blocks(item: Pick<Item, 'id' | 'category' | 'tags'>, ids?: ReadonlySet<string>): boolean
 }
 
 /** Split a category key into its raw segments (keys escape `>` and `\`, see categoryKeys). */
@@ -44,6 +46,7 @@ export function blockMatcher(blocked: Iterable<string> | null | undefined): Bloc
     blocks(item, ids) {
       if (ids && typeof item.id === 'string' && ids.has(item.id)) return true
       if (set.size === 0) return false
+      if (Array.isArray(item.tags) && item.tags.some((t) => set.has(t))) return true
       const path = item.category
       if (!Array.isArray(path) || path.length === 0) return false
       if (path.some((level) => set.has(level))) return true

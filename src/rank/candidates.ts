@@ -69,6 +69,10 @@ export function sanitizeCandidates<C extends Candidate>(input: unknown, strict =
     if (cat !== undefined && !(Array.isArray(cat) && cat.every((x) => typeof x === 'string'))) {
       report(i, `${at}.category`, 'must be an array of strings', 'field_ignored')
     }
+    const tags = (c as { tags?: unknown }).tags
+    if (tags !== undefined && !(Array.isArray(tags) && tags.every((x) => typeof x === 'string'))) {
+      report(i, `${at}.tags`, 'must be an array of strings', 'field_ignored')
+    }
     const price = (c as { price?: unknown }).price
     if (price !== undefined && !(typeof price === 'number' && Number.isFinite(price))) {
       report(i, `${at}.price`, 'must be a finite number', 'field_ignored')
@@ -103,6 +107,7 @@ const checkedRows = new WeakSet<object>()
 export function cleanFeatures(c: Candidate): Candidate {
   const out: Candidate = { id: c.id }
   if (Array.isArray(c.category) && c.category.every((x) => typeof x === 'string')) out.category = c.category
+  if (Array.isArray(c.tags) && c.tags.every((x) => typeof x === 'string')) out.tags = c.tags
   if (typeof c.brand === 'string') out.brand = c.brand
   if (typeof c.price === 'number' && Number.isFinite(c.price) && c.price >= 0) out.price = c.price
   if (typeof c.title === 'string') out.title = c.title
@@ -119,7 +124,7 @@ export function cleanFeatures(c: Candidate): Candidate {
  */
 function readField(c: object, key: 'vector' | 'neighbours'): { value?: unknown; error?: string } {
   try {
-    return Object.prototype.hasOwnProperty.call(c, key) ? { value: (c as Record<string, unknown>)[key] } : {}
+    return  Object.hasOwn(c, key) ? { value: (c as Record<string, unknown>)[key] } : {}
   } catch (err) {
     let m = 'unknown error'
     try {

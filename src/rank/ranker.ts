@@ -266,6 +266,8 @@ export function describe(c: Contribution): string {
       return `You ${didOne(c.events, 'this')} before`
     case 'category':
       return c.items !== undefined && c.items > 1 ? didMany(c.events, `${c.items} items in ${key}`) : `Matches your interest in ${key}`
+    case 'tag':
+      return c.items !== undefined && c.items > 1 ? didMany(c.events, `${c.items} items tagged ${key}`) : `Matches your interest in ${key}`
     case 'brand':
       return `You like ${key}`
     case 'price':
@@ -309,7 +311,7 @@ export async function rerank<C extends Candidate>(candidates: ReadonlyArray<C>, 
     // No history: nothing personal to say, so the encoder is not even asked (see historySize).
     reason = 'no history yet'
     prepare()
-  } else if (ctx.encoder && ctx.encoder.ready()) {
+  } else if (ctx.encoder?.ready()) {
     const te = now()
     const ac = new AbortController()
     let timer: ReturnType<typeof setTimeout> | undefined

@@ -19,7 +19,8 @@ import { EVENT_TYPES, type EventType, type Item, type StoredEvent } from '../eve
  * separator 1), else the array. The record's `type` is stored as its index in EVENT_TYPES.
  *
  * Slots, by index; a slot is null when the item has no such field, and trailing nulls are cut:
- * 0 id, 1 category, 2 brand, 3 price, 4 title, 5 vector, 6 neighbour ids, 7 neighbour weights.
+ * 0 id, 1 category, 2 brand, 3 price, 4 title, 5 vector, 6 neighbour ids, 7 neighbour weights,
+ * 8 tags (added after v3 shipped: an older record simply has no slot 8, so no migration).
  */
 export type PackedItem = [
   id: string,
@@ -35,6 +36,7 @@ export type PackedItem = [
    * back as `Number(w.toPrecision(4))`; Float64Array: any other weights, read back as they are.
    */
   neighbourWeights?: Float32Array | Float64Array | null,
+  tags?: string[] | null,
 ]
 
 const SEP = '\u0000'
@@ -51,7 +53,7 @@ function splitList(x: unknown): string[] | null {
 }
 
 /** The fields a tuple has a slot for; an item with any other field is stored as an object. */
-const SLOTS = new Set(['id', 'category', 'brand', 'price', 'title', 'vector', 'neighbours'])
+const SLOTS = new Set(['id', 'category', 'brand', 'price', 'title', 'vector', 'neighbours', 'tags'])
 
 /** Weight digits a Float32Array slot restores (compact.ts keeps 4). */
 const WEIGHT_DIGITS = 4
@@ -98,7 +100,7 @@ function unpackWeights(w: Float32Array | Float64Array): number[] {
 /** The stored form of one item: a {@link PackedItem}, or the item itself when it has a field the tuple has no slot for. */
 export function packItem(it: Item): PackedItem | Item {
   for (const k of Object.keys(it)) if (!SLOTS.has(k)) return it
-  const t: PackedItem = [it.id, it.category ? joinList(it.category) : null, it.brand ?? null, it.price ?? null, it.title ?? null, null, null, null]
+  const t: PackedItem = [it.id, it.category ? joinList(it.category) : null, it.brand ?? null, it.price ?? null, it.title ?? null, null, null, null, it.tags ?? null]
   if (it.vector !== undefined) t[5] = packVector(it.vector) ?? it.vector
   if (it.neighbours !== undefined) {
     t[6] = joinList(it.neighbours.map((p) => p[0]))
@@ -115,13 +117,17 @@ export function packItem(it: Item): PackedItem | Item {
  */
 export function unpackItem(x: unknown): unknown {
   if (!Array.isArray(x)) return x
-  const [id, category, brand, price, title, vector, ids, ws] = x as unknown[]
+  const [id, category, brand, price, title, vector, ids, ws, tags] = x as unknown[]
   if (typeof id !== 'string') return x
   const it: Item = { id }
   if (category != null) {
     const c = splitList(category)
     if (!c) return x
     it.category = c
+  }
+  if (tags != null) {
+    if (!Array.isArray(tags)) return x
+    it.tags = tags as string[]
   }
   if (brand != null) {
     if (typeof brand !== 'string') return x

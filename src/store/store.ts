@@ -92,6 +92,8 @@ export function wellFormed(r: unknown): r is StoredEvent {
     if (typeof it !== 'object' || it === null || typeof (it as { id?: unknown }).id !== 'string') return false
     const cat = (it as { category?: unknown }).category
     if (cat !== undefined && !(Array.isArray(cat) && cat.every((c) => typeof c === 'string'))) return false
+    const tags = (it as { tags?: unknown }).tags
+    if (tags !== undefined && !(Array.isArray(tags) && tags.every((c) => typeof c === 'string'))) return false
   }
   return true
 }

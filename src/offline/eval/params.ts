@@ -52,7 +52,8 @@ export function profileConfigOf(p: TunePoint): Partial<ProfileConfig> {
     long: kernelSpec(p.kernel, p.longTau, p.powerExponent),
     short: kernelSpec(p.kernel, p.shortTau, p.powerExponent),
     gate: { ...p.gate },
-    featureWeights: { item: 1, category: p.category, brand: 0.5, price: 0.25, query: 1, similar: 1 },
+    // tag follows category: both are "what kind of item" signals (MovieLens items have no tags).
+    featureWeights: { item: 1, category: p.category, tag: p.category, brand: 0.5, price: 0.25, query: 1, similar: 1 },
   }
 }
 
