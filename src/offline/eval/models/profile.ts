@@ -55,8 +55,16 @@ export function profileModel(o: ProfileModelOptions): ModelSpec {
             async score(cands: ReadonlyArray<Candidate>, now: number, hint?: ListHint) {
               // The engine's signal-dependent default (src/tuned/signals.ts), the same function:
               // content-only evidence covering most of the list leaves the server's order.
-              if (o.ranker?.weights?.profile === undefined && !profileSpeaks(profile, cands, now, sim !== undefined)) return Float64Array.from(cands, (_, i) => -i)
-              if (hint && cands.length >= FULL_SCORER_MIN) return fullScorer().score(cands, hint.universe, profile, history, now)
+              const serverOrder = () => Float64Array.from(cands, (_, i) => -i)
+              const rule = o.ranker?.weights?.profile === undefined
+              if (hint && cands.length >= FULL_SCORER_MIN) {
+                // Whole catalogue: the exact values once, and the same rule asked of a view that answers from them.
+                const fs = fullScorer()
+                const raw = fs.raw(cands, hint.universe, profile, history, now)
+                if (rule && !profileSpeaks(fs.viewOf(profile, hint.universe, raw), cands, now, sim !== undefined)) return serverOrder()
+                return fs.fuse(cands, raw)
+              }
+              if (rule && !profileSpeaks(profile, cands, now, sim !== undefined)) return serverOrder()
               const rctx = o.ranker ? { now, profile, purchases, encoder: null, config: o.ranker } : { now, profile, purchases, encoder: null }
               if (cands.length > MAX_CANDIDATES) return scoresOf(rankAll(cands, rctx, { explain: false }), cands.length)
               return scoresOf(await rerank(cands, rctx, { explain: false }), cands.length)
