@@ -17,6 +17,7 @@ import { cpus, loadavg, release, totalmem, type as osType } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { BrowserContext, Page } from '@playwright/test'
 import { catalogueSection, cataloguePlan, catalogueSteps } from './catalogue'
+import { IDEAL_NOTES, profileRows } from './ideal'
 import { CHROMIUM, startHarness, type Harness } from './lib/browser'
 import { bundleBrowserHelpers, ROOT } from './lib/bundle'
 import { encodeFlops, scoreFlops, type FlopConfig } from './lib/flops'
@@ -294,6 +295,8 @@ async function limitsSection(h: Harness, plan: Plan, model: ReturnType<typeof re
       for (const [n, t] of Object.entries(r.naive)) s.rows.push(row(`baseline/naive/c${n}`, `plain JS loops: embed + score ${n} candidates`, 'ms', t, { group: 'baseline', backend: 'none', candidates: Number(n), detail: 'Float32Array loops, no tfjs; in a worker' }))
       progress.step(`limits: ${b}`)
     }
+    // Issue 14: kernels per full encode and BatchMatMul's share (ideal.ts), WASM only.
+    if (plan.backends.some((x) => x.name === 'wasm')) s.rows.push(...(await profileRows(page, 'wasm', model.present, plan.quick ? 1 : 3)))
   } finally {
     await ctx.close()
   }
@@ -316,6 +319,7 @@ async function limitsSection(h: Harness, plan: Plan, model: ReturnType<typeof re
   s.notes.push('Peak: one unmeasured rep, then C = A·B read back each rep, in a dedicated module worker that activates the backend through the engine\'s own backend.ts (same binaries, same flags).')
   s.notes.push('FLOPs per pass are counted from the model config (formula in e2e/perf/lib/flops.ts): full encode of the context plus fuse and scoring of the candidates, multiply-add = 2 FLOPs, elementwise work not counted (so the ratio is an upper bound on the distance to the compute limit).')
   s.notes.push('Raw forward pass = the worker\'s own timing of the full encode (lastEncodeMs) plus its scoring (lastScoreMs) for the same warm reps, read from the engine\'s worker with its stats message; the engine\'s rerank adds page-side ranking (profile, fusion, explanations), structured clone of the candidates and the round trip.')
+  s.notes.push(...IDEAL_NOTES)
   s.notes.push('Baselines score with random weights of the model\'s shapes (d, feature slots, table sizes): the work is the same whatever the values. The naive scorer is backend-independent and runs once, in the WASM bench worker; tfjs scoring is not run on software WebGPU (seconds per call).')
   return s
 }

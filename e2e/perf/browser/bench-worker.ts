@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { BackendName } from '../../../src/engine/types'
 import { activateBackend, chooseBackend, describeAdapter, probeEnvironment } from '../../../src/encoder/backend'
+import { idealOps } from './ideal-ops'
 
 type Msg = { id: number; op: string; args: Record<string, number | string> }
 
@@ -24,6 +25,7 @@ function fill(n: number, seed: number): Float32Array {
 }
 
 const ops: Record<string, (args: Record<string, number | string>) => Promise<unknown>> = {
+  ...idealOps,
   async init(args) {
     const probe = await probeEnvironment()
     const choice = chooseBackend(probe, args.backend as BackendName)

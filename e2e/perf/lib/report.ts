@@ -4,6 +4,7 @@
  * machine moves numerator and denominator together.
  */
 import { catalogueTargets, renderCatalogue } from '../catalogue'
+import { idealTargets } from '../ideal'
 import type { Results, Row, Section, Target } from './schema'
 import { ratio } from './stats'
 
@@ -75,6 +76,7 @@ export function computeTargets(r: Omit<Results, 'targets'>): Target[] {
   const worker = sz('worker/wasm') ?? r.sections.size.sizes?.find((s) => s.id.startsWith('worker/'))
   out.push({ id: 'worker-size', measure: 'Worker, not counting TensorFlow.js', target: '≤ 40 KB gzip', value: worker?.gzip ?? null, limit: 40 * 1024, met: worker?.gzip == null ? null : worker.gzip <= 40 * 1024, where: worker?.files.join(', ') ?? '—', note: worker?.unavailable ?? `${kb(worker?.gzip)} gzip, ${kb(worker?.brotli)} brotli` })
   void lim
+  out.push(...idealTargets(r))
   out.push(...catalogueTargets(r))
   return out
 }
@@ -150,6 +152,7 @@ export function renderMarkdown(r: Results): string {
   const groups: Array<[string, string]> = [
     ['peak', 'Peak matmul throughput (same backend, a dedicated worker)'],
     ['compute', 'Compute limit: warm pass time ÷ (FLOPs ÷ peak)'],
+    ['profile', 'Full-encode profile (tf.profile, shipped model): kernels and BatchMatMul share'],
     ['overhead', 'Engine overhead: engine.rerank ÷ raw forward pass in the engine\'s worker'],
     ['roundtrip', 'Page ↔ worker round trip (a bare `stats` message)'],
     ['baseline', 'Scoring baselines (n candidates, d = 64, 12 feature slots)'],
