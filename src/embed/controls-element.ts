@@ -1,7 +1,7 @@
 import type { Engine } from '../engine/types'
 import type { StoredEvent } from '../events/types'
 import type { Interest } from '../interest/types'
-import { debug, engineSource } from './source'
+import { debug, ElementBase, engineSource } from './source'
 import { parseLimit } from './list-element'
 
 /**
@@ -87,7 +87,7 @@ export function categoryLabel(key: string): string {
     .join(' › ')
 }
 
-export class LocalRankControls extends HTMLElement {
+export class LocalRankControls extends ElementBase {
   engine: ControlsEngine | null = null
   #root: ShadowRoot
   #status: HTMLElement

@@ -1,7 +1,7 @@
 import type { Engine } from '../engine/types'
 import type { Candidate, RankResult } from '../rank/types'
 import { candidateFromAttributes } from './items'
-import { debug, engineSource, warn } from './source'
+import { debug, ElementBase, engineSource, warn } from './source'
 
 /**
  * `<localrank-list>`: reorders its children (each with `data-item-id`) by the shopper's
@@ -85,7 +85,7 @@ export function defineListElement(registry: CustomElementRegistry = customElemen
   }
 }
 
-export class LocalRankList extends HTMLElement {
+export class LocalRankList extends ElementBase {
   /** Set to use this engine instead of the page's shared one. */
   engine: Pick<Engine, 'rerank'> | null = null
   /** The last answer (null until ranked). */

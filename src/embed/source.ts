@@ -22,6 +22,12 @@ export function engineSource(): Promise<Engine> {
   return current
 }
 
+/**
+ * `HTMLElement`, or a stand-in where there is none (Node, server rendering): importing
+ * `localrank/embed` there must not throw (issue 15 #6); the element is only defined in a browser.
+ */
+export const ElementBase: typeof HTMLElement = (globalThis as { HTMLElement?: typeof HTMLElement }).HTMLElement ?? (class {} as unknown as typeof HTMLElement)
+
 /** Report without throwing: the host page's console, at debug level (no noise for shoppers). */
 export function debug(...args: unknown[]): void {
   try {
