@@ -20,6 +20,7 @@ import { parseConsent } from './consent'
  * | `data-db-name`         | `dbName`         | IndexedDB database name                                      |
  * | `data-deadline`        | `deadlineMs`     | encoder deadline inside `rerank`, ms                         |
  * | `data-respect-gpc`     | `respectGPC`     | `false` to ignore Global Privacy Control (not recommended)   |
+ * | `data-impressions`     | `impressions`    | `off`: items shown and never opened are not moved down        |
  * | `data-track`           | –                | `off` disables declarative tracking from `data-lr-*`         |
  * | `data-holdout`         | `holdout`        | share of shoppers kept on the server's order, e.g. `0.1`,    |
  * |                        |                  | sticky per device, for measuring the lift (holdout.ts)       |
@@ -104,6 +105,8 @@ export function parseScriptConfig(data: Readonly<Record<string, string | undefin
     else problems.push(`data-deadline: "${data['deadline']}" is not a number of ms ≥ 0`)
   }
   if (data['respectGpc'] === 'false') options.respectGPC = false
+  if (data['impressions'] === 'off') options.impressions = false
+  else if (data['impressions'] !== undefined && data['impressions'] !== 'on') problems.push(`data-impressions: "${data['impressions']}" is not one of on, off`)
   if (data['strict'] === 'true' || data['strict'] === '') options.strict = true
   const mode = data['consentMode'] ?? 'auto'
   const consentMode = mode === 'google' || mode === 'off' ? mode : 'auto'

@@ -59,6 +59,7 @@ const VERB: Record<StoredEvent['type'], string> = {
   begin_checkout: 'Checked out',
   purchase: 'Bought',
   search: 'Searched for',
+  view_item_list: 'Shown in a list:',
 }
 
 const KIND: Record<Interest['kind'], string> = { item: 'item', category: 'category', tag: 'tag', brand: 'brand', price: 'price band', query: 'search word' }
@@ -175,15 +176,9 @@ export class LocalRankControls extends ElementBase {
   #refocus(key: string | undefined, list: string | undefined, index: number): void {
     const q = (sel: string) => this.#root.querySelector<HTMLElement>(sel)
     const same = key ? q(`[data-focus="${CSS.escape(key)}"]`) : null
-    if (same) return same.focus()
-    if (list) {
-      const rows = this.#root.querySelectorAll<HTMLElement>(`[data-list="${CSS.escape(list)}"]`)
-      const next = rows[Math.min(index, rows.length - 1)]
-      if (next) return next.focus()
-      const heading = q(`#lr-${list}`)
-      if (heading) return heading.focus()
-    }
-    q('#lr-title')?.focus()
+    const rows = list ? this.#root.querySelectorAll<HTMLElement>(`[data-list="${CSS.escape(list)}"]`) : null
+    const target = same ?? (rows ? rows[Math.min(index, rows.length - 1)] : null) ?? (list ? q(`#lr-${list}`) : null) ?? q('#lr-title')
+    target?.focus()
   }
 
   #button(label: string, onClick: () => Promise<unknown>, props: Record<string, string> = {}): HTMLButtonElement {

@@ -36,7 +36,10 @@ describe('GA4 item mapping', () => {
     const many = Array.from({ length: 150 }, (_, i) => ({ item_id: `p${i}` }))
     expect(toTrack('purchase', many)?.items).toHaveLength(100)
     expect(toTrack('view_cart', [lamp])).toBeNull()
-    expect(toTrack('view_item_list', [lamp])).toBeNull()
+    expect(toTrack('add_payment_info', [lamp])).toBeNull()
+  })
+  it('view_item_list (issue 15 #3): the items a list showed, recorded as impressions', () => {
+    expect(toTrack('view_item_list', [lamp])).toMatchObject({ type: 'view_item_list', items: [{ id: 'sku-1' }] })
   })
   it('search takes search_term', () => {
     expect(toTrack('search', undefined, ' red lamp ')).toEqual({ type: 'search', query: 'red lamp' })

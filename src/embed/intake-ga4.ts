@@ -42,8 +42,8 @@ export type ItemMapper = typeof fromObject
  * DOMContentLoaded, load and the next visibility change, with the entries it holds by then.
  */
 
-/** The GA4 event names LocalRank records, each mapped to itself. */
-const EVENTS: ReadonlySet<string> = new Set<EventType>(['view_item', 'select_item', 'add_to_cart', 'remove_from_cart', 'add_to_wishlist', 'begin_checkout', 'purchase', 'search'])
+/** The GA4 event names LocalRank records, each mapped to itself (view_item_list: impressions, src/rank/impressions.ts). */
+const EVENTS: ReadonlySet<string> = new Set<EventType>(['view_item', 'select_item', 'add_to_cart', 'remove_from_cart', 'add_to_wishlist', 'begin_checkout', 'purchase', 'search', 'view_item_list'])
 const MAX_ITEMS = 100
 /** Keys never copied into our model: a page's data must not reach Object.prototype through us. */
 const UNSAFE = new Set(['__proto__', 'constructor', 'prototype'])

@@ -86,8 +86,8 @@ export function defineListElement(registry: CustomElementRegistry = customElemen
 }
 
 export class LocalRankList extends ElementBase {
-  /** Set to use this engine instead of the page's shared one. */
-  engine: Pick<Engine, 'rerank'> | null = null
+  /** Set to use this engine instead of the page's shared one (`track` records impressions). */
+  engine: (Pick<Engine, 'rerank'> & Partial<Pick<Engine, 'track'>>) | null = null
   /** The last answer (null until ranked). */
   result: RankResult<Candidate> | null = null
   #round = 0
@@ -97,6 +97,11 @@ export class LocalRankList extends ElementBase {
   #timer: ReturnType<typeof setTimeout> | undefined
   #upgraded = upgrading
   #warnedLimit: string | null = null
+  // Impressions (issue 15 #3): children seen on screen, once each while the list is in the page.
+  #io: IntersectionObserver | null = null
+  #seen = new Set<string>()
+  #shown: string[] = []
+  #flushTimer: ReturnType<typeof setTimeout> | undefined
 
   static observedAttributes = ['limit']
 
@@ -140,6 +145,52 @@ export class LocalRankList extends ElementBase {
     this.#mo?.disconnect()
     clearTimeout(this.#timer)
     this.#round++
+    this.#io?.disconnect()
+    this.#io = null
+    this.#flush()
+    this.#seen.clear()
+  }
+
+  /**
+   * Impressions (issue 15 #3): once the order is final, each child that is at least half on
+   * screen counts as shown, once while the list is in the page (a re-rank after new children
+   * does not count the old ones again). They are sent as one `view_item_list` event of ids
+   * only, a second after the last one seen (a scroll shows several). `impressions="off"` on
+   * the list turns it off; the engine's `impressions: false` ignores them in the ranking.
+   */
+  #watch(): void {
+    if (this.getAttribute('impressions') === 'off' || typeof IntersectionObserver === 'undefined') return
+    this.#io?.disconnect()
+    const io = (this.#io = new IntersectionObserver(
+      (entries) => {
+        for (const e of entries) {
+          if (!e.isIntersecting || e.intersectionRatio < 0.5) continue
+          io.unobserve(e.target)
+          const id = e.target.getAttribute('data-item-id')?.trim()
+          if (!id || this.#seen.has(id)) continue
+          this.#seen.add(id)
+          this.#shown.push(id)
+        }
+        clearTimeout(this.#flushTimer)
+        if (this.#shown.length > 0) this.#flushTimer = setTimeout(() => this.#flush(), 1000)
+      },
+      { threshold: 0.5 },
+    ))
+    for (const el of this.#items()) if (!this.#seen.has(el.getAttribute('data-item-id')!.trim())) io.observe(el)
+  }
+
+  #flush(): void {
+    clearTimeout(this.#flushTimer)
+    if (this.#shown.length === 0) return
+    const ids = this.#shown.splice(0, this.#shown.length)
+    void (async () => {
+      try {
+        const engine = this.engine ?? (await engineSource())
+        for (let i = 0; i < ids.length; i += 100) await engine.track?.({ type: 'view_item_list', items: ids.slice(i, i + 100).map((id) => ({ id })) })
+      } catch (err) {
+        debug('localrank-list: impressions not recorded', err)
+      }
+    })()
   }
 
   /** Rank the current children again (called on its own when they change). */
@@ -234,6 +285,11 @@ export class LocalRankList extends ElementBase {
     this.setAttribute('data-lr-state', state)
     if (result) this.setAttribute('data-lr-path', result.path)
     this.#reveal()
+    try {
+      this.#watch()
+    } catch (err) {
+      debug('localrank-list: impressions off', err)
+    }
     try {
       this.dispatchEvent(new CustomEvent('localrank:ranked', { bubbles: true, composed: true, detail: { state, result } }))
     } catch (err) {

@@ -35,9 +35,11 @@ export function typeIndex(t: EventType): number {
   return TYPE_INDEX.get(t) ?? 0
 }
 
-/** Token count of one event (items, or 1 for a search with words). */
+/** Token count of one event (items, or 1 for a search with words; 0 for an impression). */
 export function tokenCount(e: StoredEvent): number {
   if (e.type === 'search') return e.query ? 1 : 0
+  // Impressions are not behaviour the model was trained on (and not taste): no token.
+  if (e.type === 'view_item_list') return 0
   return e.items.length
 }
 

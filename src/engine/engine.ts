@@ -86,6 +86,10 @@ function optionProblems(o: EngineOptions): Array<[keyof EngineOptions | null, Va
   if (o.storage !== undefined && !['indexeddb', 'memory'].includes(o.storage)) bad('storage', 'must be indexeddb or memory')
   if (o.consent !== undefined && !['granted', 'denied', 'pending'].includes(o.consent)) bad('consent', 'must be granted, denied or pending')
   if (o.deadlineMs !== undefined && !(typeof o.deadlineMs === 'number' && o.deadlineMs >= 0 && Number.isFinite(o.deadlineMs))) bad('deadlineMs', 'must be a finite number ≥ 0')
+  if (o.impressions !== undefined && typeof o.impressions !== 'boolean') {
+    if (typeof o.impressions !== 'object' || o.impressions === null) bad('impressions', 'must be true, false or { weight?, halfLifeMs?, grace? }')
+    else for (const [k, v] of Object.entries(o.impressions)) if (!['weight', 'halfLifeMs', 'grace'].includes(k) || !(typeof v === 'number' && v >= 0 && Number.isFinite(v) && (k !== 'halfLifeMs' || v > 0))) bad('impressions', `${k}: must be a finite number ≥ 0 (halfLifeMs > 0)`)
+  }
   if (o.profile !== undefined) {
     try {
       resolveProfileConfig(o.profile)
@@ -416,7 +420,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
         if (disposed) return serverOrder(candidates, o, 'engine disposed')
         if (state.consent === 'denied') return serverOrder(candidates, o, gpc ? 'Global Privacy Control is on' : 'consent denied')
         if (state.paused) return serverOrder(candidates, o, 'personalisation paused by the shopper')
-        const { profile, purchases, blockedItems, historySize } = view.fresh()
+        const { profile, purchases, blockedItems, historySize, impressions } = view.fresh()
         const now = clock()
         // Signal-dependent default (src/tuned/signals.ts, issue 11 part 4): content-only evidence
         // that matches most of the list does not reorder it, unless the page set the profile's
@@ -435,6 +439,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
             // Counted after blocks: a history made only of blocked events says nothing personal.
             historySize,
             purchases: purchases as Map<string, number>,
+            impressions: options.impressions === false ? null : { log: impressions, ...(typeof options.impressions === 'object' && options.impressions !== null ? { config: options.impressions } : {}) },
             blockedCategories: new Set(state.blocked),
             blockedItems,
             deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,

@@ -3,6 +3,7 @@ import type { StoredEvent } from '../events/types'
 import { buildProfile } from '../interest'
 import type { InterestProfile, ProfileOptions, SimilarityTable } from '../interest/types'
 import { personalEvent, personalHistory } from '../rank/blocks'
+import { ImpressionLog, impressionLog } from '../rank/impressions'
 import { compareEvents } from '../store/backend'
 
 /**
@@ -32,8 +33,10 @@ export class HistoryView {
   private encoder: EncoderHandle | null = null
   private blocked: readonly string[] = []
   private blockedItems = new Set<string>()
-  /** Events the personal signals learnt from (after blocks). */
+  /** Events the personal signals learnt from (after blocks; impressions not counted: they are no taste). */
   private personal = 0
+  /** Impressions and engagement (issue 15 #3, src/rank/impressions.ts), after blocks. */
+  private shown = new ImpressionLog()
 
   constructor(
     private readonly profileOptions: ProfileOptions | undefined,
@@ -75,7 +78,8 @@ export class HistoryView {
           else if (p.event) {
             this.profileNow.add(p.event)
             this.encoder?.append(p.event)
-            this.personal++
+            this.shown.add(p.event)
+            if (p.event.type !== 'view_item_list') this.personal++
           }
         }
       } else {
@@ -130,18 +134,19 @@ export class HistoryView {
    * Rebuild what is stale; cheap when nothing is. `historySize` counts the events the personal
    * signals learnt from (0: nothing personal to say, even with events stored, when all are blocked).
    */
-  fresh(): { profile: InterestProfile; purchases: ReadonlyMap<string, number>; blockedItems: ReadonlySet<string>; historySize: number } {
+  fresh(): { profile: InterestProfile; purchases: ReadonlyMap<string, number>; blockedItems: ReadonlySet<string>; historySize: number; impressions: ImpressionLog } {
     if (this.stale) {
       this.stale = false
       const { events, blockedItems } = personalHistory(this.events, this.blocked)
       this.blockedItems = blockedItems
-      this.personal = events.length
+      this.personal = events.reduce((n, e) => (e.type === 'view_item_list' ? n : n + 1), 0)
+      this.shown = impressionLog(events)
       this.profileNow = buildProfile(events, this.profileOptions, this.similarity)
       this.purchased.clear()
       for (const e of this.events) this.notePurchase(e)
       this.encoder?.setHistory(events)
     }
-    return { profile: this.profileNow, purchases: this.purchased, blockedItems: this.blockedItems, historySize: this.personal }
+    return { profile: this.profileNow, purchases: this.purchased, blockedItems: this.blockedItems, historySize: this.personal, impressions: this.shown }
   }
 
   private notePurchase(e: StoredEvent): void {

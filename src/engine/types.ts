@@ -2,6 +2,7 @@ import type { Clock } from '../clock'
 import type { LocalRankError } from '../errors'
 import type { StoredEvent, TrackInput } from '../events/types'
 import type { Interest, ProfileOptions } from '../interest/types'
+import type { ImpressionConfig } from '../rank/impressions'
 import type { Candidate, RankOptions, RankResult } from '../rank/types'
 import type { HistoryExport, RetentionPolicy, StoreChange, StoreMeta } from '../store/types'
 import type { RankerOptions } from '../tuned/format'
@@ -58,6 +59,12 @@ export interface EngineOptions {
   deadlineMs?: number
   /** Window in which bought items are demoted, ms. Default 30 days. */
   demotePurchasedMs?: number
+  /**
+   * Impressions as a signal (`view_item_list`, src/rank/impressions.ts): an item shown again
+   * and again and never engaged with moves down, explained. `false` switches it off
+   * (`data-impressions="off"`); an object tunes it (`weight`, `halfLifeMs`, `grace`). Default on.
+   */
+  impressions?: boolean | Partial<ImpressionConfig>
   /**
    * The shopper's consent. 'pending' keeps events in memory until a choice is made;
    * 'denied' stores nothing and keeps the server's order. Default 'granted'.

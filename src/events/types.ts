@@ -11,6 +11,9 @@ export const EVENT_TYPES = [
   'begin_checkout',
   'purchase',
   'search',
+  // Items shown in a list (issue 15 #3): not interest, only "shown and passed over" when no
+  // engagement follows (src/rank/impressions.ts). The profile and the encoder skip it.
+  'view_item_list',
 ] as const
 
 export type EventType = (typeof EVENT_TYPES)[number]

@@ -42,6 +42,8 @@ export const DEFAULT_PROFILE_CONFIG: ProfileConfig = {
     begin_checkout: 3,
     purchase: 5,
     search: 1.5,
+    // Impressions are not interest (src/rank/impressions.ts uses them); the profile skips them.
+    view_item_list: 0,
   },
   gate: { bias: 0, slope: 1 },
   featureWeights: { item: 1, category: 1, tag: 1, brand: 0.5, price: 0.25, query: 1, similar: 10_000 },

@@ -157,6 +157,8 @@ class Profile implements InterestProfile {
       if (typeof it !== 'object' || it === null || typeof it.id !== 'string') throw new ValidationError('invalid_event', `items[${i}].id`, 'must be a string')
     })
 
+    // An impression says nothing about taste (src/rank/impressions.ts reads it): not profiled.
+    if (event.type === 'view_item_list') return
     this.version++
     this.events++
     // Items of a search event (if a shop sends any) count with the search weight.

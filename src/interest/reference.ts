@@ -20,6 +20,7 @@ export const fkey = (kind: FeatureKind, key: string): string => `${kind}\u0000${
 export function units(events: ReadonlyArray<StoredEvent>, config: ProfileConfig): Unit[] {
   const out: Unit[] = []
   for (const e of events) {
+    if (e.type === 'view_item_list') continue // impressions are not profiled (profile.ts add)
     const w = config.eventWeights[e.type]
     for (const it of e.items) {
       const f = [fkey('item', it.id), ...categoryKeys(it.category).map((k) => fkey('category', k))]

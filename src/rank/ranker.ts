@@ -4,6 +4,7 @@ import { blockMatcher } from './blocks'
 import { cleanFeatures, sanitizeCandidates, type SanitizedCandidates } from './candidates'
 import { DEFAULT_RANKER_CONFIG, type RankerConfig } from './defaults'
 import { serverSignal, standardise } from './fuse'
+import { DEFAULT_IMPRESSION_CONFIG, impressionPenalty, type ImpressionConfig, type ImpressionLog } from './impressions'
 import { mmr } from './mmr'
 import type { Candidate, EncoderScorer, RankOptions, RankPath, RankResult, RankedItem } from './types'
 
@@ -15,6 +16,11 @@ export interface RankContext {
   encoderScores?: Float32Array | Float64Array | null
   /** item id → time of the latest purchase. */
   purchases?: ReadonlyMap<string, number>
+  /**
+   * Impressions (`view_item_list`, impressions.ts): items shown again and again and never
+   * engaged with move down, explained. Absent or `config.weight` 0: off.
+   */
+  impressions?: { log: ImpressionLog; config?: Partial<ImpressionConfig> } | null
   /**
    * Category keys (as the profile builds them, and plain names) that must never be boosted:
    * candidates in them get no personal signal at all (see blocks.ts for what "in" means).
@@ -124,8 +130,17 @@ export function finishRanking<C extends Candidate>(p: PreparedRanking<C>, ctx: R
   const final = new Float64Array(n)
   const demoted = new Uint8Array(n)
   let nDemoted = 0
+  // Impressions are a personal signal: not on the server path, not for a blocked item.
+  const imp = path !== 'server' && ctx.impressions && ctx.impressions.log.size > 0 ? ctx.impressions : null
+  const impCfg: ImpressionConfig = { ...DEFAULT_IMPRESSION_CONFIG, ...imp?.config }
+  const shown = imp && impCfg.weight > 0 ? new Float64Array(n) : null
   for (let i = 0; i < n; i++) {
     final[i] = cfg.weights.server * (server[i] as number) + (personal[i] as number)
+    if (shown && !isBlocked[i]) {
+      const pen = impressionPenalty(imp!.log, (valid[i] as C).id, ctx.now, impCfg)
+      shown[i] = pen
+      final[i] = (final[i] as number) - pen
+    }
     const bought = ctx.purchases?.get((valid[i] as C).id)
     if (bought !== undefined && ctx.now - bought <= cfg.demotePurchasedMs) (demoted[i] = 1), nDemoted++
   }
@@ -156,6 +171,10 @@ export function finishRanking<C extends Candidate>(p: PreparedRanking<C>, ctx: R
     const item: RankedItem<C> = { id: c.id, candidate: c, score: final[i] as number, serverRank: i, explanation: [] }
     if (k < explainTop) {
       if (demoted[i]) item.explanation.push({ text: 'Moved down: you bought this recently', source: 'demotion' })
+      if (shown && (shown[i] as number) > 0) {
+        const times = imp!.log.times(c.id)
+        item.explanation.push({ text: `Moved down: shown to you ${times} times, never opened`, source: 'demotion' })
+      }
       // No personal explanation for a blocked item, nor when the signals were not used.
       if (path !== 'server' && profile && (personal[i] as number) > 0 && !isBlocked[i]) {
         for (const contribution of profile.score(features[i]!, ctx.now).contributions.slice(0, cfg.maxExplanations)) {
