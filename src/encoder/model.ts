@@ -241,6 +241,28 @@ export interface ForwardOptions {
   past?: EncoderCache | null
   /** Return the updated cache (inference); training leaves it out to save concatenations. */
   keepCache?: boolean
+  /**
+   * Attention products as one 2-D matMul per head instead of one batched matMul. Default: on
+   * for a single sequence (B = 1) on WASM, where tfjs-wasm takes its XNNPACK path only for
+   * batch-1, untransposed operands (the batched [1,H,m,dh]·[1,H,dh,N] product has batch H).
+   */
+  perHead?: boolean
+}
+
+/**
+ * x·y for [1,H,r,k]·[1,H,k,c] as H separate 2-D products (slice, matMul, stack): the same
+ * sums, on the backend's fast 2-D path. Issue 14: 1.85–2.08× faster attention at 200 tokens.
+ */
+function perHeadMatMul(x: tf.Tensor4D, y: tf.Tensor4D): tf.Tensor4D {
+  const [, H = 1, r = 1, k = 1] = x.shape
+  const c = y.shape[3]
+  const out: tf.Tensor[] = []
+  for (let i = 0; i < H; i++) {
+    const xi = tf.reshape(tf.slice(x, [0, i, 0, 0], [1, 1, r, k]), [r, k]) as tf.Tensor2D
+    const yi = tf.reshape(tf.slice(y, [0, i, 0, 0], [1, 1, k, c]), [k, c]) as tf.Tensor2D
+    out.push(tf.matMul(xi, yi))
+  }
+  return tf.reshape(tf.stack(out, 0), [1, H, r, c]) as tf.Tensor4D
 }
 
 export interface ForwardResult {
@@ -309,6 +331,8 @@ export function forward(params: Params, cfg: EncoderConfig, input: TokenInput, o
   const past = opts.past ?? null
   const n = past?.n ?? 0
   const N = n + m
+  const split = opts.perHead ?? (B === 1 && H > 1 && tf.getBackend() === 'wasm')
+  const attMatMul = (x: tf.Tensor4D, y: tf.Tensor4D): tf.Tensor4D => (split && B === 1 ? perHeadMatMul(x, y) : tf.matMul(x, y))
 
   const e = input.e
   const typeE = tf.reshape(gatherRows(p(params, 'type_emb'), tf.reshape(input.types, [B * m]) as tf.Tensor1D), [B, m, d])
@@ -335,7 +359,7 @@ export function forward(params: Params, cfg: EncoderConfig, input: TokenInput, o
     const v = pastBlock ? (tf.concat([pastBlock.v, vNew], 2) as tf.Tensor4D) : vNew
     if (opts.keepCache) newBlocks.push({ kT, v })
 
-    let logits = tf.mul(tf.matMul(q, kT), 1 / Math.sqrt(dh)) // [B,H,m,N]
+    let logits = tf.mul(attMatMul(q, kT), 1 / Math.sqrt(dh)) // [B,H,m,N]
     const mu = tf.reshape(tf.softplus(p(params, `b${b}_dist`)), [1, H, 1, 1])
     logits = tf.sub(logits, tf.mul(mu, logDist))
     if (logDt) {
@@ -343,7 +367,7 @@ export function forward(params: Params, cfg: EncoderConfig, input: TokenInput, o
       logits = tf.sub(logits, tf.mul(lambda, logDt))
     }
     const att = tf.softmax(tf.add(logits, mask), -1)
-    const ctx = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [B, m, d])
+    const ctx = tf.reshape(tf.transpose(attMatMul(att as tf.Tensor4D, v), [0, 2, 1, 3]), [B, m, d])
     h = tf.add(h, dropout(linear(ctx, p(params, `b${b}_wo`), p(params, `b${b}_bo`)), rate, seed++))
 
     const a2 = layerNorm(h, p(params, `b${b}_ln2_g`), p(params, `b${b}_ln2_b`))
