@@ -72,7 +72,10 @@ export class Panel {
       this.#renderInfo()
       return
     }
-    if (p.status === 'error') return this.error(p.error)
+    if (p.status === 'error') {
+      this.error(p.error)
+      return
+    }
     let row = this.#files.get(p.file)
     if (!row) {
       row = h('div', { class: 'file' }, h('span', { class: 'name', text: p.file.split('/').pop() ?? p.file }), h('progress', { max: 1, value: 0 }), h('span', { class: 'status' }))

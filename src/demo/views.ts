@@ -38,7 +38,7 @@ export const trackedItem = (c: { id: string; title: string; tags?: string[]; pri
   id: c.id,
   title: c.title.slice(0, 512),
   // Genres are tags: a film is Crime and Horror alike, neither is the other's parent.
-  ...(c.tags && c.tags.length ? { tags: c.tags.slice(0, 16) } : {}),
+  ...(c.tags?.length ? { tags: c.tags.slice(0, 16) } : {}),
   price: c.price,
 })
 

@@ -88,7 +88,10 @@ describe('demo genres as tags, scored by the shipped model', () => {
     for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!))
     expect(max).toBe(0)
     // Positive control: the genres do move the scores (so equal scores are not equal by accident).
-    const bare = pathed.scoreSync(films.map((f) => ({ id: `new-${f.id}`, title: f.title, price: f.price })), now)
+    const bare = pathed.scoreSync(
+      films.map((f) => ({ id: `new-${f.id}`, title: f.title, price: f.price })),
+      now,
+    )
     let moved = 0
     for (let i = 0; i < films.length; i++) if (Math.abs(bare[i]! - b[films.length + i]!) > 1e-4) moved++
     expect(moved).toBeGreaterThan(films.length * 0.9)

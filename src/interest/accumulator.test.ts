@@ -8,7 +8,6 @@ import { mulberry32 as rng } from '../rng'
 const H = 3600_000
 const D = 24 * H
 
-
 const SPECS: KernelSpec[] = [
   { name: 'exponential', halfLifeMs: 2 * D },
   { name: 'exponential', halfLifeMs: H },

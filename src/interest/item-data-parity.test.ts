@@ -93,7 +93,9 @@ describe('similarity from item data = the whole-table path (ml-latest-small, shi
         sameOrder++
       }
     }
-    console.log(`[parity forward] ${users.length} users, ${scored} candidate scores: max |table − carried| = ${maxDiff}; ${similarNonZero} scores had a similarity term; ${explained} explanations and ${sameOrder} rankings compared`)
+    console.log(
+      `[parity forward] ${users.length} users, ${scored} candidate scores: max |table − carried| = ${maxDiff}; ${similarNonZero} scores had a similarity term; ${explained} explanations and ${sameOrder} rankings compared`,
+    )
     expect(maxDiff).toBeLessThanOrEqual(1e-4)
     // Not vacuous: many candidates were lifted by the table.
     expect(similarNonZero).toBeGreaterThan(scored / 4)

@@ -21,15 +21,39 @@ describe('profile similarity from carried neighbours', () => {
   const v = a.weight('item', 'h1', NOW) // both items carry equal decayed weight
   it('a candidate’s own neighbours: Σ_h v(h)·w(h), each history item once, never the candidate itself', () => {
     expect(v).toBeGreaterThan(0)
-    const c: Item = { id: 'c', neighbours: [['h1', 0.5], ['x', 0.9], ['h2', 0.25], ['h1', 0.4], ['c', 3]] }
+    const c: Item = {
+      id: 'c',
+      neighbours: [
+        ['h1', 0.5],
+        ['x', 0.9],
+        ['h2', 0.25],
+        ['h1', 0.4],
+        ['c', 3],
+      ],
+    }
     expect(a.value(c, NOW)).toBeCloseTo(v * 0.75, 12)
-    expect(sims(a, c)).toEqual([['h1', Number((0.5 * v).toFixed(6))], ['h2', Number((0.25 * v).toFixed(6))]])
+    expect(sims(a, c)).toEqual([
+      ['h1', Number((0.5 * v).toFixed(6))],
+      ['h2', Number((0.25 * v).toFixed(6))],
+    ])
     expect(a.value({ id: 'c', neighbours: [] }, NOW)).toBe(0)
     expect(a.value({ id: 'c' }, NOW)).toBe(0) // no data anywhere, no table
   })
 
   it('a candidate without neighbours: the history items’ stored neighbours (reverse direction); the latest row of an item wins', () => {
-    const p = buildProfile([view({ id: 'h1', neighbours: [['c', 0.5], ['d', 0.1]] }), view({ id: 'h2', neighbours: [['c', 0.25]] })], ONLY_SIMILAR)
+    const p = buildProfile(
+      [
+        view({
+          id: 'h1',
+          neighbours: [
+            ['c', 0.5],
+            ['d', 0.1],
+          ],
+        }),
+        view({ id: 'h2', neighbours: [['c', 0.25]] }),
+      ],
+      ONLY_SIMILAR,
+    )
     expect(p.value({ id: 'c' }, NOW)).toBeCloseTo(v * 0.75, 12)
     expect(p.value({ id: 'd' }, NOW)).toBeCloseTo(v * 0.1, 12)
     // The candidate's own data outranks the history's: only its row counts.
@@ -43,7 +67,11 @@ describe('profile similarity from carried neighbours', () => {
   })
 
   it('a loaded table is used only for pairs where neither the candidate nor the history item carries data', () => {
-    const table = createSimilarityTable([['c', 'h1', 0.5], ['c', 'h2', 0.25], ['c', 'h3', 0.125]])
+    const table = createSimilarityTable([
+      ['c', 'h1', 0.5],
+      ['c', 'h2', 0.25],
+      ['c', 'h3', 0.125],
+    ])
     const history = [view({ id: 'h1' }), view({ id: 'h2', neighbours: [['c', 0.9]] }), view({ id: 'h3' })]
     const p = buildProfile(history, ONLY_SIMILAR, table)
     const w = (id: string) => p.weight('item', id, NOW)

@@ -69,22 +69,19 @@ const eventArb: fc.Arbitrary<Omit<StoredEvent, 'timestamp'> & { offset: number }
     type: fc.constantFrom(...EVENT_TYPES),
     items: fc.array(itemArb, { minLength: 1, maxLength: 3 }),
     query: text,
-    offset: fc.oneof(fc.integer({ min: -3 * 24 * 60, max: 3 * 24 * 60 }).map((m) => m * MIN), fc.integer({ min: -20 * YEAR, max: 20 * YEAR })),
+    offset: fc.oneof(
+      fc.integer({ min: -3 * 24 * 60, max: 3 * 24 * 60 }).map((m) => m * MIN),
+      fc.integer({ min: -20 * YEAR, max: 20 * YEAR }),
+    ),
   })
   .map(({ type, items, query, offset }) => ({ id: 'e', type, items: type === 'search' ? items.slice(0, 1) : items, offset, ...(type === 'search' ? { query } : {}) }))
 /** Events spread around a base time: clusters within days, outliers up to decades away. */
-const historyArb = fc.tuple(tsArb, fc.array(eventArb, { maxLength: 25 })).map(([base, evs]) =>
-  evs.map(({ offset, ...e }, i) => ({ ...e, id: `e${i}`, timestamp: Math.min(T2030, Math.max(T1996, base + offset)) }) as StoredEvent),
-)
+const historyArb = fc
+  .tuple(tsArb, fc.array(eventArb, { maxLength: 25 }))
+  .map(([base, evs]) => evs.map(({ offset, ...e }, i) => ({ ...e, id: `e${i}`, timestamp: Math.min(T2030, Math.max(T1996, base + offset)) }) as StoredEvent))
 const nowArb = (events: StoredEvent[]) =>
-  fc.oneof(
-    tsArb,
-    fc.constantFrom(...(events.length ? events.map((e) => e.timestamp) : [T2030])),
-    fc.constant(Math.max(T1996, ...events.map((e) => e.timestamp)) + 3600_000),
-  )
-const caseArb = fc
-  .tuple(configArb, historyArb, fc.array(itemArb, { minLength: 1, maxLength: 6 }))
-  .chain(([config, events, cands]) => nowArb(events).map((now) => ({ config, events, cands, now })))
+  fc.oneof(tsArb, fc.constantFrom(...(events.length ? events.map((e) => e.timestamp) : [T2030])), fc.constant(Math.max(T1996, ...events.map((e) => e.timestamp)) + 3600_000))
+const caseArb = fc.tuple(configArb, historyArb, fc.array(itemArb, { minLength: 1, maxLength: 6 })).chain(([config, events, cands]) => nowArb(events).map((now) => ({ config, events, cands, now })))
 
 /** The reference score of a candidate and Σ|terms| for the tolerance. */
 function refScore(ref: Reference, config: ProfileConfig, c: Item): { value: number; abs: number } {

@@ -114,7 +114,12 @@ describe('features', () => {
   })
   it('search tokens lift candidates whose titles contain them; titles are not profiled', () => {
     const p = buildProfile([ev('view_item', NOW - 2 * H, [lamp]), ev('search', NOW - H, [], 'BRASS Lamp!')])
-    expect(p.top(NOW, 10, 'query').map((i) => i.key).sort()).toEqual(['brass', 'lamp'])
+    expect(
+      p
+        .top(NOW, 10, 'query')
+        .map((i) => i.key)
+        .sort(),
+    ).toEqual(['brass', 'lamp'])
     const s = p.score({ id: 'z', title: 'Lamp of brass, brass finish' }, NOW)
     expect(s.contributions.map((c) => `${c.kind}:${c.key}`).sort()).toEqual(['query:brass', 'query:lamp'])
     expect(p.score({ id: 'z', title: 'Oak table' }, NOW).score).toBe(0)
@@ -136,12 +141,7 @@ describe('features', () => {
 })
 
 describe('score, value and top', () => {
-  const events = [
-    ev('view_item', NOW - 3 * D, [lamp]),
-    ev('view_item', NOW - 2 * D, [{ ...lamp, id: 'lamp-2' }]),
-    ev('add_to_cart', NOW - D, [sofa]),
-    ev('search', NOW - H, [], 'grey sofa'),
-  ]
+  const events = [ev('view_item', NOW - 3 * D, [lamp]), ev('view_item', NOW - 2 * D, [{ ...lamp, id: 'lamp-2' }]), ev('add_to_cart', NOW - D, [sofa]), ev('search', NOW - H, [], 'grey sofa')]
   // Pinned (not the defaults, which the evaluator tunes): a weak gate, so the long-term view leads.
   const p = buildProfile(events, { long: { name: 'exponential', halfLifeMs: 30 * D }, short: { name: 'exponential', halfLifeMs: H }, gate: { bias: -2, slope: 1 } })
   const cands: Item[] = [lamp, sofa, { id: 'q', title: 'grey chair', category: ['home'] }, { id: 'none' }]
@@ -213,7 +213,6 @@ describe('validation', () => {
     expect(JSON.stringify(p.top(NOW, 50))).toBe(before)
   })
 })
-
 
 const TYPES: EventType[] = ['view_item', 'select_item', 'add_to_cart', 'remove_from_cart', 'add_to_wishlist', 'begin_checkout', 'purchase', 'search']
 function randomEvents(r: () => number, n: number, t0: number, span: number): StoredEvent[] {

@@ -4,18 +4,7 @@ import { makeAccumulator, UnitList, type Accumulator } from './accumulator'
 import { FEATURE_KINDS, resolveProfileConfig } from './config'
 import { escapeSegment, CATEGORY_SEPARATOR, priceBand, priceBandLabel, uniqueTokens } from './features'
 import { MemorySimilarityTable } from './similarity'
-import type {
-  Contribution,
-  DecayKernel,
-  FeatureKind,
-  Interest,
-  InterestProfile,
-  ProfileConfig,
-  ProfileOptions,
-  ProfileMasses,
-  ProfileScore,
-  SimilarityTable,
-} from './types'
+import type { Contribution, DecayKernel, FeatureKind, Interest, InterestProfile, ProfileConfig, ProfileOptions, ProfileMasses, ProfileScore, SimilarityTable } from './types'
 
 /**
  * One profiled feature: its units (shared by both kernels) and one accumulator per kernel.
@@ -355,7 +344,7 @@ class Profile implements InterestProfile {
     for (let i = 0; i < nbrs.length; i++) {
       const pair = nbrs[i] as readonly [string, number]
       const e = this.items.get(pair[0])
-      if (e && pair[1] === pair[1] && (!skip?.has(e.key))) s += this.term(e, 'similar', weight * pair[1], now, out)
+      if (e && pair[1] === pair[1] && !skip?.has(e.key)) s += this.term(e, 'similar', weight * pair[1], now, out)
     }
     return s
   }

@@ -40,7 +40,12 @@ describe('createSimilarityTable', () => {
     expect(k1.neighbors('c')).toEqual([['b', 0.7]])
   })
   it('rejects a bad triple naming it', () => {
-    expect(() => createSimilarityTable([['a', 'b', 0.1], ['a', 'c', Number.NaN]])).toThrow(expect.objectContaining({ context: expect.objectContaining({ field: 'rows[1][2]' }) }))
+    expect(() =>
+      createSimilarityTable([
+        ['a', 'b', 0.1],
+        ['a', 'c', Number.NaN],
+      ]),
+    ).toThrow(expect.objectContaining({ context: expect.objectContaining({ field: 'rows[1][2]' }) }))
     expect(() => createSimilarityTable([['', 'b', 0.1]])).toThrow(ModelError)
   })
 })

@@ -162,10 +162,7 @@ export interface BuildSimilarityOptions {
  * given twice keeps its larger similarity. Rows are sorted strongest first (ties by id).
  * @throws ModelError naming the bad triple, e.g. `rows[3][2]` for a non-finite similarity.
  */
-export function createSimilarityTable(
-  rows: Iterable<readonly [string, string, number]>,
-  options: BuildSimilarityOptions = {},
-): MemorySimilarityTable {
+export function createSimilarityTable(rows: Iterable<readonly [string, string, number]>, options: BuildSimilarityOptions = {}): MemorySimilarityTable {
   const symmetric = options.symmetric ?? true
   const k = options.maxNeighbors ?? Infinity
   if (!(k >= 0)) throw fail('maxNeighbors', 'must be ≥ 0')

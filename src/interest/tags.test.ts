@@ -39,7 +39,10 @@ describe('tags at the boundary', () => {
   })
 
   it('a candidate with malformed tags is still ranked, the tags ignored and reported', () => {
-    const s = sanitizeCandidates([{ id: 'a', tags: [1, 2] as unknown as string[] }, { id: 'b', tags: ['Horror'] }])
+    const s = sanitizeCandidates([
+      { id: 'a', tags: [1, 2] as unknown as string[] },
+      { id: 'b', tags: ['Horror'] },
+    ])
     expect(s.valid.map((c) => c.id)).toEqual(['a', 'b'])
     expect(s.issues).toEqual([{ index: 0, field: 'candidates[0].tags', reason: 'must be an array of strings', action: 'field_ignored' }])
   })
@@ -59,7 +62,12 @@ describe('tags at the boundary', () => {
   })
 })
 
-const ev = (i: number, id: string, tags: string[], type: StoredEvent['type'] = 'view_item'): StoredEvent => ({ id: `e${i}`, type, items: [{ id, tags, title: `Film ${id}` }], timestamp: NOW - 3600_000 + i * 60_000 })
+const ev = (i: number, id: string, tags: string[], type: StoredEvent['type'] = 'view_item'): StoredEvent => ({
+  id: `e${i}`,
+  type,
+  items: [{ id, tags, title: `Film ${id}` }],
+  timestamp: NOW - 3600_000 + i * 60_000,
+})
 
 describe('tags in the profile and the ranker', () => {
   it('each tag is its own interest: Psycho counts for Horror as much as for Crime, and no path key appears', () => {

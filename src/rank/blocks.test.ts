@@ -26,7 +26,10 @@ describe('blockMatcher (issue 13 #2)', () => {
 
 describe('personalHistory (issue 13 #2: no signal from events about blocked items)', () => {
   const history = [
-    ev('1', [{ id: 'h1', category: ['Horror'], brand: 'Hammer' }, { id: 'd1', category: ['Drama'] }]),
+    ev('1', [
+      { id: 'h1', category: ['Horror'], brand: 'Hammer' },
+      { id: 'd1', category: ['Drama'] },
+    ]),
     ev('2', [{ id: 'h1', brand: 'Hammer' }]), // the same film, tracked without its category
     ev('3', [{ id: 'h1' }], 'hammer films'), // a search that returned it keeps its query
     ev('4', [{ id: 'd2', category: ['Drama'] }]),

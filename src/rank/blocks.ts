@@ -39,8 +39,7 @@ export function blockMatcher(blocked: Iterable<string> | null | undefined): Bloc
   const set = new Set<string>()
   for (const b of blocked ?? []) if (typeof b === 'string' && b !== '') set.add(b)
   const paths = Array.from(set, segments)
-  const tailOf = (path: ReadonlyArray<string>) =>
-    paths.some((p) => p.length >= path.length && path.every((seg, i) => p[p.length - path.length + i] === seg))
+  const tailOf = (path: ReadonlyArray<string>) => paths.some((p) => p.length >= path.length && path.every((seg, i) => p[p.length - path.length + i] === seg))
   return {
     size: set.size,
     blocks(item, ids) {
@@ -91,11 +90,7 @@ export function personalHistory(events: ReadonlyArray<StoredEvent>, blocked: Ite
  * turns out to be blocked was already learnt from earlier events, so the caller rebuilds
  * from `personalHistory` when this returns `rebuild: true`.
  */
-export function personalEvent(
-  event: StoredEvent,
-  blocked: Iterable<string> | null | undefined,
-  blockedItems: Set<string>,
-): { event: StoredEvent | null; rebuild: boolean } {
+export function personalEvent(event: StoredEvent, blocked: Iterable<string> | null | undefined, blockedItems: Set<string>): { event: StoredEvent | null; rebuild: boolean } {
   const m = blockMatcher(blocked)
   if (m.size === 0 && blockedItems.size === 0) return { event, rebuild: false }
   let rebuild = false

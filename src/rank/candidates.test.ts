@@ -4,7 +4,10 @@ import { cleanFeatures, sanitizeCandidates } from './candidates'
 import type { Candidate } from './types'
 
 const vector = 'f16:0a1b2c3d:AAECAwQFBgcICQ'
-const neighbours: Array<[string, number]> = [['b', 0.5], ['c', 0.25]]
+const neighbours: Array<[string, number]> = [
+  ['b', 0.5],
+  ['c', 0.25],
+]
 
 describe('candidates that carry item data (vector, neighbours)', () => {
   it('keeps valid data for personalisation and returns the candidate object untouched', () => {
@@ -21,10 +24,29 @@ describe('candidates that carry item data (vector, neighbours)', () => {
     ['a vector over 1,024 characters', { vector: `f32:0a1b2c3d:${'A'.repeat(1013)}` }, 'candidates[1].vector', 'at most 1024'],
     ['neighbours that are not a list', { neighbours: { b: 1 } }, 'candidates[1].neighbours', 'must be an array'],
     ['101 neighbours', { neighbours: Array.from({ length: 101 }, (_, j) => [`n${j}`, 1]) }, 'candidates[1].neighbours', 'at most 100'],
-    ['a non-finite weight', { neighbours: [['b', 0.5], ['c', Number.NaN]] }, 'candidates[1].neighbours[1]', 'weight must be a finite number'],
+    [
+      'a non-finite weight',
+      {
+        neighbours: [
+          ['b', 0.5],
+          ['c', Number.NaN],
+        ],
+      },
+      'candidates[1].neighbours[1]',
+      'weight must be a finite number',
+    ],
     ['an empty neighbour id', { neighbours: [['', 0.5]] }, 'candidates[1].neighbours[0]', 'id must be a string'],
     ['a triple', { neighbours: [['b', 0.5, 1]] }, 'candidates[1].neighbours[0]', 'pair'],
-    ['a throwing getter', { get neighbours() { throw new Error('boom') } }, 'candidates[1].neighbours', 'could not be read (boom)'],
+    [
+      'a throwing getter',
+      {
+        get neighbours() {
+          throw new Error('boom')
+        },
+      },
+      'candidates[1].neighbours',
+      'could not be read (boom)',
+    ],
   ])('%s: the field is ignored (field_ignored), the candidate kept with its other fields', (_name, extra, field, reason) => {
     const bad = Object.defineProperties({ id: 'x', category: ['home'] }, Object.getOwnPropertyDescriptors(extra)) as Candidate
     const s = sanitizeCandidates([{ id: 'a' }, bad, { id: 'b' }])

@@ -124,7 +124,7 @@ export function cleanFeatures(c: Candidate): Candidate {
  */
 function readField(c: object, key: 'vector' | 'neighbours'): { value?: unknown; error?: string } {
   try {
-    return  Object.hasOwn(c, key) ? { value: (c as Record<string, unknown>)[key] } : {}
+    return Object.hasOwn(c, key) ? { value: (c as Record<string, unknown>)[key] } : {}
   } catch (err) {
     let m = 'unknown error'
     try {

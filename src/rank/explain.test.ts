@@ -27,7 +27,10 @@ describe('explanations (issue 13 #24)', () => {
 
   it('one film opened and viewed is one item, not "2 items"', () => {
     const history = [ev('select_item', { id: 'a1', title: 'Heat', category: ['Action'] }, 3 * MIN), ev('view_item', { id: 'a1', title: 'Heat', category: ['Action'] }, 2 * MIN)]
-    const list: Candidate[] = [{ id: 'd1', category: ['Drama'], score: 2 }, { id: 'a2', category: ['Action'], score: 1 }]
+    const list: Candidate[] = [
+      { id: 'd1', category: ['Drama'], score: 2 },
+      { id: 'a2', category: ['Action'], score: 1 },
+    ]
     const t = texts(history, list, 'a2')
     expect(t).toContain('Matches your interest in Action')
     expect(t.join(' | ')).not.toMatch(/2 items/)
@@ -38,7 +41,10 @@ describe('explanations (issue 13 #24)', () => {
 
   it('a similar item is named by the title its events carried, never by its id', () => {
     const history = [ev('view_item', psycho, MIN)]
-    const list: Candidate[] = [{ id: 'x', category: ['Comedy'], score: 2 }, { id: 'birds', category: ['Thriller'], neighbours: [['1219', 0.9]], score: 1 }]
+    const list: Candidate[] = [
+      { id: 'x', category: ['Comedy'], score: 2 },
+      { id: 'birds', category: ['Thriller'], neighbours: [['1219', 0.9]], score: 1 },
+    ]
     const t = texts(history, list, 'birds')
     expect(t).toContain('Similar to Psycho, which you viewed')
     expect(t.join(' | ')).not.toMatch(/1219/)
@@ -46,18 +52,22 @@ describe('explanations (issue 13 #24)', () => {
 
   it('a history item without a title is "something you …", not its id', () => {
     const history = [ev('view_item', { id: '1219', category: ['Horror'] }, MIN)]
-    const list: Candidate[] = [{ id: 'x', category: ['Comedy'], score: 2 }, { id: 'birds', category: ['Thriller'], neighbours: [['1219', 0.9]], score: 1 }]
+    const list: Candidate[] = [
+      { id: 'x', category: ['Comedy'], score: 2 },
+      { id: 'birds', category: ['Thriller'], neighbours: [['1219', 0.9]], score: 1 },
+    ]
     const t = texts(history, list, 'birds').join(' | ')
     expect(t).toMatch(/Similar to something you viewed/)
     expect(t).not.toMatch(/1219/)
   })
 
   it('names the real event: added to the cart is not "viewed"; an item is named by its strongest event, a group by each of its events', () => {
-    const history = [
-      ev('add_to_cart', { id: 'c1', title: 'Lamp', category: ['Lamps'] }, 3 * MIN),
-      ev('add_to_cart', { id: 'c2', title: 'Shade', category: ['Lamps'] }, 2 * MIN),
+    const history = [ev('add_to_cart', { id: 'c1', title: 'Lamp', category: ['Lamps'] }, 3 * MIN), ev('add_to_cart', { id: 'c2', title: 'Shade', category: ['Lamps'] }, 2 * MIN)]
+    const list: Candidate[] = [
+      { id: 'x', category: ['Rugs'], score: 3 },
+      { id: 'c1', category: ['Lamps'], score: 2 },
+      { id: 'c3', category: ['Lamps'], score: 1 },
     ]
-    const list: Candidate[] = [{ id: 'x', category: ['Rugs'], score: 3 }, { id: 'c1', category: ['Lamps'], score: 2 }, { id: 'c3', category: ['Lamps'], score: 1 }]
     const all = [...texts(history, list, 'c1'), ...texts(history, list, 'c3')]
     expect(all).toContain('You added this to your cart before')
     expect(all).toContain('You added 2 items in Lamps to your cart')
@@ -71,7 +81,10 @@ describe('explanations (issue 13 #24)', () => {
 
   it('the latest title wins (a shop may rename a product)', () => {
     const history = [ev('view_item', { ...psycho, title: 'Psycho (1960)' }, 5 * MIN), ev('view_item', psycho, MIN)]
-    const list: Candidate[] = [{ id: 'x', category: ['Comedy'], score: 2 }, { id: 'birds', neighbours: [['1219', 0.9]], score: 1 }]
+    const list: Candidate[] = [
+      { id: 'x', category: ['Comedy'], score: 2 },
+      { id: 'birds', neighbours: [['1219', 0.9]], score: 1 },
+    ]
     expect(texts(history, list, 'birds')).toContain('Similar to Psycho, which you viewed')
   })
 })

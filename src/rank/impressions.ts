@@ -80,7 +80,7 @@ export class ImpressionLog {
 export function impressionLog(events: Iterable<StoredEvent>): ImpressionLog {
   const log = new ImpressionLog()
   const shows: StoredEvent[] = []
-  for (const e of events) (e.type === 'view_item_list' ? shows.push(e) : log.add(e))
+  for (const e of events) e.type === 'view_item_list' ? shows.push(e) : log.add(e)
   for (const e of shows) log.add(e)
   return log
 }

@@ -30,8 +30,7 @@ function fixtureProfile(categories: string[], items: string[] = []): InterestPro
   }
 }
 
-const list = (n: number, cat: (i: number) => string = (i) => (i % 2 ? 'comedy' : 'drama')): Candidate[] =>
-  Array.from({ length: n }, (_, i) => ({ id: `m${i}`, category: [cat(i)], score: n - i }))
+const list = (n: number, cat: (i: number) => string = (i) => (i % 2 ? 'comedy' : 'drama')): Candidate[] => Array.from({ length: n }, (_, i) => ({ id: `m${i}`, category: [cat(i)], score: n - i }))
 
 describe('sanitizeCandidates', () => {
   it('drops later duplicates, bad ids and non-objects; ignores non-finite scores; coerces numeric ids', () => {
@@ -116,7 +115,11 @@ describe('rankCandidates', () => {
   })
   it('MMR diversity interleaves categories that relevance alone would cluster', () => {
     const c = list(6, (i) => (i < 3 ? 'drama' : 'comedy'))
-    expect(rankCandidates(c, { now: NOW }).items.slice(0, 2).map((i) => i.candidate.category?.[0])).toEqual(['drama', 'drama'])
+    expect(
+      rankCandidates(c, { now: NOW })
+        .items.slice(0, 2)
+        .map((i) => i.candidate.category?.[0]),
+    ).toEqual(['drama', 'drama'])
     const r = rankCandidates(c, { now: NOW }, { diversity: 0.3 })
     expect(r.items.slice(0, 2).map((i) => i.candidate.category?.[0])).toEqual(['drama', 'comedy'])
     expect(new Set(r.items.map((i) => i.id)).size).toBe(6)
@@ -127,7 +130,12 @@ describe('rankCandidates', () => {
   it('explains the top 100 by default, every item with explain: true, the top N with a number, none with false', () => {
     // 112 of the 150 are comedies, which the profile lifts (and explains); dramas sink unexplained.
     const ctx = { now: NOW, profile: fixtureProfile(['comedy']) }
-    const explained = (o?: Parameters<typeof rankCandidates>[2]) => rankCandidates(list(150, (i) => (i % 4 ? 'comedy' : 'drama')), ctx, o).items.filter((i) => i.explanation.length > 0).length
+    const explained = (o?: Parameters<typeof rankCandidates>[2]) =>
+      rankCandidates(
+        list(150, (i) => (i % 4 ? 'comedy' : 'drama')),
+        ctx,
+        o,
+      ).items.filter((i) => i.explanation.length > 0).length
     expect(explained()).toBe(100)
     expect(explained({ explain: true })).toBe(112)
     expect(explained({ explain: 7 })).toBe(7)
@@ -153,7 +161,12 @@ describe('rerank fallbacks', () => {
   })
   it('falls back when the encoder throws, returns null or is not ready', async () => {
     for (const [enc, why] of [
-      [encoder(async () => { throw new Error('boom') }), /encoder failed: boom/],
+      [
+        encoder(async () => {
+          throw new Error('boom')
+        }),
+        /encoder failed: boom/,
+      ],
       [encoder(async () => null), /could not score/],
       [encoder(async () => new Float32Array(2)), /wrong number/],
       [encoder(async () => new Float32Array(10), false), /not ready/],
@@ -164,7 +177,12 @@ describe('rerank fallbacks', () => {
     }
   })
   it('falls back to the server order when the profile throws', async () => {
-    const broken = { ...fixtureProfile(['comedy']), score: () => { throw new Error('corrupt') } }
+    const broken = {
+      ...fixtureProfile(['comedy']),
+      score: () => {
+        throw new Error('corrupt')
+      },
+    }
     const r = await rerank(list(5), { now: NOW, profile: broken })
     expect(r.path).toBe('server')
     expect(r.reason).toMatch(/profile failed: corrupt/)
@@ -184,7 +202,12 @@ describe('rerank fallbacks', () => {
     expect(calls).toEqual(['encoder', ...Array(6).fill('profile'), 'answer'])
   })
   it('takes the encoder path inside the deadline', async () => {
-    const r = await rerank(list(4), { now: NOW, encoder: encoder(async (c) => Float32Array.from(c.map((_, i) => (i === 3 ? 9 : 0)))), deadlineMs: 1000, config: { weights: { server: 1, profile: 1, encoder: 3 } } })
+    const r = await rerank(list(4), {
+      now: NOW,
+      encoder: encoder(async (c) => Float32Array.from(c.map((_, i) => (i === 3 ? 9 : 0)))),
+      deadlineMs: 1000,
+      config: { weights: { server: 1, profile: 1, encoder: 3 } },
+    })
     expect(r.path).toBe('encoder')
     expect(r.items[0]?.id).toBe('m3')
     expect(r.timings.encoderMs).toBeGreaterThanOrEqual(0)
@@ -193,7 +216,14 @@ describe('rerank fallbacks', () => {
 
 describe('properties (fast-check, 1,000 cases each)', () => {
   const junk = fc.oneof(
-    fc.record({ id: fc.oneof(fc.string({ maxLength: 3 }), fc.integer(), fc.constant(undefined)), score: fc.oneof(fc.double(), fc.constant(undefined), fc.string()), category: fc.oneof(fc.array(fc.constantFrom('a', 'b', 'c'), { maxLength: 3 }), fc.integer(), fc.constant(undefined)) }, { requiredKeys: [] }),
+    fc.record(
+      {
+        id: fc.oneof(fc.string({ maxLength: 3 }), fc.integer(), fc.constant(undefined)),
+        score: fc.oneof(fc.double(), fc.constant(undefined), fc.string()),
+        category: fc.oneof(fc.array(fc.constantFrom('a', 'b', 'c'), { maxLength: 3 }), fc.integer(), fc.constant(undefined)),
+      },
+      { requiredKeys: [] },
+    ),
     fc.anything(),
   )
   it('never crashes and returns a permutation of the valid input', () => {
@@ -227,7 +257,10 @@ describe('issue 13: honest answers', () => {
   const reversing = encoder(async (c) => Float32Array.from(c, (_, i) => i))
 
   it('defect 2: on the encoder path, a list made only of a blocked category comes back in the server order, unexplained', async () => {
-    const r = await rerank(list(6, () => 'comedy'), { now: NOW, profile: fixtureProfile(['comedy']), encoder: reversing, blockedCategories: new Set(['comedy']), deadlineMs: 1000 })
+    const r = await rerank(
+      list(6, () => 'comedy'),
+      { now: NOW, profile: fixtureProfile(['comedy']), encoder: reversing, blockedCategories: new Set(['comedy']), deadlineMs: 1000 },
+    )
     expect(r.items.map((i) => i.serverRank)).toEqual([0, 1, 2, 3, 4, 5])
     expect(r.path).toBe('server')
     expect(r.reason).toMatch(/blocked/)
@@ -272,7 +305,10 @@ describe('issue 13: honest answers', () => {
   it('defect 18: null or garbage options answer like no options (the server order of every valid item)', async () => {
     for (const o of [null, 'x', 7, { limit: 'abc' }, { limit: Number.NaN, explain: 'yes', diversity: 'lots', deadlineMs: -1 }, { limit: -1 }]) {
       const r = await rerank(list(5), { now: NOW }, o as never)
-      expect(r.items.map((i) => i.id), JSON.stringify(o)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4'])
+      expect(
+        r.items.map((i) => i.id),
+        JSON.stringify(o),
+      ).toEqual(['m0', 'm1', 'm2', 'm3', 'm4'])
       expect(rankCandidates(list(5), { now: NOW }, o as never).items).toHaveLength(5)
     }
   })

@@ -159,11 +159,7 @@ export function finishRanking<C extends Candidate>(p: PreparedRanking<C>, ctx: R
   if (lambda !== undefined && lambda < 1 && pool > 1) {
     order = mmr(order, final, features, Math.max(0, lambda), pool, Math.min(limit, pool))
   }
-  const explainTop =
-    o.explain === false ? 0
-    : o.explain === true ? limit
-    : typeof o.explain === 'number' ? Math.min(limit, o.explain)
-    : Math.min(limit, DEFAULT_EXPLAIN_TOP)
+  const explainTop = o.explain === false ? 0 : o.explain === true ? limit : typeof o.explain === 'number' ? Math.min(limit, o.explain) : Math.min(limit, DEFAULT_EXPLAIN_TOP)
   const items: RankedItem<C>[] = []
   for (let k = 0; k < limit; k++) {
     const i = order[k] as number
@@ -190,11 +186,15 @@ export function finishRanking<C extends Candidate>(p: PreparedRanking<C>, ctx: R
   const result: RankResult<C> = { items, path, issues: p.issues, timings: { totalMs: now() - p.t0 } }
   const reason =
     ctx.reason ??
-    (path !== 'server' ? undefined
-    : ctx.historySize === 0 ? 'no history yet'
-    : allBlocked && (profile || enc) ? 'every candidate is in a category you blocked'
-    : profile ? 'no personal signal for these candidates'
-    : 'no history yet')
+    (path !== 'server'
+      ? undefined
+      : ctx.historySize === 0
+        ? 'no history yet'
+        : allBlocked && (profile || enc)
+          ? 'every candidate is in a category you blocked'
+          : profile
+            ? 'no personal signal for these candidates'
+            : 'no history yet')
   if (reason !== undefined) result.reason = reason
   return result
 }

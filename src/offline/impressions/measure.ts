@@ -137,6 +137,7 @@ if (process.argv[1] && import.meta.filename === process.argv[1]) {
   }
   for (const dislike of [0.3, 0]) {
     console.log(`dislike ${dislike}:`)
-    for (const r of measureImpressions({ users: arg('--users', 2000), seed: arg('--seed', 1), dislike })) console.log(`  weight ${r.config.weight}: NDCG@10 ${r.ndcg10.toFixed(4)}  HR@5 ${r.hr5.toFixed(4)}`)
+    for (const r of measureImpressions({ users: arg('--users', 2000), seed: arg('--seed', 1), dislike }))
+      console.log(`  weight ${r.config.weight}: NDCG@10 ${r.ndcg10.toFixed(4)}  HR@5 ${r.hr5.toFixed(4)}`)
   }
 }
