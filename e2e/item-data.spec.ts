@@ -18,6 +18,9 @@
  *   and shows that the same check reports every one.
  */
 import { expect, test, type Page, type Request } from '@playwright/test'
+import { serialize } from 'node:v8'
+import type { StoredEvent } from '../src/events/types'
+import { unpackRecord } from '../src/store/packed'
 import { dumpIndexedDB, requireBuild } from './support'
 
 test.beforeAll(requireBuild)
@@ -100,17 +103,21 @@ test('items and candidates bring their data; no request names a history item', a
   expect(history.map((e) => e.type).sort()).toEqual(['add_to_cart', 'add_to_cart', 'view_item'])
 
   // --- what IndexedDB keeps: the vector as sent, the 8 strongest neighbours ------------------
+  // Records are stored packed since schema v3 (src/store/packed.ts: item tuples, the vector as
+  // bytes); unpacked here with the store's own reader, so this checks what a read gives back.
   const dump = await dumpIndexedDB(page)
   const db = dump.find((d) => d.name === 'item-data-fixture')
   expect(db, `databases: ${dump.map((d) => d.name).join(', ')}`).toBeDefined()
-  const records = Object.values(db!.stores).flat() as Array<{ items?: Array<{ id: string; vector?: string; neighbours?: Array<[string, number]> }> }>
-  const stored = records.filter((r) => Array.isArray(r.items)).flatMap((r) => r.items!.map((it) => ({ it, bytes: new TextEncoder().encode(JSON.stringify(r)).length })))
+  const raw = (db!.stores.events ?? []) as Array<{ items?: unknown[] }>
+  expect(raw.some((r) => Array.isArray(r.items) && r.items.some((it) => Array.isArray(it) && (it as unknown[])[5] instanceof Uint8Array))).toBe(true)
+  const records = raw.map((r) => unpackRecord(r) as StoredEvent & { itemIds?: string[] })
+  const stored = records.flatMap((r, i) => (Array.isArray(r.items) ? r.items.map((it) => ({ it, bytes: serialize(raw[i]).length })) : []))
   const lamp = stored.find((s) => s.it.id === 'hist-lamp-7f3a')!
   expect(lamp.it.vector).toMatch(/^f16:0a1b2c3d:[A-Za-z0-9_-]{174}$/)
   expect(lamp.it.neighbours).toHaveLength(8) // the card carried 12
   expect(lamp.it.neighbours!.map((p) => p[0])).not.toContain('cand-towel-13') // the 12th
   expect(stored.find((s) => s.it.id === 'hist-bulb-c2d4')!.it.vector).toMatch(/^i8:0a1b2c3d:/)
-  console.log(`[item-data] stored event records, JSON bytes: ${stored.map((s) => `${s.it.id} ${s.bytes}`).join(', ')}`)
+  console.log(`[item-data] stored event records, structured-clone bytes (v8.serialize of the raw record): ${stored.map((s) => `${s.it.id} ${s.bytes}`).join(', ')}`)
 
   // --- rerank: the list (markup) and the API, with candidates carrying their rows -------------
   const listAnswer = page.evaluate(
