@@ -185,7 +185,10 @@ test('a whole session sends nothing about the shopper', async ({ page, context, 
     // Tokens of everything sent. The candidate request's page number is its own token, so its
     // path is checked by the pattern above instead of by tokens.
     const sent = `${CANDIDATES.test(u.pathname) ? u.origin : r.url} ${JSON.stringify(r.headers)} ${r.body ?? ''}`
-    for (const tok of sent.split(/[^A-Za-z0-9.-]+/)) if (secrets.has(tok)) problems.push(`"${tok}" (tracked data) in ${r.method} ${r.url}`)
+    // One-character tokens are left out: MovieLens id "1" (Toy Story, in the history since lists
+    // record impressions, issue 15 #3) cannot be told from header values such as
+    // upgrade-insecure-requests: 1; paths are checked by the patterns above.
+    for (const tok of sent.split(/[^A-Za-z0-9.-]+/)) if (tok.length > 1 && secrets.has(tok)) problems.push(`"${tok}" (tracked data) in ${r.method} ${r.url}`)
     const low = decodeURIComponent(sent.replace(/\+/g, ' ')).toLowerCase()
     if (low.includes(QUERY)) problems.push(`search query in ${r.url}`)
   }
