@@ -9,7 +9,6 @@ import { requireBuild } from './support'
 
 test.beforeAll(requireBuild)
 
-
 async function open(page: Page, body: string): Promise<void> {
   await page.goto('/healthz')
   await page.setContent(`<!doctype html><script async src="/lib/localrank.js" data-storage="memory" data-track="off"></script><body style="margin:0">${body}</body>`)
