@@ -83,7 +83,6 @@ export function startServer(port: number) {
         res.writeHead(200, headers)
         return void res.end(await readFile(file))
       } catch {
-        continue
       }
     }
     res.writeHead(404, { 'content-type': 'text/plain' })

@@ -8,7 +8,7 @@ import { describe, expectTypeOf, it } from 'vitest'
 import {
   BackendError,
   createEngine,
-  LocalRankError,
+  type LocalRankError,
   ModelError,
   StorageError,
   ValidationError,

@@ -25,7 +25,7 @@ import { Progress } from './lib/progress'
 import { mergeResults, readPrevious } from './lib/merge'
 import { computeTargets, renderMarkdown } from './lib/report'
 import { derived, missing, row } from './lib/rows'
-import { checkResults, SECTIONS, type RequestRecord, type Results, type Row, type Section, type SectionName, type SizeRow } from './lib/schema'
+import { checkResults, SECTIONS, type RequestRecord, type Results, type Section, type SectionName, type SizeRow } from './lib/schema'
 import { classify, compressed, packagesOf, sizeOfFiles, staticClosure } from './lib/size'
 import { summarize } from './lib/stats'
 

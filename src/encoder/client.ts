@@ -1,6 +1,6 @@
 import type { Clock } from '../clock'
 import { systemClock } from '../clock'
-import type { BackendName, LoadProgress } from '../engine/types'
+import type { LoadProgress } from '../engine/types'
 import { BackendError, LocalRankError, ModelError, ValidationError } from '../errors'
 import type { Item, StoredEvent } from '../events/types'
 import type { Candidate } from '../rank/types'

@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto'
 import { IDBFactory } from 'fake-indexeddb'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { LocalRankError, ValidationError } from '../errors'
+import { type LocalRankError, ValidationError } from '../errors'
 import type { Candidate } from '../rank/types'
 import { createEngine } from './engine'
 import type { Engine, EngineOptions } from './types'

@@ -7,7 +7,7 @@
 import 'fake-indexeddb/auto'
 import { IDBFactory, IDBObjectStore as FDBObjectStore } from 'fake-indexeddb'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { LocalRankError, ValidationError } from '../errors'
+import { type LocalRankError, ValidationError } from '../errors'
 import type { Candidate } from '../rank/types'
 import { SCHEMA_VERSION } from '../store'
 import { createEngine } from './engine'

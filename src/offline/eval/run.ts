@@ -1,6 +1,6 @@
 import type { Item } from '../../events/types'
 import type { Candidate } from '../../rank/types'
-import { Bootstrap, coverageInterval, type Interval } from '../metrics/bootstrap'
+import { type Bootstrap, coverageInterval, type Interval } from '../metrics/bootstrap'
 import { hitAt, intraListDiversity, ndcgAt, rankInfo, reciprocalRank, topK, type TieMode } from '../metrics/rank'
 import { DEFAULT_NEGATIVES, type Phase } from '../protocol/candidates'
 import { fnv1a, rngFor, shuffle } from '../protocol/prng'
