@@ -42,7 +42,10 @@ function shopServer(): Plugin {
   let handler: Promise<Handler> | null = null
   const middleware = (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     const path = (req.url ?? '/').split('?')[0]!
-    if (path !== '/shop' && path !== '/shop/' && !path.startsWith('/shop-api/')) return next()
+    if (path !== '/shop' && path !== '/shop/' && !path.startsWith('/shop-api/')) {
+      next()
+      return
+    }
     // Through tsx, as the offline tools run: left to the config bundler, a plain import() would
     // bundle the API's whole import graph into the config of every build mode.
     handler ??= import('tsx/esm/api')

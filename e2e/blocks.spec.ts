@@ -60,7 +60,9 @@ test('on the encoder path, a list made only of a blocked category comes back in 
         consent: 'granted',
         deadlineMs: 60_000,
         onError: (e: Error) => errs.push(e.message),
-        onProgress: (p: { status: string }) => { if (p.status === 'ready') ready() },
+        onProgress: (p: { status: string }) => {
+          if (p.status === 'ready') ready()
+        },
       })
       const now = Date.now()
       for (const [k, item] of history.entries()) await engine.track({ type: 'view_item', items: [item], timestamp: now - (history.length - k) * 3_600_000 })

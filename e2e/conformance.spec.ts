@@ -16,7 +16,12 @@ import { build } from 'vite'
 import { chromiumArgs } from './playwright.config'
 import { ROOT } from './support'
 
-test.use({ launchOptions: { executablePath: process.env.LOCALRANK_CHROMIUM === 'bundled' ? undefined : (process.env.LOCALRANK_CHROMIUM ?? '/usr/bin/chromium'), args: [...chromiumArgs, '--enable-unsafe-webgpu'] } })
+test.use({
+  launchOptions: {
+    executablePath: process.env.LOCALRANK_CHROMIUM === 'bundled' ? undefined : (process.env.LOCALRANK_CHROMIUM ?? '/usr/bin/chromium'),
+    args: [...chromiumArgs, '--enable-unsafe-webgpu'],
+  },
+})
 
 let dir = ''
 test.beforeAll(async () => {
@@ -35,7 +40,10 @@ test.afterAll(() => dir && rmSync(dir, { recursive: true, force: true }))
 
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.html': 'text/html', '.wasm': 'application/wasm' }
 
-for (const [backend, tolerance] of [['wasm', 1e-5], ['webgpu', 1e-4]] as const) {
+for (const [backend, tolerance] of [
+  ['wasm', 1e-5],
+  ['webgpu', 1e-4],
+] as const) {
   test(`encoder conformance on ${backend} (Chromium): every variant, full encode == tensor step == JS step`, async ({ page }) => {
     test.setTimeout(240_000)
     await page.route('**/fixtures/gen/conformance/**', (r) => {
@@ -44,14 +52,22 @@ for (const [backend, tolerance] of [['wasm', 1e-5], ['webgpu', 1e-4]] as const) 
     })
     await page.goto('/fixtures/conformance.html')
     await page.waitForFunction(() => typeof window.runConformanceOn === 'function', null, { timeout: 20_000 })
-    const r = await page.evaluate((b) => window.runConformanceOn(b).catch((e: Error) => { throw new Error(e.message.replace(/\n/g, ' | ')) }), backend)
+    const r = await page.evaluate(
+      (b) =>
+        window.runConformanceOn(b).catch((e: Error) => {
+          throw new Error(e.message.replace(/\n/g, ' | '))
+        }),
+      backend,
+    )
     const byCheck = new Map<string, { max: number; variant: string }>()
     for (const x of r.results) {
       const k = x.check.replace(/ \((1 min|30 days) later\)$/, '')
       if (!byCheck.has(k) || x.maxDiff > byCheck.get(k)!.max) byCheck.set(k, { max: x.maxDiff, variant: x.variant })
     }
     for (const x of r.skips) test.info().annotations.push({ type: 'skip', description: `${backend}: ${x.check}: ${x.reason}` })
-    console.log(`[conformance ${r.backend}${r.adapter ? `, adapter ${r.adapter}` : ''}] ${r.results.length} checks, ${r.skips.length} skipped${r.skips.map((x) => `\n  skip: ${x.check} (${x.reason})`).join('')}\n  ${[...byCheck].map(([k, v]) => `${k}: max ${v.max.toExponential(2)} (${v.variant})`).join('\n  ')}`)
+    console.log(
+      `[conformance ${r.backend}${r.adapter ? `, adapter ${r.adapter}` : ''}] ${r.results.length} checks, ${r.skips.length} skipped${r.skips.map((x) => `\n  skip: ${x.check} (${x.reason})`).join('')}\n  ${[...byCheck].map(([k, v]) => `${k}: max ${v.max.toExponential(2)} (${v.variant})`).join('\n  ')}`,
+    )
     expect(r.backend).toBe(backend)
     expect(r.magnitude).toBeGreaterThan(0.05)
     expect(r.results.length).toBe(r.expected)

@@ -10,7 +10,8 @@ import { demoHistory, demoReady, requireBuild } from './support'
 
 test.beforeAll(requireBuild)
 
-const engine = (page: Page) => page.evaluate(() => (window as unknown as { localrankDemo: { engine: { meta(): Promise<{ paused?: boolean; blockedCategories?: string[] }> } } }).localrankDemo.engine.meta())
+const engine = (page: Page) =>
+  page.evaluate(() => (window as unknown as { localrankDemo: { engine: { meta(): Promise<{ paused?: boolean; blockedCategories?: string[] }> } } }).localrankDemo.engine.meta())
 /** The focused element inside the controls' shadow root. */
 const focused = (page: Page) =>
   page.evaluate(() => {

@@ -31,7 +31,14 @@ async function open(page: Page, policy: string) {
   await page.waitForFunction(() => (window as unknown as { localrank: LR }).localrank.loaded === true)
   // The model settles one way or the other: ready, or an error that says why.
   await expect
-    .poll(() => page.evaluate(() => { const i = (window as unknown as { localrank: LR }).localrank.info(); return [i.model, i.similarity].every((m) => !!m && (m.ready || !!m.error)) }), { timeout: 90_000 })
+    .poll(
+      () =>
+        page.evaluate(() => {
+          const i = (window as unknown as { localrank: LR }).localrank.info()
+          return [i.model, i.similarity].every((m) => !!m && (m.ready || !!m.error))
+        }),
+      { timeout: 90_000 },
+    )
     .toBe(true)
   const result = await page.evaluate(async () => {
     const lr = (window as unknown as { localrank: LR }).localrank

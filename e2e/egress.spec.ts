@@ -95,7 +95,8 @@ interface Captured {
   from: string
 }
 
-const STANDARD_HEADERS = /^(accept|accept-encoding|accept-language|user-agent|referer|origin|range|if-none-match|if-modified-since|cache-control|pragma|upgrade-insecure-requests|service-worker|purpose|priority|content-type|sec-[a-z-]+)$/
+const STANDARD_HEADERS =
+  /^(accept|accept-encoding|accept-language|user-agent|referer|origin|range|if-none-match|if-modified-since|cache-control|pragma|upgrade-insecure-requests|service-worker|purpose|priority|content-type|sec-[a-z-]+)$/
 
 test('a whole session sends nothing about the shopper', async ({ page, context, baseURL }) => {
   test.setTimeout(120_000)
@@ -128,10 +129,13 @@ test('a whole session sends nothing about the shopper', async ({ page, context, 
   await listSettled(page)
   // Buy a result whose id has 3+ digits: a 1-digit id ("1" is Toy Story) would be
   // indistinguishable from ordinary numbers in headers, which would blunt the token check.
-  await page.locator('localrank-list .card:not([hidden])').filter({ has: page.locator('a.title') }).evaluateAll((cards) => {
-    const card = cards.find((c) => (c.getAttribute('data-item-id') ?? '').length >= 3)
-    ;(card?.querySelector('button.buy') as HTMLButtonElement | null)?.click()
-  })
+  await page
+    .locator('localrank-list .card:not([hidden])')
+    .filter({ has: page.locator('a.title') })
+    .evaluateAll((cards) => {
+      const card = cards.find((c) => (c.getAttribute('data-item-id') ?? '').length >= 3)
+      ;(card?.querySelector('button.buy') as HTMLButtonElement | null)?.click()
+    })
   await nav(page, '#/cart')
   await page.getByRole('button', { name: /Buy now/ }).click()
   await expect(page.locator('h1')).toHaveText('Thank you!')
@@ -148,7 +152,12 @@ test('a whole session sends nothing about the shopper', async ({ page, context, 
   // wait until the capture has seen it: requests are reported in the order they are issued, so
   // anything LocalRank sent before it has been captured by then.
   await expect
-    .poll(() => page.evaluate(() => { const m = (window as unknown as { localrankDemo: { engine: { info(): { model: { ready: boolean; error?: string } | null } } } }).localrankDemo.engine.info().model; return !m || m.ready || !!m.error }))
+    .poll(() =>
+      page.evaluate(() => {
+        const m = (window as unknown as { localrankDemo: { engine: { info(): { model: { ready: boolean; error?: string } | null } } } }).localrankDemo.engine.info().model
+        return !m || m.ready || !!m.error
+      }),
+    )
     .toBe(true)
   await page.evaluate(async () => {
     const e = (window as unknown as { localrankDemo: { engine: { history(): Promise<unknown>; export(): Promise<unknown>; interests(): Promise<unknown> } } }).localrankDemo.engine
@@ -160,7 +169,9 @@ test('a whole session sends nothing about the shopper', async ({ page, context, 
 
   // --- what the shopper did, which must not leave ----------------------------------------
   const history = await demoHistory(page)
-  const interests = await page.evaluate(() => (window as unknown as { localrankDemo: { engine: { interests(n: number): Promise<Array<{ key: string; weight: number }>> } } }).localrankDemo.engine.interests(50))
+  const interests = await page.evaluate(() =>
+    (window as unknown as { localrankDemo: { engine: { interests(n: number): Promise<Array<{ key: string; weight: number }>> } } }).localrankDemo.engine.interests(50),
+  )
   expect(history.map((e) => e.type)).toEqual(expect.arrayContaining(['view_item', 'add_to_cart', 'search', 'purchase']))
   const itemIds = new Set(history.flatMap((e) => e.items.map((i) => i.id)))
   const secrets = new Set<string>([...itemIds, ...history.map((e) => e.id), ...history.flatMap((e) => [String(e.timestamp), String(Math.floor(e.timestamp / 1000))])])
@@ -206,7 +217,13 @@ test('a whole session sends nothing about the shopper', async ({ page, context, 
     const key = `${r.method} ${u.protocol === 'blob:' ? 'blob:…' : u.pathname.replace(/-[\w]{8}\.(js|css|wasm)$/, '-[hash].$1')} (${r.type}, ${r.from})`
     summary.set(key, (summary.get(key) ?? 0) + 1)
   }
-  console.log(`[egress] ${session.length} requests, ${sessionCalls.length} instrumented API calls (all fetch), ${history.length} events tracked, 0 problems:\n` + [...summary].sort().map(([k, n]) => `  ${n}× ${k}`).join('\n'))
+  console.log(
+    `[egress] ${session.length} requests, ${sessionCalls.length} instrumented API calls (all fetch), ${history.length} events tracked, 0 problems:\n` +
+      [...summary]
+        .sort()
+        .map(([k, n]) => `  ${n}× ${k}`)
+        .join('\n'),
+  )
   const candidateRequests = session.filter((r) => CANDIDATES.test(new URL(r.url).pathname))
   expect(candidateRequests.length).toBeGreaterThan(0)
   console.log(`[egress] candidate requests: ${[...new Set(candidateRequests.map((r) => new URL(r.url).pathname))].join(', ')}`)
@@ -232,7 +249,12 @@ test('a whole session sends nothing about the shopper', async ({ page, context, 
     .poll(async () => (await page.evaluate(() => (window as unknown as { __egress: Array<{ api: string; url: string }> }).__egress.filter((c) => c.url.includes('probe')).map((c) => c.api))).sort())
     .toEqual(['fetch', 'img.src', 'sendBeacon', 'websocket', 'xhr'])
   await expect
-    .poll(() => seen.slice(before).filter((r) => r.url.includes('/probe-')).map((r) => new URL(r.url).pathname))
+    .poll(() =>
+      seen
+        .slice(before)
+        .filter((r) => r.url.includes('/probe-'))
+        .map((r) => new URL(r.url).pathname),
+    )
     .toEqual(expect.arrayContaining(['/probe-beacon', '/probe-img', '/probe-xhr', '/probe-fetch']))
   expect(seen.slice(before).find((r) => r.url.endsWith('/probe-beacon'))?.body).toBe('probe')
 })

@@ -38,7 +38,7 @@ test("Google consent mode: personalization_storage 'denied' stores nothing; an u
   await lr(page, (l) => l('track', { type: 'add_to_cart', items: [{ id: 'g-2', category: ['garden'] }] }))
   const dump = await dumpIndexedDB(page)
   // Raw records (schema v3 packs items as tuples; `itemIds` names them, src/store/types.ts).
-  expect((dump.find((d) => d.name === 'embed-fixture')?.stores['events'] as Array<{ itemIds: string[] }>).map((e) => e.itemIds)).toEqual([['g-2']])
+  expect((dump.find((d) => d.name === 'embed-fixture')!.stores['events'] as Array<{ itemIds: string[] }>).map((e) => e.itemIds)).toEqual([['g-2']])
   // Other consent types do not touch personalisation.
   await page.evaluate(() => (window as unknown as { gtag: (...a: unknown[]) => void }).gtag('consent', 'update', { ad_storage: 'denied' }))
   await page.waitForTimeout(200)
@@ -76,7 +76,7 @@ test('bad attributes, bad calls and a throwing callback never throw into the pag
     const r1 = await l.rerank('not a list')
     const r2 = await l.rerank([{ id: 'ok', category: ['garden'] }, { id: 42 }, null, { id: '' }])
     const t = await l('track', { type: 'view_item' })
-    const u = await l('no-such-command', 1, 2)
+    await l('no-such-command', 1, 2)
     await l('rerank', [{ id: 'x' }], {}, () => {
       throw new Error('shop callback bug')
     })
@@ -120,11 +120,16 @@ test('a runtime that arrives after the CSS reveal does not reshuffle the visible
   await expect(page.locator('#list')).toHaveAttribute('data-lr-state', 'late')
   expect(await page.locator('#list > article').evaluateAll((els) => els.map((e) => e.getAttribute('data-item-id')))).toEqual(['a', 'b', 'c'])
   // The engine itself did load and would rank kitchen first on the next round.
-  const r = await lr(page, (l) => l.rerank([{ id: 'a', category: ['garden'] }, { id: 'b', category: ['kitchen'] }]))
+  const r = await lr(page, (l) =>
+    l.rerank([
+      { id: 'a', category: ['garden'] },
+      { id: 'b', category: ['kitchen'] },
+    ]),
+  )
   expect(r.items[0]!.id).toBe('b')
 })
 
-test('defect 13: an invalid profile in the page\'s config is reported, never an unhandled rejection, strict or not', async ({ page }) => {
+test("defect 13: an invalid profile in the page's config is reported, never an unhandled rejection, strict or not", async ({ page }) => {
   for (const strict of [false, true]) {
     const errors = watchErrors(page)
     // The page's own queued config, before the loader runs (as a shop writes it after the stub).
@@ -140,7 +145,12 @@ test('defect 13: an invalid profile in the page\'s config is reported, never an 
     await page.goto(`/fixtures/embed.html${strict ? '?strict=true' : ''}`)
     await loaded(page)
     const tracked = await lr(page, (l) => l('track', { type: 'add_to_cart', items: [{ id: 'g-13', category: ['garden'] }] }))
-    const rank = await lr(page, (l) => l.rerank([{ id: 'k', category: ['kitchen'] }, { id: 'g', category: ['garden'] }]))
+    const rank = await lr(page, (l) =>
+      l.rerank([
+        { id: 'k', category: ['kitchen'] },
+        { id: 'g', category: ['garden'] },
+      ]),
+    )
     const reported = (await page.evaluate(() => (window as unknown as { __errors: string[] }).__errors)).join('\n')
     expect(reported, `strict ${strict}`).toContain('profile.long.name')
     if (strict) {

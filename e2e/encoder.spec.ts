@@ -12,9 +12,18 @@ import { join } from 'node:path'
 import { chromiumArgs } from './playwright.config'
 import { requireModel, requireBuild, ROOT } from './support'
 
-test.use({ launchOptions: { executablePath: process.env.LOCALRANK_CHROMIUM === 'bundled' ? undefined : (process.env.LOCALRANK_CHROMIUM ?? '/usr/bin/chromium'), args: [...chromiumArgs, '--enable-unsafe-webgpu'] } })
+test.use({
+  launchOptions: {
+    executablePath: process.env.LOCALRANK_CHROMIUM === 'bundled' ? undefined : (process.env.LOCALRANK_CHROMIUM ?? '/usr/bin/chromium'),
+    args: [...chromiumArgs, '--enable-unsafe-webgpu'],
+  },
+})
 
-interface Model { modelSha256: string; vocab: string[]; config: { maxLen: number } }
+interface Model {
+  modelSha256: string
+  vocab: string[]
+  config: { maxLen: number }
+}
 let chunk = ''
 let model: Model
 const GENRES = ['Drama', 'Comedy', 'Thriller', 'Action', 'Romance', 'Sci-Fi']
@@ -33,7 +42,12 @@ test.beforeAll(() => {
 function history(n: number, offset = 0) {
   return Array.from({ length: n }, (_, k) => {
     const id = model.vocab[(k * 13 + offset) % 400]!
-    return { id: `h${offset}-${k}`, type: k % 9 === 8 ? 'add_to_cart' : 'view_item', items: [{ id, category: [GENRES[k % 6]!], title: `Film ${id}` }], timestamp: T0 + k * 3_600_000 + (k % 5) * 600_000 } // increasing, uneven gaps
+    return {
+      id: `h${offset}-${k}`,
+      type: k % 9 === 8 ? 'add_to_cart' : 'view_item',
+      items: [{ id, category: [GENRES[k % 6]!], title: `Film ${id}` }],
+      timestamp: T0 + k * 3_600_000 + (k % 5) * 600_000,
+    } // increasing, uneven gaps
   })
 }
 /** 101 candidates: 99 vocabulary items and 2 the model has never seen (content only). */
@@ -56,7 +70,13 @@ type Fx = {
     setHistory(e: unknown[]): void
     append(e: unknown): void
     score(c: unknown[], s: AbortSignal): Promise<Float32Array | null>
-    stats(): Promise<{ numTensors: number; backend: string; lastEncodeMs: number; lastEncodeKind: string | null; session: { fullEncodes: number; incrementalEncodes: number; context: number; step: string } | null } | null>
+    stats(): Promise<{
+      numTensors: number
+      backend: string
+      lastEncodeMs: number
+      lastEncodeKind: string | null
+      session: { fullEncodes: number; incrementalEncodes: number; context: number; step: string } | null
+    } | null>
     dispose(): void
   }
 }
@@ -128,7 +148,8 @@ test('the worker loads, verifies and warms the model on the backend the adapter 
   const origin = new URL(page.url()).origin
   expect(requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:'))).toEqual([])
   const wasm = requests.filter((u) => u.endsWith('.wasm'))
-  if (adapter.kind === 'hardware') expect(wasm).toEqual([]) // WebGPU fetches no WASM at all
+  if (adapter.kind === 'hardware')
+    expect(wasm).toEqual([]) // WebGPU fetches no WASM at all
   else {
     expect(wasm.length).toBeGreaterThan(0)
     expect(wasm.every((u) => /tfjs-backend-wasm-simd-[\w-]+\.wasm$/.test(u))).toBe(true)
@@ -178,7 +199,10 @@ test('tensor count is stable over repeated reranks (WASM ×1,000, WebGPU ×100)'
     async ({ sha256, hist, cands }) => {
       const fx = (window as unknown as { encoderFixture: Fx }).encoderFixture
       const out: Record<string, { before: number; after: number; n: number; ms: number }> = {}
-      for (const [backend, n] of [['wasm', 1000], ['webgpu', 100]] as const) {
+      for (const [backend, n] of [
+        ['wasm', 1000],
+        ['webgpu', 100],
+      ] as const) {
         let t = 1_600_000_000_000
         const h = fx.createEncoder({ model: '/model/model.json', sha256, backend, clock: () => (t += 60_000) })
         await h.whenReady()
@@ -204,7 +228,7 @@ test('tensor count is stable over repeated reranks (WASM ×1,000, WebGPU ×100)'
   expect(r.webgpu!.after).toBe(r.webgpu!.before)
 })
 
-test('appends after a full encode take the incremental path, one step each (WASM, context of 200); their cost is the bench\'s incremental ÷ full ratio', async ({ page }) => {
+test("appends after a full encode take the incremental path, one step each (WASM, context of 200); their cost is the bench's incremental ÷ full ratio", async ({ page }) => {
   test.setTimeout(120_000)
   await open(page)
   const r = await page.evaluate(
@@ -261,7 +285,10 @@ test('tampered weights are refused with an integrity error and the handle stays 
       const out = { err, ready: h.ready(), status: h.status(), score }
       // A wrong pinned hash is refused before the weights are even downloaded.
       const h2 = fx.createEncoder({ model: '/model/model.json', sha256: '0'.repeat(64) })
-      const err2 = await h2.whenReady().then(() => null, (e: { code: string; message: string }) => ({ code: e.code, message: e.message }))
+      const err2 = await h2.whenReady().then(
+        () => null,
+        (e: { code: string; message: string }) => ({ code: e.code, message: e.message }),
+      )
       h.dispose()
       h2.dispose()
       return { ...out, err2 }

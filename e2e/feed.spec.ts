@@ -16,7 +16,12 @@ import { sourceItemTable } from '../src/offline/feed/feed'
 import { chromiumArgs } from './playwright.config'
 import { requireModel, requireBuild, ROOT } from './support'
 
-test.use({ launchOptions: { executablePath: process.env.LOCALRANK_CHROMIUM === 'bundled' ? undefined : (process.env.LOCALRANK_CHROMIUM ?? '/usr/bin/chromium'), args: [...chromiumArgs, '--enable-unsafe-webgpu'] } })
+test.use({
+  launchOptions: {
+    executablePath: process.env.LOCALRANK_CHROMIUM === 'bundled' ? undefined : (process.env.LOCALRANK_CHROMIUM ?? '/usr/bin/chromium'),
+    args: [...chromiumArgs, '--enable-unsafe-webgpu'],
+  },
+})
 
 const GENRES = ['Drama', 'Comedy', 'Thriller', 'Action', 'Romance', 'Sci-Fi']
 const T0 = 1_500_000_000_000

@@ -46,9 +46,34 @@ test('learns from gtag and GTM pushes made before and after it loaded, with no t
       return n
     }
   })
-  await shopGtag(page, 'event', 'add_to_cart', { currency: 'EUR', value: 39, items: [{ item_id: 'lamp-1', item_name: 'Desk lamp', item_brand: 'Lumen', item_category: 'Home', item_category2: 'Lighting', item_category3: 'Lamps', price: 39, quantity: 1 }] })
+  await shopGtag(page, 'event', 'add_to_cart', {
+    currency: 'EUR',
+    value: 39,
+    items: [{ item_id: 'lamp-1', item_name: 'Desk lamp', item_brand: 'Lumen', item_category: 'Home', item_category2: 'Lighting', item_category3: 'Lamps', price: 39, quantity: 1 }],
+  })
   await shopPush(page, { ecommerce: null })
-  await shopPush(page, { event: 'purchase', ecommerce: { transaction_id: 'T-1', value: 128.9, currency: 'EUR', items: [{ item_id: 'lamp-2', item_name: 'Floor lamp', item_category: 'Home', item_category2: 'Lighting', price: 89.9 }, { item_id: 'bulb-1', item_name: 'LED bulb', item_brand: 'Lumen', item_category: 'Home', item_category2: 'Lighting', item_category3: 'Bulbs', item_category4: 'LED', item_category5: 'E27', price: 39 }] } })
+  await shopPush(page, {
+    event: 'purchase',
+    ecommerce: {
+      transaction_id: 'T-1',
+      value: 128.9,
+      currency: 'EUR',
+      items: [
+        { item_id: 'lamp-2', item_name: 'Floor lamp', item_category: 'Home', item_category2: 'Lighting', price: 89.9 },
+        {
+          item_id: 'bulb-1',
+          item_name: 'LED bulb',
+          item_brand: 'Lumen',
+          item_category: 'Home',
+          item_category2: 'Lighting',
+          item_category3: 'Bulbs',
+          item_category4: 'LED',
+          item_category5: 'E27',
+          price: 39,
+        },
+      ],
+    },
+  })
   await shopGtag(page, 'event', 'search', { search_term: 'reading light' })
   // Not recorded: GA4 events LocalRank has no type for, and gtag's non-event commands.
   await shopGtag(page, 'event', 'view_cart', { items: [{ item_id: 'lamp-1' }] })

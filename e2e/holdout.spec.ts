@@ -48,7 +48,12 @@ test('share 1: the control group gets the server’s order despite its history; 
   await learnLighting(page)
   expect(await lr(page, (l) => l.info().variant)).toBe('control')
   expect(await refreshList(page)).toEqual(['pan-1', 'sock-1', 'lamp-9'])
-  const r = await lr(page, (l) => l.rerank([{ id: 'pan-1', score: 0.9 }, { id: 'lamp-9', category: ['secret-lighting', 'lamps'], score: 0.1 }]))
+  const r = await lr(page, (l) =>
+    l.rerank([
+      { id: 'pan-1', score: 0.9 },
+      { id: 'lamp-9', category: ['secret-lighting', 'lamps'], score: 0.1 },
+    ]),
+  )
   expect(r.path).toBe('server')
   expect(r.items.map((i) => i.id)).toEqual(['pan-1', 'lamp-9'])
 

@@ -44,7 +44,10 @@ async function withPin(page: Page, pin: string): Promise<Outcome> {
       const engine = await createEngine({ dbName: `pin-${pin.slice(0, 8)}`, similarity: '/model/similarity.json', similaritySha256: pin, onError: (e: { code: string }) => codes.push(e.code) })
       await engine.track({ type: 'view_item', items: [{ id: seen }] })
       while (!engine.info().similarity?.ready && !engine.info().similarity?.error) await new Promise((ok) => setTimeout(ok, 20))
-      const r = await engine.rerank(near.map((id, i) => ({ id, score: 10 - i })), { explain: true })
+      const r = await engine.rerank(
+        near.map((id, i) => ({ id, score: 10 - i })),
+        { explain: true },
+      )
       const s = engine.info().similarity!
       return { ready: s.ready, error: s.error, codes, path: r.path, similar: r.items.filter((x) => x.explanation.some((e) => e.source === 'similar')).length }
     },
@@ -61,7 +64,9 @@ test('defect 11: the table matching its pin is used; under a pin for other bytes
   expect(genuine.similar).toBeGreaterThan(0)
 
   // One neighbour weight changed, still well-formed: the pin a page would hold for that file.
-  const tampered = tableBytes().toString('utf8').replace(/"sims":\[([0-9.]+)/, (_, v: string) => `"sims":[${Number(v) === 1 ? 0.5 : 1}`)
+  const tampered = tableBytes()
+    .toString('utf8')
+    .replace(/"sims":\[([0-9.]+)/, (_, v: string) => `"sims":[${Number(v) === 1 ? 0.5 : 1}`)
   expect(tampered).not.toBe(tableBytes().toString('utf8'))
   const refused = await withPin(page, sha(tampered))
   expect(refused.ready).toBe(false)

@@ -45,7 +45,12 @@ function leaksOf(requests: readonly Seen[], secrets: readonly string[]): string[
     }
     const channels: Array<[string, string]> = [
       ['url', url],
-      ['headers', Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`).join('\n')],
+      [
+        'headers',
+        Object.entries(r.headers)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('\n'),
+      ],
       ['body', r.body ?? ''],
     ]
     for (const s of secrets) for (const [where, text] of channels) if (text.includes(s)) out.push(`${s} in the ${where} of ${r.method} ${r.url} (${r.from})`)
@@ -79,7 +84,9 @@ type Api = {
   ready(): Promise<unknown>
   track(e: unknown): Promise<unknown>
   history(): Promise<Array<{ type: string; items: Array<{ id: string; vector?: string; neighbours?: Array<[string, number]> }> }>>
-  rerank(c: unknown[]): Promise<{ path: string; reason?: string; items: Array<{ id: string; serverRank: number; explanation: Array<{ source: string; text: string; contribution?: { kind: string; key: string } }> }> }>
+  rerank(
+    c: unknown[],
+  ): Promise<{ path: string; reason?: string; items: Array<{ id: string; serverRank: number; explanation: Array<{ source: string; text: string; contribution?: { kind: string; key: string } }> }> }>
 }
 
 test('items and candidates bring their data; no request names a history item', async ({ page }) => {
@@ -142,7 +149,11 @@ test('items and candidates bring their data; no request names a history item', a
   expect(api.path).toBe('profile')
   const byId = new Map(api.items.map((r, k) => [r.id, { ...r, rank: k }]))
   expect(api.items.map((r) => r.id)).toEqual(list.order)
-  const similarKeys = (id: string) => byId.get(id)!.explanation.filter((e) => e.source === 'similar').map((e) => e.contribution?.key)
+  const similarKeys = (id: string) =>
+    byId
+      .get(id)!
+      .explanation.filter((e) => e.source === 'similar')
+      .map((e) => e.contribution?.key)
   expect(similarKeys('cand-shade-91')).toEqual(expect.arrayContaining(['hist-lamp-7f3a', 'hist-bulb-c2d4']))
   // Reverse direction: the vase carries no neighbours; the lamp's stored ones list it.
   expect(byId.get('cand-vase-14')!.rank).toBeLessThan(byId.get('cand-vase-14')!.serverRank)
@@ -196,7 +207,9 @@ test('issue 13 #16: an enumerable Object.prototype property (as old scripts add)
   await loaded(page)
   for (const card of await page.locator('#products article').all()) await card.locator('button[data-lr-event="add_to_cart"]').click()
   await page.evaluate(() => (window as unknown as { localrank: Api; API_ITEM: unknown }).localrank.track({ type: 'view_item', items: [(window as unknown as { API_ITEM: unknown }).API_ITEM] }))
-  await expect.poll(async () => (await page.evaluate(() => (window as unknown as { localrank: Api }).localrank.history())).map((e) => e.type).sort(), { timeout: 10_000 }).toEqual(['add_to_cart', 'add_to_cart', 'view_item'])
+  await expect
+    .poll(async () => (await page.evaluate(() => (window as unknown as { localrank: Api }).localrank.history())).map((e) => e.type).sort(), { timeout: 10_000 })
+    .toEqual(['add_to_cart', 'add_to_cart', 'view_item'])
   const history = await page.evaluate(() => (window as unknown as { localrank: Api }).localrank.history())
   // Own fields only: no `legacyHelper`, and no inherited `price` on the rug (which has none).
   expect(Object.fromEntries(history.flatMap((e) => e.items.map((i) => [i.id, Object.keys(i).sort().join(',')])))).toEqual({

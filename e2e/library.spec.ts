@@ -21,7 +21,9 @@ test('the library served from a sub-path loads its own worker and WASM, and rera
   const failed: string[] = []
   page.on('request', (r) => requests.push(new URL(r.url()).pathname))
   page.on('requestfailed', (r) => failed.push(r.url()))
-  page.on('response', (r) => { if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`) })
+  page.on('response', (r) => {
+    if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`)
+  })
   const errors: string[] = []
   page.on('pageerror', (e) => errors.push(e.message))
 
@@ -43,7 +45,9 @@ test('the library served from a sub-path loads its own worker and WASM, and rera
       dbName: 'library-fixture',
       model: '/model/model.json',
       onError: (e: Error) => errs.push(e.message),
-      onProgress: (p: { status: string }) => { if (p.status === 'ready') ready() },
+      onProgress: (p: { status: string }) => {
+        if (p.status === 'ready') ready()
+      },
     })
     for (let k = 0; k < 12; k++) await engine.track({ type: 'view_item', items: [{ id: ids[k % 6]!, category: ['Drama'] }] })
     await Promise.race([readyP, new Promise((_, no) => setTimeout(() => no(new Error(`encoder not ready: ${JSON.stringify(engine.info())} ${errs.join('; ')}`)), 90_000))])
@@ -89,7 +93,14 @@ for (const backend of ['cpu', 'wasm'] as const) {
         const { createEngine } = (window as unknown as { libraryFixture: { createEngine(o: unknown): Promise<Eng> } }).libraryFixture
         let ready: () => void
         const readyP = new Promise<void>((ok) => (ready = ok))
-        const engine = await createEngine({ dbName: `chunks-${backend}`, model: '/model/model.json', backend, onProgress: (p: { status: string }) => { if (p.status === 'ready') ready() } })
+        const engine = await createEngine({
+          dbName: `chunks-${backend}`,
+          model: '/model/model.json',
+          backend,
+          onProgress: (p: { status: string }) => {
+            if (p.status === 'ready') ready()
+          },
+        })
         await Promise.race([readyP, new Promise((_, no) => setTimeout(() => no(new Error('encoder not ready')), 90_000))])
         const res = await engine.rerank(ids.map((id) => ({ id })))
         return { path: res.path, backend: engine.info().backend }
@@ -119,7 +130,11 @@ test('the similarity table is fetched and parsed in a worker, and its neighbours
   await page.waitForFunction(() => !!(window as unknown as { libraryFixture?: unknown }).libraryFixture, null, { timeout: 20_000 })
   const r = await page.evaluate(
     async ({ seen, near, far }) => {
-      type Eng = { track(e: unknown): Promise<unknown>; info(): { similarity: { ready: boolean; error?: string } | null }; rerank(c: unknown[]): Promise<{ path: string; items: Array<{ id: string; explanation: Array<{ source: string }> }> }> }
+      type Eng = {
+        track(e: unknown): Promise<unknown>
+        info(): { similarity: { ready: boolean; error?: string } | null }
+        rerank(c: unknown[]): Promise<{ path: string; items: Array<{ id: string; explanation: Array<{ source: string }> }> }>
+      }
       const { createEngine } = (window as unknown as { libraryFixture: { createEngine(o: unknown): Promise<Eng> } }).libraryFixture
       const errs: string[] = []
       const engine = await createEngine({ dbName: 'similarity-worker', similarity: '/model/similarity.json', onError: (e: Error) => errs.push(e.message) })

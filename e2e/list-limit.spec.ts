@@ -72,7 +72,10 @@ test('defect 22 in the demo: "picked 24" shows 24 cards, whatever .card { displa
   await listSettled(page)
   const lede = await page.locator('.lede').first().textContent()
   expect(lede).toMatch(/picked and ordered 24/)
-  const total = await page.locator('localrank-list').first().evaluate((l) => l.children.length)
+  const total = await page
+    .locator('localrank-list')
+    .first()
+    .evaluate((l) => l.children.length)
   expect(total).toBeGreaterThan(24)
   expect(await laidOut(page, 'localrank-list >> nth=0')).toHaveLength(24)
 })

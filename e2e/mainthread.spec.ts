@@ -34,7 +34,13 @@ test('no long task from LocalRank during load and rerank', async ({ page }) => {
     const now = Date.now()
     const all = []
     for (let i = 0; i < 300; i++) {
-      all.push(lr.track({ type: types[i % types.length], items: [{ id: String(2000 + (i % 150)), category: [genres[(i * 7) % genres.length]!], price: 10 + (i % 30) }], timestamp: now - (300 - i) * 4.3 * 3600e3 }))
+      all.push(
+        lr.track({
+          type: types[i % types.length],
+          items: [{ id: String(2000 + (i % 150)), category: [genres[(i * 7) % genres.length]!], price: 10 + (i % 30) }],
+          timestamp: now - (300 - i) * 4.3 * 3600e3,
+        }),
+      )
     }
     await Promise.all(all)
   })
@@ -68,7 +74,7 @@ test('no long task from LocalRank during load and rerank', async ({ page }) => {
   console.log(
     `[mainthread] reranks of 1,000: ${JSON.stringify(ranks)}; ` +
       `longtask entries: ${perf.longtasks.length} (${perf.longtasks.map((t) => Math.round(t.duration)).join(', ') || 'none'} ms); ` +
-      `long animation frames: ${perf.loaf.length}; LocalRank scripts in them: ${lrScripts.length} (max ${Math.max(0, ...lrScripts.map((s) => Math.round(s.duration)))} ms); LocalRank long tasks > 50 ms: ${lrLong.length}; LocalRank scripts: ${JSON.stringify(lrScripts.map((s) => ({ url: s.url.replace(/^.*\/lib\//, ""), fn: s.fn, invoker: s.invoker, ms: Math.round(s.duration) })))}`,
+      `long animation frames: ${perf.loaf.length}; LocalRank scripts in them: ${lrScripts.length} (max ${Math.max(0, ...lrScripts.map((s) => Math.round(s.duration)))} ms); LocalRank long tasks > 50 ms: ${lrLong.length}; LocalRank scripts: ${JSON.stringify(lrScripts.map((s) => ({ url: s.url.replace(/^.*\/lib\//, ''), fn: s.fn, invoker: s.invoker, ms: Math.round(s.duration) })))}`,
   )
   expect(lrLong).toEqual([])
   expect(ranks.every((r) => r.path !== 'server')).toBe(true)

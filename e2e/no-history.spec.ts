@@ -16,18 +16,21 @@ type DemoWindow = { localrankDemo: { engine: { info(): { model: { ready: boolean
 
 /** Rank the first list again and describe what it shows. */
 async function rankAgain(page: Page) {
-  return page.locator('localrank-list').first().evaluate(async (list: Element) => {
-    const el = list as HTMLElement & { refresh(): void }
-    const done = new Promise((r) => el.addEventListener('localrank:ranked', r, { once: true }))
-    el.refresh()
-    await done
-    const cards = Array.from(el.children).filter((c) => getComputedStyle(c).display !== 'none')
-    return {
-      path: el.getAttribute('data-lr-path'),
-      serverRanks: cards.map((c) => Number(c.getAttribute('data-lr-server-rank'))),
-      explained: cards.filter((c) => (c.getAttribute('data-lr-explanation') ?? '') !== '').length,
-    }
-  })
+  return page
+    .locator('localrank-list')
+    .first()
+    .evaluate(async (list: Element) => {
+      const el = list as HTMLElement & { refresh(): void }
+      const done = new Promise((r) => el.addEventListener('localrank:ranked', r, { once: true }))
+      el.refresh()
+      await done
+      const cards = Array.from(el.children).filter((c) => getComputedStyle(c).display !== 'none')
+      return {
+        path: el.getAttribute('data-lr-path'),
+        serverRanks: cards.map((c) => Number(c.getAttribute('data-lr-server-rank'))),
+        explained: cards.filter((c) => (c.getAttribute('data-lr-explanation') ?? '') !== '').length,
+      }
+    })
 }
 
 test('defect 5 in the demo: with the encoder ready, a first visit and the page right after "Clear everything" keep the server order, unexplained', async ({ page }) => {

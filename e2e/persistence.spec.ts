@@ -48,7 +48,12 @@ test('history survives closing and reopening the browser (same user-data-dir)', 
   const dir = mkdtempSync(join(tmpdir(), 'localrank-profile-'))
   const launch = () =>
     chromium.launchPersistentContext(dir, {
-      executablePath: process.env.LOCALRANK_CHROMIUM && process.env.LOCALRANK_CHROMIUM !== 'bundled' ? process.env.LOCALRANK_CHROMIUM : process.env.LOCALRANK_CHROMIUM === 'bundled' ? undefined : '/usr/bin/chromium',
+      executablePath:
+        process.env.LOCALRANK_CHROMIUM && process.env.LOCALRANK_CHROMIUM !== 'bundled'
+          ? process.env.LOCALRANK_CHROMIUM
+          : process.env.LOCALRANK_CHROMIUM === 'bundled'
+            ? undefined
+            : '/usr/bin/chromium',
       args: chromiumArgs,
       baseURL,
     })

@@ -6,13 +6,7 @@ import { defineConfig } from '@playwright/test'
  * to use Playwright's own browser after `npx playwright install chromium`.
  */
 const exe = process.env.LOCALRANK_CHROMIUM ?? '/usr/bin/chromium'
-export const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
+export const chromiumArgs = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
 const PORT = Number(process.env.LOCALRANK_E2E_PORT ?? 4317)
 
 export default defineConfig({

@@ -12,7 +12,9 @@ test('commands queued before the script loads are applied in order', async ({ pa
   page.on('pageerror', (e) => errors.push(e.message))
   await page.goto('/fixtures/queue.html')
   // Before load: a plain queue holding all 7 calls.
-  expect(await page.evaluate(() => ({ n: (window as unknown as { __queuedBeforeLoad: number }).__queuedBeforeLoad, loaded: (window as unknown as { __loadedBeforeLoad: boolean }).__loadedBeforeLoad }))).toEqual({ n: 7, loaded: false })
+  expect(
+    await page.evaluate(() => ({ n: (window as unknown as { __queuedBeforeLoad: number }).__queuedBeforeLoad, loaded: (window as unknown as { __loadedBeforeLoad: boolean }).__loadedBeforeLoad })),
+  ).toEqual({ n: 7, loaded: false })
 
   await page.waitForFunction(() => (window as unknown as { localrank: { loaded?: boolean } }).localrank.loaded === true)
   await page.waitForFunction(() => (window as unknown as { __log: string[] }).__log.length >= 3)
@@ -34,7 +36,10 @@ test('commands queued before the script loads are applied in order', async ({ pa
   const after = await page.evaluate(async () => {
     const lr = window as unknown as { localrank: ((...a: unknown[]) => Promise<unknown>) & { rerank(c: unknown[]): Promise<{ items: Array<{ id: string }> }> } }
     await lr.localrank('track', { type: 'purchase', items: [{ id: 'k-2', category: ['kitchen'] }] })
-    const r = await lr.localrank.rerank([{ id: 'g-2', category: ['garden'] }, { id: 'k-3', category: ['kitchen'] }])
+    const r = await lr.localrank.rerank([
+      { id: 'g-2', category: ['garden'] },
+      { id: 'k-3', category: ['kitchen'] },
+    ])
     return r.items.map((i) => i.id)
   })
   expect(after).toHaveLength(2)

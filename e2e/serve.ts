@@ -82,8 +82,7 @@ export function startServer(port: number) {
         }
         res.writeHead(200, headers)
         return void res.end(await readFile(file))
-      } catch {
-      }
+      } catch {}
     }
     res.writeHead(404, { 'content-type': 'text/plain' })
     res.end('not found')

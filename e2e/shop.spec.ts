@@ -25,14 +25,20 @@ let server: PreviewServer | null = null
 test.beforeAll(async () => {
   requireBuild()
   if (!existsSync(join(ROOT, 'dist/src/demo/shop/index.html'))) throw new Error('dist/src/demo/shop/index.html is missing: run `npm run build` (vite.config.ts builds the shop page as a second input)')
-  if (!existsSync(join(ROOT, 'src/demo/shop/model/model.json'))) throw new Error('src/demo/shop/model/model.json is missing: the shop page\'s model is committed there (npm run shop:train writes it)')
+  if (!existsSync(join(ROOT, 'src/demo/shop/model/model.json'))) throw new Error("src/demo/shop/model/model.json is missing: the shop page's model is committed there (npm run shop:train writes it)")
   server = await preview({ root: ROOT, configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn', preview: { port: PORT, strictPort: true, open: false } })
 })
 test.afterAll(async () => {
   await server?.close()
 })
 
-interface Seen { method: string; url: string; headers: Record<string, string>; body: string | null; from: string }
+interface Seen {
+  method: string
+  url: string
+  headers: Record<string, string>
+  body: string | null
+  from: string
+}
 
 /** Requests that carry `id` as a whole product id (p12 must not match p123) in their decoded URL, headers or body. */
 function leaksOf(requests: readonly Seen[], ids: readonly string[]): string[] {
@@ -44,7 +50,16 @@ function leaksOf(requests: readonly Seen[], ids: readonly string[]): string[] {
     } catch {
       /* keep the raw URL */
     }
-    const channels: Array<[string, string]> = [['url', url], ['headers', Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`).join('\n')], ['body', r.body ?? '']]
+    const channels: Array<[string, string]> = [
+      ['url', url],
+      [
+        'headers',
+        Object.entries(r.headers)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('\n'),
+      ],
+      ['body', r.body ?? ''],
+    ]
     for (const id of ids) {
       const re = new RegExp(`(?<![A-Za-z0-9])${id}(?![0-9])`)
       for (const [where, text] of channels) if (re.test(text)) out.push(`${id} in the ${where} of ${r.method} ${r.url} (${r.from})`)
@@ -73,15 +88,26 @@ function capture(page: Page) {
 }
 
 interface ShopState {
-  engine: { info(): { backend: string | null; model: { ready: boolean; error?: string } | null; similarity: unknown; events: number }; history(): Promise<Array<{ type: string; items: Array<{ id: string; vector?: string; neighbours?: unknown[] }> }>> } | null
+  engine: {
+    info(): { backend: string | null; model: { ready: boolean; error?: string } | null; similarity: unknown; events: number }
+    history(): Promise<Array<{ type: string; items: Array<{ id: string; vector?: string; neighbours?: unknown[] }> }>>
+  } | null
   meta: { products: number; leaves: Array<{ index: number; path: string[] }>; modelId: string } | null
   last: { path: string; reason?: string; items: Array<{ candidate: { id: string; category: string[]; vector: string }; serverRank: number }> } | null
   lastCandidates: Array<{ id: string; category: string[] }>
 }
-const shop = (page: Page) => page.evaluate(() => {
-  const s = (window as unknown as { localrankShop: ShopState }).localrankShop
-  return { meta: s.meta, info: s.engine?.info() ?? null, path: s.last?.path ?? null, reason: s.last?.reason, shown: s.last?.items.map((r) => ({ id: r.candidate.id, dept: r.candidate.category[0]!, serverRank: r.serverRank, hasVector: !!r.candidate.vector })) ?? [], candidates: s.lastCandidates.map((c) => ({ id: c.id, dept: c.category[0]! })) }
-})
+const shop = (page: Page) =>
+  page.evaluate(() => {
+    const s = (window as unknown as { localrankShop: ShopState }).localrankShop
+    return {
+      meta: s.meta,
+      info: s.engine?.info() ?? null,
+      path: s.last?.path ?? null,
+      reason: s.last?.reason,
+      shown: s.last?.items.map((r) => ({ id: r.candidate.id, dept: r.candidate.category[0]!, serverRank: r.serverRank, hasVector: !!r.candidate.vector })) ?? [],
+      candidates: s.lastCandidates.map((c) => ({ id: c.id, dept: c.category[0]! })),
+    }
+  })
 /** The route has rendered its answer (the page sets data-route after each one). */
 async function routed(page: Page, hash: string) {
   await page.waitForFunction((h) => document.body.dataset['route'] === h && !!document.querySelector('#results li'), hash, { timeout: 60_000 })
@@ -148,7 +174,9 @@ test('1,000,000 products in item-data mode: browse, track, personalised best sel
   expect(warm.candidates.map((c) => c.id)).toEqual(cold.candidates.map((c) => c.id)) // the same server candidates
   expect(warm.shown.every((s) => s.hasVector)).toBe(true)
   const lifted = count(warm.shown, dept)
-  console.log(`[shop] department ${dept}: ${count(serverTop, dept)} of the server's top 24, ${lifted} of the personalised top 24; shown server ranks ${warm.shown.map((s) => s.serverRank + 1).join(',')}`)
+  console.log(
+    `[shop] department ${dept}: ${count(serverTop, dept)} of the server's top 24, ${lifted} of the personalised top 24; shown server ranks ${warm.shown.map((s) => s.serverRank + 1).join(',')}`,
+  )
   expect(lifted).toBeGreaterThanOrEqual(count(serverTop, dept) + 6)
   expect(warm.shown.map((s) => s.id)).not.toEqual(serverTop.map((s) => s.id))
 
@@ -174,11 +202,14 @@ test('1,000,000 products in item-data mode: browse, track, personalised best sel
   expect(artifactBytes).toBeGreaterThan(100_000)
   expect(artifactBytes).toBeLessThan(1024 * 1024)
   expect(net.seen.filter((r) => /similarity|\/model\/model\.json/.test(r.url) && !r.url.includes('/shop-api/'))).toEqual([])
-  const artifact = await (await fetch(`${BASE}/shop-api/model/model.json`)).json() as { vocab: string[]; itemSide?: { keptRows: number } }
+  const artifact = (await (await fetch(`${BASE}/shop-api/model/model.json`)).json()) as { vocab: string[]; itemSide?: { keptRows: number } }
   expect(artifact.vocab).toEqual([]) // no item rows: the same bytes at any catalogue size
 
   // Positive control: a deep link to a viewed product names it, and the same check says so.
-  await page.evaluate((id) => { location.hash = `#/p/${id}`; location.reload() }, historyIds[0]!)
+  await page.evaluate((id) => {
+    location.hash = `#/p/${id}`
+    location.reload()
+  }, historyIds[0]!)
   await routed(page, `#/p/${historyIds[0]}`)
   await net.settled()
   expect(leaksOf(net.seen, historyIds).some((l) => l.includes('/shop-api/product?id='))).toBe(true)

@@ -25,7 +25,10 @@ test('a shopper who browses Comedy sees more Comedy, explained, after a reload',
   // The server's own top 24 (what an anonymous shopper sees) for comparison.
   const server = await page.locator('localrank-list').evaluate((list) =>
     Array.from(list.children)
-      .map((c) => ({ r: Number(c.getAttribute('data-lr-server-rank')), genres: ((i: { tags?: string[]; category?: string[] }) => i.tags ?? i.category ?? [])(JSON.parse(c.getAttribute('data-lr-item')!)) }))
+      .map((c) => ({
+        r: Number(c.getAttribute('data-lr-server-rank')),
+        genres: ((i: { tags?: string[]; category?: string[] }) => i.tags ?? i.category ?? [])(JSON.parse(c.getAttribute('data-lr-item')!)),
+      }))
       .sort((a, b) => a.r - b.r)
       .slice(0, 24),
   )

@@ -179,7 +179,13 @@ test('(c) quota pressure: oldest evicted, engine keeps working, refusal reported
   expect(phase3.exported).toBe(phase3.tracked - quotaEvicted(phase3.changes))
   test.info().annotations.push({
     type: 'quota',
-    description: JSON.stringify({ tracked: phase3.tracked, refusedInPhase1: phase1.nulls, evictedForQuota: quotaEvicted(phase3.changes), stored: phase3.exported, quotaErrors: phase2.errors.filter((e) => e.code === 'quota').length }),
+    description: JSON.stringify({
+      tracked: phase3.tracked,
+      refusedInPhase1: phase1.nulls,
+      evictedForQuota: quotaEvicted(phase3.changes),
+      stored: phase3.exported,
+      quotaErrors: phase2.errors.filter((e) => e.code === 'quota').length,
+    }),
   })
 })
 

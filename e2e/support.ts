@@ -86,22 +86,25 @@ export interface ShownCard {
 
 /** The visible cards of the first list, in the order shown. */
 export async function shownCards(page: Page, selector = 'localrank-list'): Promise<ShownCard[]> {
-  return page.locator(selector).first().evaluate((list) =>
-    Array.from(list.children)
-      // What the layout shows, not the `hidden` property: page CSS can override [hidden] (issue 13 #22).
-      .filter((c) => getComputedStyle(c).display !== 'none')
-      .map((c, i) => {
-        const item = JSON.parse(c.getAttribute('data-lr-item') ?? '{}') as { tags?: string[]; category?: string[]; title?: string }
-        return {
-          id: c.getAttribute('data-item-id') ?? '',
-          title: item.title ?? '',
-          // The demo's genres are tags since issue 15 #7 (a category path before).
-          genres: item.tags ?? item.category ?? [],
-          serverRank: Number(c.getAttribute('data-lr-server-rank') ?? i),
-          explanation: c.getAttribute('data-lr-explanation') ?? '',
-        }
-      }),
-  )
+  return page
+    .locator(selector)
+    .first()
+    .evaluate((list) =>
+      Array.from(list.children)
+        // What the layout shows, not the `hidden` property: page CSS can override [hidden] (issue 13 #22).
+        .filter((c) => getComputedStyle(c).display !== 'none')
+        .map((c, i) => {
+          const item = JSON.parse(c.getAttribute('data-lr-item') ?? '{}') as { tags?: string[]; category?: string[]; title?: string }
+          return {
+            id: c.getAttribute('data-item-id') ?? '',
+            title: item.title ?? '',
+            // The demo's genres are tags since issue 15 #7 (a category path before).
+            genres: item.tags ?? item.category ?? [],
+            serverRank: Number(c.getAttribute('data-lr-server-rank') ?? i),
+            explanation: c.getAttribute('data-lr-explanation') ?? '',
+          }
+        }),
+    )
 }
 
 /** Same-document navigation in the demo (hash routes), waiting for the view to change. */

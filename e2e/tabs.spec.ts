@@ -125,7 +125,9 @@ test('defect 6: with a similarity table that takes 30 s, events tracked on pages
   await page.route('**/slow-similarity.json', async (route) => {
     tableRequests++
     await new Promise((r) => setTimeout(r, 30_000))
-    await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ format: 'localrank-similarity', version: 1, items: [], offsets: [0], neighbors: [], sims: [] }) }).catch(() => {})
+    await route
+      .fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ format: 'localrank-similarity', version: 1, items: [], offsets: [0], neighbors: [], sims: [] }) })
+      .catch(() => {})
   })
   // The multi-page fixture, with a data-similarity attribute on its script tag.
   await page.route('**/fixtures/multipage.html*', async (route) => {

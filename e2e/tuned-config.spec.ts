@@ -20,7 +20,12 @@ async function gardenAfterCart(page: Page, query: string) {
   const order = await page.evaluate(async () => {
     const l = (window as unknown as { localrank: LR }).localrank
     await l('track', { type: 'add_to_cart', items: [{ id: 'g-1', category: ['garden'] }] })
-    return (await l.rerank([{ id: 'k', category: ['kitchen'] }, { id: 'g', category: ['garden'] }])).items.map((i) => i.id)
+    return (
+      await l.rerank([
+        { id: 'k', category: ['kitchen'] },
+        { id: 'g', category: ['garden'] },
+      ])
+    ).items.map((i) => i.id)
   })
   const reported = await page.evaluate(() => (window as unknown as { __errors: string[] }).__errors)
   return { order, reported, pageErrors }

@@ -18,7 +18,12 @@ import { build } from 'vite'
 import { chromiumArgs } from './playwright.config'
 import { requireModel, requireBuild, ROOT } from './support'
 
-test.use({ launchOptions: { executablePath: process.env.LOCALRANK_CHROMIUM === 'bundled' ? undefined : (process.env.LOCALRANK_CHROMIUM ?? '/usr/bin/chromium'), args: [...chromiumArgs, '--enable-unsafe-webgpu'] } })
+test.use({
+  launchOptions: {
+    executablePath: process.env.LOCALRANK_CHROMIUM === 'bundled' ? undefined : (process.env.LOCALRANK_CHROMIUM ?? '/usr/bin/chromium'),
+    args: [...chromiumArgs, '--enable-unsafe-webgpu'],
+  },
+})
 
 let bundleDir = ''
 test.beforeAll(async () => {
@@ -41,7 +46,11 @@ test('tfjs ops on the forced WebGPU backend match the CPU backend within 1e-3', 
   expect(await page.evaluate(() => !!navigator.gpu), 'navigator.gpu must exist with --enable-unsafe-webgpu on localhost').toBe(true)
   await page.waitForFunction(() => typeof window.runParity === 'function')
   const r = await page.evaluate(() => window.runParity(7))
-  console.log(`[webgpu] backend ${r.backend}, adapter ${r.adapter}; max |webgpu − cpu|: ${Object.entries(r.maxAbs).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}`)
+  console.log(
+    `[webgpu] backend ${r.backend}, adapter ${r.adapter}; max |webgpu − cpu|: ${Object.entries(r.maxAbs)
+      .map(([k, v]) => `${k} ${v.toExponential(2)}`)
+      .join(', ')}`,
+  )
   expect(r.backend).toBe('webgpu')
   expect(Object.keys(r.maxAbs)).toHaveLength(8)
   for (const [op, diff] of Object.entries(r.maxAbs)) expect(diff, op).toBeLessThanOrEqual(1e-3)
@@ -58,11 +67,22 @@ test('the encoder scores the same on WebGPU as on WASM, within 1e-3 (the bundled
   const candidates = movies.slice(0, 100).map((m, i) => ({ ...item(m), score: 1 - i / 100 }))
   await page.goto('/fixtures/parity.html')
   await page.waitForFunction(() => (window as unknown as { parityReady?: boolean }).parityReady === true)
-  type Out = { info: { backend: string | null; model: { ready: boolean; error?: string } | null }; progress: string[]; path: string; reason: string | null; encoderMs: number | null; scores: Record<string, number> }
-  const rank = (backend: string) => page.evaluate(([b, e, c]) => (window as unknown as { rankOn(b: unknown, e: unknown, c: unknown): Promise<unknown> }).rankOn(b, e, c), [backend, events, candidates] as const) as Promise<Out>
+  type Out = {
+    info: { backend: string | null; model: { ready: boolean; error?: string } | null }
+    progress: string[]
+    path: string
+    reason: string | null
+    encoderMs: number | null
+    scores: Record<string, number>
+  }
+  const rank = (backend: string) =>
+    page.evaluate(([b, e, c]) => (window as unknown as { rankOn(b: unknown, e: unknown, c: unknown): Promise<unknown> }).rankOn(b, e, c), [backend, events, candidates] as const) as Promise<Out>
   const gpu = await rank('webgpu')
   const wasm = await rank('wasm')
-  for (const [name, r] of [['webgpu', gpu], ['wasm', wasm]] as const) {
+  for (const [name, r] of [
+    ['webgpu', gpu],
+    ['wasm', wasm],
+  ] as const) {
     expect(r.info.model, `${name}: ${r.progress.join(' → ')}`).toMatchObject({ ready: true })
     expect(r.info.backend).toBe(name)
     expect(r.path, `${name}: ${r.reason}`).toBe('encoder')
@@ -71,6 +91,8 @@ test('the encoder scores the same on WebGPU as on WASM, within 1e-3 (the bundled
   expect(ids).toHaveLength(100)
   const diffs = ids.map((id) => Math.abs(gpu.scores[id]! - wasm.scores[id]!))
   const max = Math.max(...diffs)
-  console.log(`[webgpu] encoder path on both; fused scores max |webgpu − wasm| = ${max.toExponential(2)} over ${ids.length} candidates; encoder ${gpu.encoderMs?.toFixed(1)} ms (webgpu, SwiftShader here) vs ${wasm.encoderMs?.toFixed(1)} ms (wasm)`)
+  console.log(
+    `[webgpu] encoder path on both; fused scores max |webgpu − wasm| = ${max.toExponential(2)} over ${ids.length} candidates; encoder ${gpu.encoderMs?.toFixed(1)} ms (webgpu, SwiftShader here) vs ${wasm.encoderMs?.toFixed(1)} ms (wasm)`,
+  )
   expect(max).toBeLessThanOrEqual(1e-3)
 })

@@ -3,18 +3,7 @@
  * machine-readable `code` and the context (field, store, backend, model) that a
  * developer needs to fix the cause without reading our source.
  */
-export type LocalRankErrorCode =
-  | 'invalid_event'
-  | 'invalid_candidates'
-  | 'invalid_options'
-  | 'storage'
-  | 'quota'
-  | 'backend_unavailable'
-  | 'model'
-  | 'integrity'
-  | 'deadline'
-  | 'disposed'
-  | 'consent'
+export type LocalRankErrorCode = 'invalid_event' | 'invalid_candidates' | 'invalid_options' | 'storage' | 'quota' | 'backend_unavailable' | 'model' | 'integrity' | 'deadline' | 'disposed' | 'consent'
 
 export interface LocalRankErrorContext {
   /** Dotted path of the offending field, e.g. `items[0].price`. */

@@ -36,9 +36,7 @@ describe('public types', () => {
   })
 
   it('event types are the GA4 names, and a typo is a compile error', () => {
-    expectTypeOf<EventType>().toEqualTypeOf<
-      'view_item' | 'select_item' | 'add_to_cart' | 'remove_from_cart' | 'add_to_wishlist' | 'begin_checkout' | 'purchase' | 'search' | 'view_item_list'
-    >()
+    expectTypeOf<EventType>().toEqualTypeOf<'view_item' | 'select_item' | 'add_to_cart' | 'remove_from_cart' | 'add_to_wishlist' | 'begin_checkout' | 'purchase' | 'search' | 'view_item_list'>()
     expectTypeOf<{ type: 'add_to_cart'; items: [{ id: 'a' }] }>().toMatchTypeOf<TrackInput>()
     // @ts-expect-error 'add_to_basket' is not an EventType
     const bad: TrackInput = { type: 'add_to_basket', items: [{ id: 'a' }] }

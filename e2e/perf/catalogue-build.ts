@@ -74,11 +74,16 @@ export async function buildCatalogue(products: number, dir: string, log: (s: str
     modelSource = `trained by npm run shop:train (${trained.slice(ROOT.length + 1)})`
   } else {
     // The most-visited products get id rows, as the trainer's capped vocabulary does.
-    const order = Array.from(td.counts.keys()).filter((i) => td.counts[i]! > 0).sort((a, b) => td.counts[b]! - td.counts[a]! || (td.items[a]! < td.items[b]! ? -1 : 1))
+    const order = Array.from(td.counts.keys())
+      .filter((i) => td.counts[i]! > 0)
+      .sort((a, b) => td.counts[b]! - td.counts[a]! || (td.items[a]! < td.items[b]! ? -1 : 1))
     const vocab = order.slice(0, VOCAB_CAP).map((i) => td.items[i]!)
     const cfg: EncoderConfig = { ...DEFAULT_CONFIG, vocabSize: vocab.length + FIRST_ITEM_ROW }
     modelDir = join(dir, 'full')
-    await exportModel(modelDir, cfg, vocab, initWeights(cfg, SEED), { quantization: 'float16', training: { note: 'untrained: the trainer\'s seeded initial weights (bench shapes only)', dataset: `synthetic-${products}` } })
+    await exportModel(modelDir, cfg, vocab, initWeights(cfg, SEED), {
+      quantization: 'float16',
+      training: { note: "untrained: the trainer's seeded initial weights (bench shapes only)", dataset: `synthetic-${products}` },
+    })
     modelSource = `the trainer's seeded initial weights (initWeights, seed ${SEED}) at DEFAULT_CONFIG, vocabulary capped to the ${vocab.length} most-visited products (no npm run shop:train export for this size in .cache/shop/${products}/full)`
   }
   const tModel = (performance.now() - t) / 1000
@@ -86,7 +91,22 @@ export async function buildCatalogue(products: number, dir: string, log: (s: str
 
   t = performance.now()
   const siteDir = join(dir, 'site')
-  const summary = await feedCli(['--model', modelDir, '--out', siteDir, '--feed-out', join(dir, 'feed'), '--items', join(dir, 'data/items.csv'), '--similarity', simFile, '--neighbours', String(FEED_NEIGHBOURS), '--mode', 'feed'])
+  const summary = await feedCli([
+    '--model',
+    modelDir,
+    '--out',
+    siteDir,
+    '--feed-out',
+    join(dir, 'feed'),
+    '--items',
+    join(dir, 'data/items.csv'),
+    '--similarity',
+    simFile,
+    '--neighbours',
+    String(FEED_NEIGHBOURS),
+    '--mode',
+    'feed',
+  ])
   if (!summary) throw new Error('npm run feed printed its help instead of running')
   const tFeed = (performance.now() - t) / 1000
   log(`catalogue ${products}: feed written (${summary.catalogue} rows, ${tFeed.toFixed(1)} s)`)

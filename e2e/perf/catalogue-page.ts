@@ -71,7 +71,16 @@ export interface CatalogueRun {
  * the user vector and each rep embeds and scores the candidates, which is where the catalogue
  * could matter.
  */
-export async function catalogueRun(a: { dbName: string; model: string; history: Item[]; historyEvents: number; candidates: Candidate[]; reps: number; warm: number; readyTimeoutMs: number }): Promise<CatalogueRun> {
+export async function catalogueRun(a: {
+  dbName: string
+  model: string
+  history: Item[]
+  historyEvents: number
+  candidates: Candidate[]
+  reps: number
+  warm: number
+  readyTimeoutMs: number
+}): Promise<CatalogueRun> {
   const seedEngine = await perf().createEngine({ dbName: a.dbName, clock })
   await seedEngine.clear()
   await trackHistory(seedEngine, a.history, a.historyEvents)
@@ -83,7 +92,11 @@ export async function catalogueRun(a: { dbName: string; model: string; history: 
   let failed: string | undefined
   const t0 = performance.now()
   const engine = await perf().createEngine({
-    dbName: a.dbName, model: a.model, clock, deadlineMs: 600_000, strict: false,
+    dbName: a.dbName,
+    model: a.model,
+    clock,
+    deadlineMs: 600_000,
+    strict: false,
     onProgress: (p) => {
       if (p.status === 'ready' && readyAt === null) readyAt = performance.now()
       if (p.status === 'error') failed = p.error.message
@@ -97,7 +110,10 @@ export async function catalogueRun(a: { dbName: string; model: string; history: 
     if (readyAt === null) throw new Error(failed ?? `encoder not ready after ${a.readyTimeoutMs} ms`)
     out.readyMs = (readyAt as number) - t0
     out.backend = engine.info().backend
-    const w = perf().workers.filter((x) => x.name === 'localrank-encoder').pop()?.worker ?? null
+    const w =
+      perf()
+        .workers.filter((x) => x.name === 'localrank-encoder')
+        .pop()?.worker ?? null
     for (let i = 0; i < a.warm; i++) await engine.rerank(a.candidates, { deadlineMs: 600_000 })
     const before = w ? await workerStats(w) : null
     for (let i = 0; i < a.reps; i++) {

@@ -19,8 +19,7 @@ const REPS = arg('reps', 5)
 const ALL = process.argv.includes('--all')
 const NOW = Date.now()
 
-const list = (n: number): Candidate[] =>
-  Array.from({ length: n }, (_, i) => ({ id: `sku-${i}`, category: [`c${Math.floor(i / 25) % 12}`, `s${i % 9}`], brand: `b${i % 17}`, score: n - i }))
+const list = (n: number): Candidate[] => Array.from({ length: n }, (_, i) => ({ id: `sku-${i}`, category: [`c${Math.floor(i / 25) % 12}`, `s${i % 9}`], brand: `b${i % 17}`, score: n - i }))
 
 function median(xs: number[]): number {
   const s = xs.slice().sort((a, b) => a - b)

@@ -17,7 +17,10 @@ const compute = (h: number, c: number, v: number | null) =>
 function results(limits: Section): Omit<Results, 'targets'> {
   const skip = section([], { status: 'skipped', reason: 'not selected (--only)' })
   return {
-    schema: 'localrank-bench/1', date: '2026-01-01T00:00:00.000Z', quick: true, seconds: 1,
+    schema: 'localrank-bench/1',
+    date: '2026-01-01T00:00:00.000Z',
+    quick: true,
+    seconds: 1,
     machine: { cpuModel: 'x', cores: 2, memoryGiB: 8, loadAverage: [1, 1, 1], os: 'Linux', node: 'v20', chromium: '1', playwright: '1', webgpuAdapter: 'none' },
     model: { present: true, config: { d: 64 }, note: '' },
     sizes: { histories: [50, 200], candidates: [100, 2000], backends: ['wasm'] },
@@ -27,11 +30,16 @@ function results(limits: Section): Omit<Results, 'targets'> {
 
 describe('ideal/wasm targets', () => {
   it('take the worst candidate count per history size, against 6 at 200 events and 10 at 50', () => {
-    const r = results(section([
-      compute(200, 100, 5.5), compute(200, 2000, 7.25), compute(50, 100, 9.5), compute(50, 2000, null),
-      // Another backend's rows must not count.
-      derived('compute/cpu/h200/c100', 'cpu', '× ideal', 99, { group: 'compute', backend: 'cpu', history: 200, candidates: 100 }, ''),
-    ]))
+    const r = results(
+      section([
+        compute(200, 100, 5.5),
+        compute(200, 2000, 7.25),
+        compute(50, 100, 9.5),
+        compute(50, 2000, null),
+        // Another backend's rows must not count.
+        derived('compute/cpu/h200/c100', 'cpu', '× ideal', 99, { group: 'compute', backend: 'cpu', history: 200, candidates: 100 }, ''),
+      ]),
+    )
     const by = Object.fromEntries(idealTargets(r).map((t) => [t.id, t]))
     expect(by['ideal/wasm/h200']).toMatchObject({ value: 7.25, limit: 6, met: false, where: 'worst of 2: c2000' })
     expect(by['ideal/wasm/h50']).toMatchObject({ value: 9.5, limit: 10, met: true, where: 'worst of 1: c100' })

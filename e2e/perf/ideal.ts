@@ -22,33 +22,47 @@ export const IDEAL_LIMITS: ReadonlyArray<{ history: number; limit: number }> = [
 ]
 
 export const IDEAL_NOTES = [
-  'Ideal targets (issue 14): FLOPs are counted as the model computes them (lib/flops.ts): the 2-block encoder over the m-token context with dense m×m attention (the causal mask is applied to a full product, so the masked half counts), q/k/v/output projections, the 2-layer FFN and the content-embedding sums over the 12 feature slots, plus the fuse and n·(2·F·d + 2·d) for scoring n candidates; a multiply-add is 2 FLOPs; LayerNorm, softmax, biases and the gate\'s elementwise work are left out (a slight underestimate of the work, so the ratio slightly overstates the distance to the limit). Peak = p50 GFLOP/s of a 1024×1024 tfjs-wasm matMul in a worker of the same browser.',
-  'Encode profile: the shipped model loaded in the bench worker with the engine\'s loadModel, one EncoderSession.flush() (the full encode the engine\'s worker runs after setHistory) under tf.profile, after one unprofiled encode; the median-time of the profiled reps is kept. Kernels = tf.profile entries whose name has a registered kernel on the backend (the customGrad wrappers around linear layers, "unnamed scope", are left out: their time is their inner kernels\'). Kernel time is tf.profile\'s kernelTimeMs summed (time inside kernels, not the JS between them); in a worker of a page that is not cross-origin isolated performance.now() has 0.1 ms resolution, so at 50 events, where most kernels take less than that, the share is coarse.',
+  "Ideal targets (issue 14): FLOPs are counted as the model computes them (lib/flops.ts): the 2-block encoder over the m-token context with dense m×m attention (the causal mask is applied to a full product, so the masked half counts), q/k/v/output projections, the 2-layer FFN and the content-embedding sums over the 12 feature slots, plus the fuse and n·(2·F·d + 2·d) for scoring n candidates; a multiply-add is 2 FLOPs; LayerNorm, softmax, biases and the gate's elementwise work are left out (a slight underestimate of the work, so the ratio slightly overstates the distance to the limit). Peak = p50 GFLOP/s of a 1024×1024 tfjs-wasm matMul in a worker of the same browser.",
+  "Encode profile: the shipped model loaded in the bench worker with the engine's loadModel, one EncoderSession.flush() (the full encode the engine's worker runs after setHistory) under tf.profile, after one unprofiled encode; the median-time of the profiled reps is kept. Kernels = tf.profile entries whose name has a registered kernel on the backend (the customGrad wrappers around linear layers, \"unnamed scope\", are left out: their time is their inner kernels'). Kernel time is tf.profile's kernelTimeMs summed (time inside kernels, not the JS between them); in a worker of a page that is not cross-origin isolated performance.now() has 0.1 ms resolution, so at 50 events, where most kernels take less than that, the share is coarse.",
 ]
 
 /** Profile rows for one backend (group 'profile'), from the bench worker. */
 export async function profileRows(page: Page, backend: string, modelPresent: boolean, reps: number): Promise<Row[]> {
   const H = IDEAL_LIMITS.map((x) => x.history).sort((a, b) => a - b)
   const attrs = (h: number) => ({ group: 'profile', backend, history: h })
-  if (!modelPresent) return H.flatMap((h) => [missing(`profile/${backend}/h${h}/kernels`, `${backend} h${h}: kernels per full encode`, 'count', 'model missing', attrs(h)), missing(`profile/${backend}/h${h}/matmul-share`, `${backend} h${h}: BatchMatMul share of kernel time`, '%', 'model missing', attrs(h))])
-  const r = await page.evaluate(async ([backend, histories, reps]) => {
-    const mod = (await import('/perf-gen/bench-page.js' as string)) as { benchWorker(u: string): { call<T>(op: string, a?: Record<string, number | string>): Promise<T>; terminate(): void } }
-    const w = mod.benchWorker('/perf-gen/bench-worker.js')
-    try {
-      await w.call('init', { backend })
-      return { prof: await w.call<EncodeProfile[]>('profileEncode', { url: '/model/model.json', histories, reps }), error: null as string | null }
-    } catch (e) {
-      return { prof: [] as EncodeProfile[], error: String(e) }
-    } finally {
-      w.terminate()
-    }
-  }, [backend, H.join(','), reps] as const)
+  if (!modelPresent)
+    return H.flatMap((h) => [
+      missing(`profile/${backend}/h${h}/kernels`, `${backend} h${h}: kernels per full encode`, 'count', 'model missing', attrs(h)),
+      missing(`profile/${backend}/h${h}/matmul-share`, `${backend} h${h}: BatchMatMul share of kernel time`, '%', 'model missing', attrs(h)),
+    ])
+  const r = await page.evaluate(
+    async ([backend, histories, reps]) => {
+      const mod = (await import('/perf-gen/bench-page.js' as string)) as { benchWorker(u: string): { call<T>(op: string, a?: Record<string, number | string>): Promise<T>; terminate(): void } }
+      const w = mod.benchWorker('/perf-gen/bench-worker.js')
+      try {
+        await w.call('init', { backend })
+        return { prof: await w.call<EncodeProfile[]>('profileEncode', { url: '/model/model.json', histories, reps }), error: null as string | null }
+      } catch (e) {
+        return { prof: [] as EncodeProfile[], error: String(e) }
+      } finally {
+        w.terminate()
+      }
+    },
+    [backend, H.join(','), reps] as const,
+  )
   return H.flatMap((h) => {
     const p = r.prof.find((x) => x.history === h)
     const why = r.error ?? 'not profiled'
     const top = p ? p.top.map((k) => `${k.name} ×${k.count} ${k.ms.toFixed(2)} ms`).join(', ') : ''
     return [
-      derived(`profile/${backend}/h${h}/kernels`, `${backend} h${h}: kernels per full encode`, 'count', p?.kernels ?? null, { ...attrs(h), detail: p ? `kernel time ${p.kernelMs.toFixed(2)} ms (${p.wrappers} customGrad wrapper entries not counted); most time: ${top}` : '' }, why),
+      derived(
+        `profile/${backend}/h${h}/kernels`,
+        `${backend} h${h}: kernels per full encode`,
+        'count',
+        p?.kernels ?? null,
+        { ...attrs(h), detail: p ? `kernel time ${p.kernelMs.toFixed(2)} ms (${p.wrappers} customGrad wrapper entries not counted); most time: ${top}` : '' },
+        why,
+      ),
       derived(`profile/${backend}/h${h}/matmul-share`, `${backend} h${h}: BatchMatMul share of kernel time`, '%', p ? 100 * p.matmulShare : null, attrs(h), why),
     ]
   })
@@ -69,7 +83,12 @@ export function idealTargets(r: Omit<Results, 'targets'>): Target[] {
     }
     const worst = got.reduce((a, b) => (b.p50! > a.p50! ? b : a))
     return {
-      id, measure, target, value: worst.p50, limit, met: worst.p50! <= limit,
+      id,
+      measure,
+      target,
+      value: worst.p50,
+      limit,
+      met: worst.p50! <= limit,
       where: `worst of ${got.length}: c${worst.attrs.candidates}`,
       note: `raw worker pass p50 (full encode + scoring, warm reps) ÷ (FLOPs ÷ peak); all: ${got.map((x) => `c${x.attrs.candidates} ${x.p50!.toFixed(1)}× (${String(x.attrs.detail ?? '')})`).join('; ')}`,
     }

@@ -40,7 +40,8 @@ async function run(tabs: 1 | 2): Promise<{ median: number; p90: number; bEvents:
     const now = Date.now()
     for (let start = 0; start < n; start += 500) {
       const batch = []
-      for (let i = start; i < Math.min(n, start + 500); i++) batch.push(engine.track({ type: 'view_item', items: [{ id: `sku-${i % 700}`, category: ['home', i % 2 ? 'lamps' : 'rugs'], price: 10 + (i % 90) }], timestamp: now - (n - i) * 60_000 }))
+      for (let i = start; i < Math.min(n, start + 500); i++)
+        batch.push(engine.track({ type: 'view_item', items: [{ id: `sku-${i % 700}`, category: ['home', i % 2 ? 'lamps' : 'rugs'], price: 10 + (i % 90) }], timestamp: now - (n - i) * 60_000 }))
       await Promise.all(batch)
     }
   }, EVENTS)

@@ -37,7 +37,12 @@ async function seed(idb: IDBFactory, dbName: string): Promise<void> {
   const s = await openStore({ dbName, indexedDB: idb, outbox: null, retention: { maxEvents: EVENTS * 2 } })
   const batch: StoredEvent[] = []
   for (let i = 0; i < EVENTS; i++) {
-    batch.push({ id: `seed-${String(i).padStart(6, '0')}`, type: 'view_item', timestamp: T0 + i * 60e3, items: [{ id: `sku-${i % 700}`, category: ['home', i % 2 ? 'lamps' : 'rugs'], price: 10 + (i % 90) }] })
+    batch.push({
+      id: `seed-${String(i).padStart(6, '0')}`,
+      type: 'view_item',
+      timestamp: T0 + i * 60e3,
+      items: [{ id: `sku-${i % 700}`, category: ['home', i % 2 ? 'lamps' : 'rugs'], price: 10 + (i % 90) }],
+    })
   }
   await s.append(batch)
   s.close()
@@ -70,6 +75,8 @@ async function run(tabs: 1 | 2): Promise<{ median: number; p90: number; otherTab
 const one = await run(1)
 const two = await run(2)
 const fmt = (x: number) => x.toFixed(1)
-console.log(`multitab bench: ${EVENTS} events stored${AT_CAP ? ' (at the 5,000-event cap: each write evicts one)' : ''}, ${TRACKS} sequential track() calls in tab A (fake-indexeddb, Node ${process.version})`)
+console.log(
+  `multitab bench: ${EVENTS} events stored${AT_CAP ? ' (at the 5,000-event cap: each write evicts one)' : ''}, ${TRACKS} sequential track() calls in tab A (fake-indexeddb, Node ${process.version})`,
+)
 console.log(`  one tab : track() median ${fmt(one.median)} ms, p90 ${fmt(one.p90)} ms`)
 console.log(`  two tabs: track() median ${fmt(two.median)} ms, p90 ${fmt(two.p90)} ms; tab B ends with ${two.otherTabSeen} / ${AT_CAP ? Math.min(EVENTS, 5000) : EVENTS + TRACKS} events`)

@@ -50,7 +50,10 @@ describe('FLOP counting', () => {
     expect(contextTokens(1000, 200)).toBe(200)
   })
   it('one block by hand: projections, attention and FFN', () => {
-    const m = 10, N = 10, d = 64, ffn = 128
+    const m = 10,
+      N = 10,
+      d = 64,
+      ffn = 128
     expect(blockFlops(CFG, m, N)).toBe(4 * 2 * m * d * d + 2 * 2 * m * N * d + 2 * 2 * m * d * ffn)
   })
   it('a full encode grows with the context, not with the stored history beyond it', () => {
@@ -74,15 +77,27 @@ function fixture(): Omit<Results, 'targets'> {
   const r = (b: string, h: number, c: number, st: string, ms: number[], pass?: number) =>
     row(`rerank/${b}/h${h}/c${c}/${st}`, `${b} ${st}`, 'ms', ms, { kind: 'rerank', backend: b, software: false, history: h, candidates: c, state: st, workerPassP50: pass ?? null })
   return {
-    schema: 'localrank-bench/1', date: '2026-01-01T00:00:00.000Z', quick: true, seconds: 1,
+    schema: 'localrank-bench/1',
+    date: '2026-01-01T00:00:00.000Z',
+    quick: true,
+    seconds: 1,
     machine: { cpuModel: 'x', cores: 2, memoryGiB: 8, loadAverage: [1, 1, 1], os: 'Linux', node: 'v20', chromium: '1', playwright: '1', webgpuAdapter: 'none' },
     model: { present: true, config: { d: 64 }, note: '' },
     sizes: { histories: [50], candidates: [100, 500], backends: ['wasm'] },
     sections: {
-      size: section([], { sizes: [{ id: 'loader', name: 'Loader', files: ['lib/localrank.js'], raw: 900, gzip: 500, brotli: 400 }, { id: 'worker/wasm', name: 'Worker', files: [], raw: 90_000, gzip: 50_000, brotli: 45_000 }] }),
+      size: section([], {
+        sizes: [
+          { id: 'loader', name: 'Loader', files: ['lib/localrank.js'], raw: 900, gzip: 500, brotli: 400 },
+          { id: 'worker/wasm', name: 'Worker', files: [], raw: 90_000, gzip: 50_000, brotli: 45_000 },
+        ],
+      }),
       rerank: section([
-        r('wasm', 50, 100, 'warm', [100, 110, 90], 95), r('wasm', 50, 100, 'cached', [5, 6, 4]), r('wasm', 50, 100, 'incremental', [40, 41, 39]),
-        r('wasm', 50, 500, 'warm', [200], 150), r('wasm', 50, 500, 'cached', [30]), r('wasm', 50, 500, 'incremental', [50]),
+        r('wasm', 50, 100, 'warm', [100, 110, 90], 95),
+        r('wasm', 50, 100, 'cached', [5, 6, 4]),
+        r('wasm', 50, 100, 'incremental', [40, 41, 39]),
+        r('wasm', 50, 500, 'warm', [200], 150),
+        r('wasm', 50, 500, 'cached', [30]),
+        r('wasm', 50, 500, 'incremental', [50]),
         missing('rerank/wasm/h50/c500/cold', 'cold', 'ms', 'not run', { kind: 'rerank', backend: 'wasm', history: 50, candidates: 500, state: 'cold' }),
       ]),
       limits: section([derived('overhead/wasm/h50/c100', 'x', '×', 1.1, { group: 'overhead' }, '')]),
@@ -178,7 +193,11 @@ describe('sizes', () => {
     writeFileSync(join(dir, 'b.mjs'), 'export * from "./c.mjs"; export const b = 1\n')
     writeFileSync(join(dir, 'c.mjs'), 'export const c = 1\n')
     writeFileSync(join(dir, 'd.mjs'), 'export const d = 1\n')
-    expect(staticClosure(join(dir, 'a.mjs')).map((f) => f.slice(dir.length + 1)).sort()).toEqual(['a.mjs', 'b.mjs', 'c.mjs'])
+    expect(
+      staticClosure(join(dir, 'a.mjs'))
+        .map((f) => f.slice(dir.length + 1))
+        .sort(),
+    ).toEqual(['a.mjs', 'b.mjs', 'c.mjs'])
   })
   it('packages are read from a source map', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lr-map-'))
@@ -195,7 +214,7 @@ describe('CLI and progress', () => {
     expect(() => parseArgs(['--only', 'speed'])).toThrow(/--only takes/)
     expect(() => parseArgs(['--fast'])).toThrow(/unknown argument/)
   })
-  it('the full plan covers the issue\'s grid on every backend; --quick is tiny', () => {
+  it("the full plan covers the issue's grid on every backend; --quick is tiny", () => {
     const full = makePlan(false)
     expect(full.histories).toEqual([50, 200, 1000])
     expect(full.candidates).toEqual([100, 500, 2000])
@@ -251,7 +270,10 @@ describe('catalogue targets (issue 10)', () => {
     expect(md).toMatch(/\| artifact \(B\) \| 600000 \| 600100 \| 600200 \|/)
   })
   it('a 1 MiB artifact misses even at the same size as the smallest; a section not run leaves the targets unavailable with a reason', () => {
-    const big = cat([{ n: 10_000, gzip: 1_100_000, rerank: [10], clone: [400] }, { n: 1_000_000, gzip: 1_100_000, rerank: [10], clone: [400] }])
+    const big = cat([
+      { n: 10_000, gzip: 1_100_000, rerank: [10], clone: [400] },
+      { n: 1_000_000, gzip: 1_100_000, rerank: [10], clone: [400] },
+    ])
     expect(computeTargets(big).find((t) => t.id === 'catalogue/artifact')).toMatchObject({ met: false, limit: 1024 * 1024 })
     const none = computeTargets(fixture()).filter((t) => t.id.startsWith('catalogue/'))
     expect(none.map((t) => t.id)).toEqual(['catalogue/artifact', 'catalogue/rerank', 'catalogue/event-bytes'])
@@ -260,7 +282,7 @@ describe('catalogue targets (issue 10)', () => {
 })
 
 describe('--merge', () => {
-  it('keeps the sections this run did not run, names them with their run\'s date, and recomputes the targets', () => {
+  it("keeps the sections this run did not run, names them with their run's date, and recomputes the targets", () => {
     const old = fixture()
     old.date = '2026-11-30T10:00:00.000Z'
     const previous: Results = { ...old, targets: computeTargets(old) }
@@ -272,7 +294,12 @@ describe('--merge', () => {
     const m = mergeResults(fresh, JSON.parse(JSON.stringify(previous)), ['catalogue'])
     expect(m.sections.rerank).toEqual(previous.sections.rerank)
     expect(m.sections.catalogue).toEqual(now.sections.catalogue)
-    expect(m.merged).toEqual([{ section: 'size', date: old.date }, { section: 'rerank', date: old.date }, { section: 'limits', date: old.date }, { section: 'page', date: old.date }])
+    expect(m.merged).toEqual([
+      { section: 'size', date: old.date },
+      { section: 'rerank', date: old.date },
+      { section: 'limits', date: old.date },
+      { section: 'page', date: old.date },
+    ])
     expect(m.targets.find((t) => t.id === 'cached/wasm')!.value).toBeCloseTo(0.15, 12)
     expect(checkResults(m)).toMatchObject({ ok: true })
     expect(renderMarkdown(m)).toContain('Kept from earlier runs by `--merge`')

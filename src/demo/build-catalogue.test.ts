@@ -3,7 +3,11 @@ import { buildCatalogue, parseCsv, priceFor, slug, splitTitle, PAGE_SIZE } from 
 
 describe('parseCsv', () => {
   it('handles quotes, doubled quotes, commas inside quotes and CRLF', () => {
-    expect(parseCsv('a,b\r\n"x, y","say ""hi"""\n1,\n')).toEqual([['a', 'b'], ['x, y', 'say "hi"'], ['1', '']])
+    expect(parseCsv('a,b\r\n"x, y","say ""hi"""\n1,\n')).toEqual([
+      ['a', 'b'],
+      ['x, y', 'say "hi"'],
+      ['1', ''],
+    ])
   })
 })
 
@@ -26,7 +30,10 @@ describe('buildCatalogue', () => {
     expect(kept.map((m) => m.id)).toEqual(['1', '3'])
     expect(kept[0]).toMatchObject({ title: 'The Alpha', year: 2001, genres: ['Horror', 'IMAX'], ratings: 3, rating: 3, price: priceFor(2001) })
     const all = pages.find((p) => p.slug === 'all')!
-    expect(all.candidates.map((c) => [c.id, c.score])).toEqual([['1', 1], ['3', 0.6667]])
+    expect(all.candidates.map((c) => [c.id, c.score])).toEqual([
+      ['1', 1],
+      ['3', 0.6667],
+    ])
     // IMAX is a format: no genre page, but it stays on the item's category path.
     expect(genres.map((g) => g.genre)).toEqual(['All', 'Horror', 'Comedy'])
     expect(all.candidates[0]!.tags).toEqual(['Horror', 'IMAX'])

@@ -197,7 +197,9 @@ async function main() {
   const top = Number(arg('--top', '2000'))
   for (const f of ['movies.csv', 'ratings.csv']) {
     if (!existsSync(join(data, f))) {
-      throw new Error(`build-catalogue: ${join(data, f)} is missing. Put MovieLens ml-latest-small in ../shared/datasets/movielens-latest-small/ (see ../shared/datasets/README.md) or pass --data DIR.`)
+      throw new Error(
+        `build-catalogue: ${join(data, f)} is missing. Put MovieLens ml-latest-small in ../shared/datasets/movielens-latest-small/ (see ../shared/datasets/README.md) or pass --data DIR.`,
+      )
     }
   }
   const { movies, pages, genres } = buildCatalogue(await readFile(join(data, 'movies.csv'), 'utf8'), await readFile(join(data, 'ratings.csv'), 'utf8'), top)

@@ -58,12 +58,21 @@ export function toCandidate(m: CatalogueMovie, score: number): MovieCandidate {
 /** Local search: every query token must prefix-match a title word. Best server score first. */
 export async function search(query: string, limit = 100): Promise<MovieCandidate[]> {
   const all = [...(await loadMovies()).values()]
-  const tokens = query.toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '').split(/[^\p{L}\p{N}]+/u).filter(Boolean)
+  const tokens = query
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean)
   if (tokens.length === 0) return []
   const max = all[0]?.ratings ?? 1
   const out: MovieCandidate[] = []
   for (const m of all) {
-    const words = m.title.toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '').split(/[^\p{L}\p{N}]+/u)
+    const words = m.title
+      .toLowerCase()
+      .normalize('NFKD')
+      .replace(/\p{M}/gu, '')
+      .split(/[^\p{L}\p{N}]+/u)
     if (tokens.every((t) => words.some((w) => w.startsWith(t)))) out.push(toCandidate(m, Math.round((m.ratings / max) * 1e4) / 1e4))
     if (out.length >= limit) break
   }

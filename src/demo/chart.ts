@@ -109,7 +109,10 @@ export class InterestChart {
         legend: { show: true, live: false },
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(max, 1e-3) * 1.1] } },
-        axes: [{ stroke: '#64748b', grid: { stroke: '#e2e8f0' } }, { stroke: '#64748b', grid: { stroke: '#e2e8f0' }, size: 40, values: (_u, v) => v.map((x) => x.toFixed(1)) }],
+        axes: [
+          { stroke: '#64748b', grid: { stroke: '#e2e8f0' } },
+          { stroke: '#64748b', grid: { stroke: '#e2e8f0' }, size: 40, values: (_u, v) => v.map((x) => x.toFixed(1)) },
+        ],
         series: [{}, ...s.keys.map((k, i) => ({ label: categoryLabel(k), stroke: COLORS[i % COLORS.length]!, width: 2 }))],
         hooks: {
           draw: [

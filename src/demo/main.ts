@@ -92,8 +92,11 @@ const ctx: ViewContext = {
   onRanked: (label, list) => {
     const el = list as LocalRankList
     if (!el.result) return
-    const server = Array.from(list.children, (c) => ({ id: c.getAttribute('data-item-id') ?? '', title: c.querySelector('.title')?.textContent ?? '', serverRank: Number(c.getAttribute('data-lr-server-rank') ?? 0) }))
-      .sort((a, b) => a.serverRank - b.serverRank)
+    const server = Array.from(list.children, (c) => ({
+      id: c.getAttribute('data-item-id') ?? '',
+      title: c.querySelector('.title')?.textContent ?? '',
+      serverRank: Number(c.getAttribute('data-lr-server-rank') ?? 0),
+    })).sort((a, b) => a.serverRank - b.serverRank)
     panel.showRanking(label, el.result, server, Number(list.getAttribute('limit') ?? SHOWN))
   },
 }

@@ -46,7 +46,12 @@ export class Panel {
         this.#chart.el,
       ),
     )
-    for (const [ms, label] of [[3600e3, 'an hour ahead'], [86400e3, 'a day ahead'], [30 * 86400e3, '30 days ahead'], [365 * 86400e3, 'a year ahead']] as const) {
+    for (const [ms, label] of [
+      [3600e3, 'an hour ahead'],
+      [86400e3, 'a day ahead'],
+      [30 * 86400e3, '30 days ahead'],
+      [365 * 86400e3, 'a year ahead'],
+    ] as const) {
       this.#horizon.append(h('option', { value: ms, text: label, selected: ms === 86400e3 }))
     }
     this.#horizon.addEventListener('change', () => void this.refresh())
@@ -135,7 +140,12 @@ export class Panel {
     const mine = h('ol', { class: 'order mine', 'aria-label': 'LocalRank order' })
     result.items.slice(0, limit).forEach((r, i) => {
       const move = r.serverRank - i
-      const arrow = move > 0 ? h('span', { class: 'up', title: `up ${move}`, text: `▲${move}` }) : move < 0 ? h('span', { class: 'down', title: `down ${-move}`, text: `▼${-move}` }) : h('span', { class: 'same', title: 'unchanged', text: '=' })
+      const arrow =
+        move > 0
+          ? h('span', { class: 'up', title: `up ${move}`, text: `▲${move}` })
+          : move < 0
+            ? h('span', { class: 'down', title: `down ${-move}`, text: `▼${-move}` })
+            : h('span', { class: 'same', title: 'unchanged', text: '=' })
       const why = r.explanation.map((e) => e.text).join(' · ')
       mine.append(h('li', { 'data-id': r.id }, h('span', { class: 'row' }, arrow, h('span', { class: 'name', text: r.candidate.title ?? r.id })), why ? h('span', { class: 'why', text: why }) : null))
     })

@@ -156,7 +156,23 @@ export function cartView(ctx: ViewContext): void {
     ctx.app.replaceChildren(h('h1', { text: 'Your cart' }), h('p', { text: 'Your cart is empty.' }), h('p', {}, h('a', { href: '#/', text: 'Browse movies' })))
     return
   }
-  const table = h('table', { class: 'cart' }, h('caption', { class: 'sr-only', text: 'Items in your cart' }), h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Movie' }), h('th', { scope: 'col', text: 'Qty' }), h('th', { scope: 'col', text: 'Price' }), h('th', { scope: 'col' }, h('span', { class: 'sr-only', text: 'Actions' })))))
+  const table = h(
+    'table',
+    { class: 'cart' },
+    h('caption', { class: 'sr-only', text: 'Items in your cart' }),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', { scope: 'col', text: 'Movie' }),
+        h('th', { scope: 'col', text: 'Qty' }),
+        h('th', { scope: 'col', text: 'Price' }),
+        h('th', { scope: 'col' }, h('span', { class: 'sr-only', text: 'Actions' })),
+      ),
+    ),
+  )
   const body = h('tbody')
   for (const l of lines) {
     const remove = h('button', { type: 'button', 'data-lr-event': 'remove_from_cart', 'aria-label': `Remove ${l.item.title} from cart` }, 'Remove')
@@ -170,7 +186,9 @@ export function cartView(ctx: ViewContext): void {
     const { title: _t, price: _p, ...rest } = l.item
     const tracked: Item = { ...rest, title: l.item.title, price: l.item.price }
     body.append(
-      h('tr', { 'data-lr-item': JSON.stringify(tracked), 'data-lr-view': 'off', 'data-lr-select': 'off' },
+      h(
+        'tr',
+        { 'data-lr-item': JSON.stringify(tracked), 'data-lr-view': 'off', 'data-lr-select': 'off' },
         h('td', {}, h('a', { href: `#/movie/${encodeURIComponent(l.item.id)}`, text: l.item.title })),
         h('td', { text: String(l.qty) }),
         h('td', { text: fmtPrice(l.qty * l.item.price) }),
@@ -182,9 +200,19 @@ export function cartView(ctx: ViewContext): void {
   const buy = h('button', { type: 'button', class: 'buy primary' }, `Buy now (${fmtPrice(cart.total())})`)
   buy.addEventListener('click', async () => {
     const engine = await ctx.engine
-    await engine.track({ type: 'purchase', items: cart.lines().slice(0, 100).map((l) => ({ id: l.item.id, title: l.item.title, price: l.item.price, ...(l.item.tags ? { tags: l.item.tags } : {}), ...(l.item.category ? { category: l.item.category } : {}) })) })
+    await engine.track({
+      type: 'purchase',
+      items: cart
+        .lines()
+        .slice(0, 100)
+        .map((l) => ({ id: l.item.id, title: l.item.title, price: l.item.price, ...(l.item.tags ? { tags: l.item.tags } : {}), ...(l.item.category ? { category: l.item.category } : {}) })),
+    })
     cart.clear()
-    ctx.app.replaceChildren(h('h1', { text: 'Thank you!' }), h('p', { text: 'This is a demo: nothing was charged. LocalRank will now stop pushing what you just bought.' }), h('p', {}, h('a', { href: '#/', text: 'Keep browsing' })))
+    ctx.app.replaceChildren(
+      h('h1', { text: 'Thank you!' }),
+      h('p', { text: 'This is a demo: nothing was charged. LocalRank will now stop pushing what you just bought.' }),
+      h('p', {}, h('a', { href: '#/', text: 'Keep browsing' })),
+    )
   })
   ctx.app.replaceChildren(h('h1', { text: 'Your cart' }), table, h('p', { class: 'row' }, buy))
 }

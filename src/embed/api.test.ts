@@ -50,7 +50,13 @@ describe('createPageApi', () => {
   it('answers with the server order when there is no engine', async () => {
     const api = createPageApi({ engine: Promise.resolve(null), report: () => {} })
     const r = await api.rerank([{ id: 'b' }, { id: 'a' }])
-    expect(r).toMatchObject({ path: 'server', items: [{ id: 'b', serverRank: 0 }, { id: 'a', serverRank: 1 }] })
+    expect(r).toMatchObject({
+      path: 'server',
+      items: [
+        { id: 'b', serverRank: 0 },
+        { id: 'a', serverRank: 1 },
+      ],
+    })
     expect(await api.track({ type: 'view_item', items: [{ id: 'a' }] })).toBeNull()
     await Promise.resolve()
     expect(api.info().backendReason).toBe('LocalRank could not start')
@@ -58,7 +64,11 @@ describe('createPageApi', () => {
   it('a throwing callback is contained', async () => {
     const api = createPageApi({ engine: Promise.resolve(fakeEngine()), report: () => {} })
     const err = vi.spyOn(console, 'error').mockImplementation(() => {})
-    await expect(api('history', () => { throw new Error('page bug') })).resolves.toEqual([])
+    await expect(
+      api('history', () => {
+        throw new Error('page bug')
+      }),
+    ).resolves.toEqual([])
     expect(err).toHaveBeenCalled()
     err.mockRestore()
   })

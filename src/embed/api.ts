@@ -21,7 +21,20 @@ import { parseConsent } from './consent'
  */
 export type EngineMethod = Exclude<keyof Engine, 'info' | 'on'>
 export const ENGINE_METHODS: readonly EngineMethod[] = [
-  'track', 'rerank', 'history', 'interests', 'forget', 'forgetEvent', 'blockCategory', 'unblockCategory', 'pause', 'setConsent', 'clear', 'export', 'meta', 'dispose',
+  'track',
+  'rerank',
+  'history',
+  'interests',
+  'forget',
+  'forgetEvent',
+  'blockCategory',
+  'unblockCategory',
+  'pause',
+  'setConsent',
+  'clear',
+  'export',
+  'meta',
+  'dispose',
 ]
 
 export interface PageApi extends Omit<Engine, 'info'> {
@@ -47,9 +60,7 @@ export interface ApiDeps {
 export function serverOrder<C extends Candidate>(candidates: ReadonlyArray<C>, reason: string): RankResult<C> {
   const list = Array.isArray(candidates) ? candidates : []
   return {
-    items: list
-      .filter((c) => c && typeof c === 'object' && typeof c.id === 'string' && c.id !== '')
-      .map((c, i) => ({ id: c.id, candidate: c, score: 0, serverRank: i, explanation: [] })),
+    items: list.filter((c) => c && typeof c === 'object' && typeof c.id === 'string' && c.id !== '').map((c, i) => ({ id: c.id, candidate: c, score: 0, serverRank: i, explanation: [] })),
     path: 'server',
     reason,
     issues: [],
@@ -136,9 +147,7 @@ export function createPageApi(deps: ApiDeps): PageApi {
         case 'consent': {
           const c: Consent | undefined =
             parseConsent(rest[0]) ??
-            ((rest[0] === 'update' || rest[0] === 'default') && rest[1] && typeof rest[1] === 'object'
-              ? parseConsent((rest[1] as Record<string, unknown>)['personalization_storage'])
-              : undefined)
+            ((rest[0] === 'update' || rest[0] === 'default') && rest[1] && typeof rest[1] === 'object' ? parseConsent((rest[1] as Record<string, unknown>)['personalization_storage']) : undefined)
           if (!c) {
             if (rest[0] !== 'update' && rest[0] !== 'default') deps.report(new Error(`localrank('consent', ${JSON.stringify(rest[0])}): expected granted, denied or pending`))
             return Promise.resolve(undefined)
@@ -150,7 +159,10 @@ export function createPageApi(deps: ApiDeps): PageApi {
         case 'on':
           return Promise.resolve(api.on(rest[0] as 'change', rest[1] as (c: unknown) => void))
         case 'info':
-          return withCallback(api.ready().then(() => api.info()), cb)
+          return withCallback(
+            api.ready().then(() => api.info()),
+            cb,
+          )
         default:
           if ((ENGINE_METHODS as readonly string[]).includes(command)) return withCallback(call(command as EngineMethod, rest), cb)
           deps.report(new Error(`localrank('${String(command)}'): unknown command; valid: ${['event', 'consent', 'ready', 'on', 'info', ...ENGINE_METHODS].join(', ')}`))

@@ -3,8 +3,39 @@ import { parseScriptConfig } from './config'
 
 describe('parseScriptConfig', () => {
   it('maps data-* attributes (as dataset keys) to engine options, resolving URLs against the page', () => {
-    const c = parseScriptConfig({ model: 'model/model.json', modelSha256: 'AB'.repeat(32), similarity: '/sim.json', similaritySha256: ' CD'.repeat(1) + 'cd'.repeat(31), backend: 'wasm', consent: 'pending', storage: 'memory', dbName: 'shop', deadline: '80', respectGpc: 'false', strict: 'true', consentMode: 'google', track: 'off', intake: 'ga4', holdout: '0.1' }, 'https://shop.example/p/page.html')
-    expect(c.options).toEqual({ model: 'https://shop.example/p/model/model.json', modelSha256: 'ab'.repeat(32), similarity: 'https://shop.example/sim.json', similaritySha256: 'cd'.repeat(32), backend: 'wasm', consent: 'pending', storage: 'memory', dbName: 'shop', deadlineMs: 80, respectGPC: false, strict: true })
+    const c = parseScriptConfig(
+      {
+        model: 'model/model.json',
+        modelSha256: 'AB'.repeat(32),
+        similarity: '/sim.json',
+        similaritySha256: ' CD'.repeat(1) + 'cd'.repeat(31),
+        backend: 'wasm',
+        consent: 'pending',
+        storage: 'memory',
+        dbName: 'shop',
+        deadline: '80',
+        respectGpc: 'false',
+        strict: 'true',
+        consentMode: 'google',
+        track: 'off',
+        intake: 'ga4',
+        holdout: '0.1',
+      },
+      'https://shop.example/p/page.html',
+    )
+    expect(c.options).toEqual({
+      model: 'https://shop.example/p/model/model.json',
+      modelSha256: 'ab'.repeat(32),
+      similarity: 'https://shop.example/sim.json',
+      similaritySha256: 'cd'.repeat(32),
+      backend: 'wasm',
+      consent: 'pending',
+      storage: 'memory',
+      dbName: 'shop',
+      deadlineMs: 80,
+      respectGPC: false,
+      strict: true,
+    })
     expect(c.consentMode).toBe('google')
     expect(c.track).toBe(false)
     expect(c.intake).toBe('ga4')

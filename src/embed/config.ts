@@ -73,7 +73,9 @@ export function parseScriptConfig(data: Readonly<Record<string, string | undefin
   if (data['modelSha256']) {
     options.modelSha256 = data['modelSha256'].trim().toLowerCase()
     if (!SHA256.test(options.modelSha256)) {
-      problems.push(`data-model-sha256: "${data['modelSha256']}" is not a SHA-256 (64 hex digits), so the model is not loaded; copy the modelSha256 that the exporter printed and wrote into model.json`)
+      problems.push(
+        `data-model-sha256: "${data['modelSha256']}" is not a SHA-256 (64 hex digits), so the model is not loaded; copy the modelSha256 that the exporter printed and wrote into model.json`,
+      )
     }
   }
   const similarity = url('similarity', data['similarity'])

@@ -23,7 +23,9 @@ describe('consentFromGtagEntry', () => {
 
 describe('watchGoogleConsent', () => {
   it('reads the latest state already in dataLayer and follows later pushes, chaining push', () => {
-    const host: { dataLayer?: unknown[] } = { dataLayer: [args('consent', 'default', { personalization_storage: 'denied' }), { event: 'x' }, args('consent', 'update', { personalization_storage: 'granted' })] }
+    const host: { dataLayer?: unknown[] } = {
+      dataLayer: [args('consent', 'default', { personalization_storage: 'denied' }), { event: 'x' }, args('consent', 'update', { personalization_storage: 'granted' })],
+    }
     const seenByOriginal: unknown[] = []
     const orig = host.dataLayer!.push
     host.dataLayer!.push = function (this: unknown[], ...e: unknown[]) {

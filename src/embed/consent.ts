@@ -38,11 +38,7 @@ export interface DataLayerHost {
  * for each later push that sets it. `create`: make `dataLayer` when absent (gtag's own
  * snippet does `window.dataLayer = window.dataLayer || []`, so it will reuse ours).
  */
-export function watchGoogleConsent(
-  host: DataLayerHost,
-  onChange: (c: Consent) => void,
-  create = false,
-): { current: Consent | undefined; stop: () => void } {
+export function watchGoogleConsent(host: DataLayerHost, onChange: (c: Consent) => void, create = false): { current: Consent | undefined; stop: () => void } {
   let current: Consent | undefined
   if (!Array.isArray(host.dataLayer)) {
     if (!create) return { current, stop: () => {} }

@@ -210,38 +210,58 @@ export class LocalRankControls extends ElementBase {
     const engine = () => this.#engine()
     const bar = h('div', { class: 'toolbar' })
     bar.append(
-      this.#button(paused ? 'Resume personalisation' : 'Pause personalisation', async () => {
-        await (await engine()).pause(!paused)
-        this.announce(paused ? 'Personalisation resumed.' : 'Personalisation paused.')
-      }, { 'aria-pressed': String(paused), 'data-focus': 'pause' }),
-      this.#button('Export my data (JSON)', async () => {
-        const dump = await (await engine()).export()
-        const url = URL.createObjectURL(new Blob([JSON.stringify(dump, null, 2)], { type: 'application/json' }))
-        const a = h('a', { href: url, download: 'localrank-history.json' })
-        a.style.display = 'none'
-        this.#root.append(a)
-        a.click()
-        a.remove()
-        setTimeout(() => URL.revokeObjectURL(url), 10_000)
-        this.announce(`Exported ${dump.events.length} events.`)
-      }, { 'data-focus': 'export' }),
+      this.#button(
+        paused ? 'Resume personalisation' : 'Pause personalisation',
+        async () => {
+          await (await engine()).pause(!paused)
+          this.announce(paused ? 'Personalisation resumed.' : 'Personalisation paused.')
+        },
+        { 'aria-pressed': String(paused), 'data-focus': 'pause' },
+      ),
+      this.#button(
+        'Export my data (JSON)',
+        async () => {
+          const dump = await (await engine()).export()
+          const url = URL.createObjectURL(new Blob([JSON.stringify(dump, null, 2)], { type: 'application/json' }))
+          const a = h('a', { href: url, download: 'localrank-history.json' })
+          a.style.display = 'none'
+          this.#root.append(a)
+          a.click()
+          a.remove()
+          setTimeout(() => URL.revokeObjectURL(url), 10_000)
+          this.announce(`Exported ${dump.events.length} events.`)
+        },
+        { 'data-focus': 'export' },
+      ),
     )
     if (!this.#confirming) {
       bar.append(
-        this.#button('Clear everything…', async () => {
-          this.#confirming = true
-        }, { class: 'danger', 'data-focus': 'clear', 'aria-haspopup': 'false' }),
+        this.#button(
+          'Clear everything…',
+          async () => {
+            this.#confirming = true
+          },
+          { class: 'danger', 'data-focus': 'clear', 'aria-haspopup': 'false' },
+        ),
       )
     } else {
       bar.append(
-        this.#button('Yes, delete all my history', async () => {
-          this.#confirming = false
-          await (await engine()).clear()
-          this.announce('All history on this device was deleted.')
-        }, { class: 'danger', 'data-focus': 'clear-confirm' }),
-        this.#button('Cancel', async () => {
-          this.#confirming = false
-        }, { 'data-focus': 'clear-cancel' }),
+        this.#button(
+          'Yes, delete all my history',
+          async () => {
+            this.#confirming = false
+            await (await engine()).clear()
+            this.announce('All history on this device was deleted.')
+          },
+          { class: 'danger', 'data-focus': 'clear-confirm' },
+        ),
+        this.#button(
+          'Cancel',
+          async () => {
+            this.#confirming = false
+          },
+          { 'data-focus': 'clear-cancel' },
+        ),
       )
       queueMicrotask(() => this.#root.querySelector<HTMLElement>('[data-focus="clear-confirm"]')?.focus())
     }
@@ -270,27 +290,43 @@ export class LocalRankControls extends ElementBase {
       const name = h('span', {}, h('span', { class: 'label', text: label }), ' ', h('span', { class: 'kind', text: `(${KIND[row.kind]})` }))
       const common = { 'data-list': 'interests', 'data-index': String(index) }
       if (!it) {
-        const unblock = this.#button('Unblock', async () => {
-          await (await this.#engine()).unblockCategory(row.key)
-          this.announce(`${label} can be boosted again.`)
-        }, { ...common, 'data-focus': `unblock:${row.key}`, 'aria-label': `Unblock category ${label}` })
+        const unblock = this.#button(
+          'Unblock',
+          async () => {
+            await (await this.#engine()).unblockCategory(row.key)
+            this.announce(`${label} can be boosted again.`)
+          },
+          { ...common, 'data-focus': `unblock:${row.key}`, 'aria-label': `Unblock category ${label}` },
+        )
         ul.append(h('li', { 'data-kind': row.kind, 'data-key': row.key, 'data-blocked': '' }, name, h('span', { class: 'blocked-note', text: 'Blocked: never boosted' }), unblock))
         return
       }
       const pct = Math.max(0, Math.min(100, Math.round((it.weight / max) * 100)))
-      const bar = h('div', { class: 'bar', role: 'meter', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(pct), 'aria-label': `${label}: ${pct}% of your strongest interest` }, h('span'))
+      const bar = h(
+        'div',
+        { class: 'bar', role: 'meter', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(pct), 'aria-label': `${label}: ${pct}% of your strongest interest` },
+        h('span'),
+      )
       ;(bar.firstElementChild as HTMLElement).style.width = `${pct}%`
       let action: HTMLElement = h('span')
       if (it.kind === 'category') {
-        action = this.#button('Block', async () => {
-          await (await this.#engine()).blockCategory(it.key)
-          this.announce(`${label} will not be boosted any more.`)
-        }, { ...common, 'data-focus': `block:${it.key}`, 'aria-label': `Block category ${label}: never boost it again` })
+        action = this.#button(
+          'Block',
+          async () => {
+            await (await this.#engine()).blockCategory(it.key)
+            this.announce(`${label} will not be boosted any more.`)
+          },
+          { ...common, 'data-focus': `block:${it.key}`, 'aria-label': `Block category ${label}: never boost it again` },
+        )
       } else if (it.kind === 'item') {
-        action = this.#button('Forget', async () => {
-          const n = await (await this.#engine()).forget(it.key)
-          this.announce(`Forgot ${label} (${n} events).`)
-        }, { ...common, 'data-focus': `forget-item:${it.key}`, 'aria-label': `Forget everything about ${label}` })
+        action = this.#button(
+          'Forget',
+          async () => {
+            const n = await (await this.#engine()).forget(it.key)
+            this.announce(`Forgot ${label} (${n} events).`)
+          },
+          { ...common, 'data-focus': `forget-item:${it.key}`, 'aria-label': `Forget everything about ${label}` },
+        )
       }
       ul.append(h('li', { 'data-kind': it.kind, 'data-key': it.key }, name, bar, action))
     })
@@ -313,19 +349,27 @@ export class LocalRankControls extends ElementBase {
         const desc = `${VERB[e.type]} ${what}`
         const row = h('li', { class: 'event', 'data-event-id': e.id }, time, h('span', { class: 'label', text: desc }))
         row.append(
-          this.#button('Forget', async () => {
-            await (await this.#engine()).forgetEvent(e.id)
-            this.announce(`Forgot: ${desc}.`)
-          }, { 'data-list': 'events', 'data-index': String(index), 'data-focus': `event:${e.id}`, 'aria-label': `Forget this event: ${desc}` }),
+          this.#button(
+            'Forget',
+            async () => {
+              await (await this.#engine()).forgetEvent(e.id)
+              this.announce(`Forgot: ${desc}.`)
+            },
+            { 'data-list': 'events', 'data-index': String(index), 'data-focus': `event:${e.id}`, 'aria-label': `Forget this event: ${desc}` },
+          ),
         )
         const first = e.items[0]
         if (first) {
           const name = first.title ?? first.id
           row.append(
-            this.#button('Forget item', async () => {
-              const n = await (await this.#engine()).forget(first.id)
-              this.announce(`Forgot ${name} (${n} events).`)
-            }, { 'data-focus': `item:${e.id}`, 'aria-label': `Forget everything about ${name}` }),
+            this.#button(
+              'Forget item',
+              async () => {
+                const n = await (await this.#engine()).forget(first.id)
+                this.announce(`Forgot ${name} (${n} events).`)
+              },
+              { 'data-focus': `item:${e.id}`, 'aria-label': `Forget everything about ${name}` },
+            ),
           )
         } else row.append(h('span'))
         ol.append(row)

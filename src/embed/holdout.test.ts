@@ -17,7 +17,12 @@ function fakeEngine(info: Partial<EngineInfo> = {}): Engine & { ranked: number; 
     state,
     async rerank<C extends Candidate>(c: ReadonlyArray<C>): Promise<RankResult<C>> {
       e.ranked++
-      return { items: [...c].reverse().map((x, i) => ({ id: x.id, candidate: x, score: 1, serverRank: c.length - 1 - i, explanation: [{ text: 'You viewed lamps' }] as never })), path: 'profile', issues: [], timings: { totalMs: 0 } }
+      return {
+        items: [...c].reverse().map((x, i) => ({ id: x.id, candidate: x, score: 1, serverRank: c.length - 1 - i, explanation: [{ text: 'You viewed lamps' }] as never })),
+        path: 'profile',
+        issues: [],
+        timings: { totalMs: 0 },
+      }
     },
     info: () => ({ backend: null, backendReason: '', model: null, similarity: null, events: 3, storage: 'memory', paused: false, ...state }) as EngineInfo,
   }
@@ -26,14 +31,24 @@ function fakeEngine(info: Partial<EngineInfo> = {}): Engine & { ranked: number; 
 
 function memoryStorage(): Storage & { data: Map<string, string> } {
   const data = new Map<string, string>()
-  return { data, getItem: (k: string) => data.get(k) ?? null, setItem: (k: string, v: string) => void data.set(k, v), removeItem: (k: string) => void data.delete(k) } as unknown as Storage & { data: Map<string, string> }
+  return { data, getItem: (k: string) => data.get(k) ?? null, setItem: (k: string, v: string) => void data.set(k, v), removeItem: (k: string) => void data.delete(k) } as unknown as Storage & {
+    data: Map<string, string>
+  }
 }
 
 const list = [{ id: 'a', score: 0.9 }, { id: 'b', score: 0.5 }, { id: 'a', score: 0.1 }, { id: 'c' }]
 
 describe('holdout assignment', () => {
   it('parses the share: a number in [0, 1], else undefined', () => {
-    expect([parseHoldout('0.1'), parseHoldout(0), parseHoldout('1'), parseHoldout('10%'), parseHoldout(-0.1), parseHoldout(''), parseHoldout(null)]).toEqual([0.1, 0, 1, undefined, undefined, undefined, undefined])
+    expect([parseHoldout('0.1'), parseHoldout(0), parseHoldout('1'), parseHoldout('10%'), parseHoldout(-0.1), parseHoldout(''), parseHoldout(null)]).toEqual([
+      0.1,
+      0,
+      1,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ])
     expect(() => withHoldout(fakeEngine(), { share: 2 })).toThrow(/holdout: 2/)
   })
 
@@ -125,8 +140,24 @@ describe('holdout ranking and exposure', () => {
 
   it('a throwing data layer or storage never breaks the answer', async () => {
     const errors: unknown[] = []
-    const storage = { getItem: () => { throw new Error('blocked') }, setItem: () => { throw new Error('blocked') }, removeItem: () => {} }
-    const h = withHoldout(fakeEngine(), { share: 0, storage, random: () => 0.5, expose: () => { throw new Error('dl') }, onError: (e) => errors.push(e) })
+    const storage = {
+      getItem: () => {
+        throw new Error('blocked')
+      },
+      setItem: () => {
+        throw new Error('blocked')
+      },
+      removeItem: () => {},
+    }
+    const h = withHoldout(fakeEngine(), {
+      share: 0,
+      storage,
+      random: () => 0.5,
+      expose: () => {
+        throw new Error('dl')
+      },
+      onError: (e) => errors.push(e),
+    })
     expect((await h.rerank([{ id: 'a' }, { id: 'b' }])).items.map((i) => i.id)).toEqual(['b', 'a'])
     expect(errors.map((e) => (e as Error).message)).toEqual(['blocked', 'blocked', 'dl'])
   })

@@ -12,7 +12,19 @@ class Ga4Model extends Model {
 }
 const startGa4Intake = (o: Omit<Ga4IntakeOptions, 'mapItem'>) => start({ ...o, mapItem: fromObject })
 
-const lamp = { item_id: 'sku-1', item_name: 'Desk lamp', item_brand: 'Acme', item_category: 'Home', item_category2: 'Lighting', item_category3: 'Lamps', item_category4: 'Desk', item_category5: 'LED', price: 39.5, quantity: 2, item_variant: 'black' }
+const lamp = {
+  item_id: 'sku-1',
+  item_name: 'Desk lamp',
+  item_brand: 'Acme',
+  item_category: 'Home',
+  item_category2: 'Lighting',
+  item_category3: 'Lamps',
+  item_category4: 'Desk',
+  item_category5: 'LED',
+  price: 39.5,
+  quantity: 2,
+  item_variant: 'black',
+}
 
 /** A window stand-in with a gtag function, as gtag's snippet defines it. */
 function page(): { host: Ga4Host & { dataLayer?: unknown[] }; gtag: (...a: unknown[]) => void; got: TrackInput[] } {
@@ -87,7 +99,11 @@ describe('startGa4Intake on a data layer', () => {
     startGa4Intake({ host, track: (e) => got.push(e) })
     gtag('event', 'add_to_cart', { items: [{ item_id: 'later-gtag' }] })
     host.dataLayer.push({ ecommerce: null }, { event: 'purchase', ecommerce: { transaction_id: 't1', items: [{ item_id: 'later-gtm' }] } })
-    expect(got.map((e) => [e.type, e.items?.[0]?.id])).toEqual([['view_item', 'early'], ['add_to_cart', 'later-gtag'], ['purchase', 'later-gtm']])
+    expect(got.map((e) => [e.type, e.items?.[0]?.id])).toEqual([
+      ['view_item', 'early'],
+      ['add_to_cart', 'later-gtag'],
+      ['purchase', 'later-gtm'],
+    ])
   })
 
   it('leaves the data layer as the shop made it: same array, same entries in the same order, same push result, entries unmodified', () => {
@@ -130,8 +146,22 @@ describe('startGa4Intake on a data layer', () => {
     host.dataLayer = []
     const errors: unknown[] = []
     let calls = 0
-    startGa4Intake({ host, onError: (e) => errors.push(e), track: () => (++calls === 1 ? Promise.reject(new Error('no')) : (() => { throw new Error('sync') })()) })
-    const hostile = { event: 'view_item', get ecommerce(): unknown { throw new Error('getter') } }
+    startGa4Intake({
+      host,
+      onError: (e) => errors.push(e),
+      track: () =>
+        ++calls === 1
+          ? Promise.reject(new Error('no'))
+          : (() => {
+              throw new Error('sync')
+            })(),
+    })
+    const hostile = {
+      event: 'view_item',
+      get ecommerce(): unknown {
+        throw new Error('getter')
+      },
+    }
     expect(() => host.dataLayer!.push({ event: 'view_item', ecommerce: { items: [{ item_id: 'a' }] } }, { event: 'view_item', ecommerce: { items: [{ item_id: 'b' }] } }, hostile)).not.toThrow()
     expect(host.dataLayer).toHaveLength(3)
     return new Promise((r) => setTimeout(r, 0)).then(() => expect(errors.map((e) => (e as Error).message).sort()).toEqual(['getter', 'no', 'sync']))

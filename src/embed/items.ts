@@ -35,7 +35,10 @@ export function itemFromAttributes(get: (name: string) => string | null, idAttr 
   if (!item) return null
   const category = get('data-lr-category')
   if (category) {
-    const levels = category.split('>').map((s) => s.trim()).filter(Boolean)
+    const levels = category
+      .split('>')
+      .map((s) => s.trim())
+      .filter(Boolean)
     if (levels.length) item.category = levels
   }
   const tags = get('data-lr-tags')
@@ -70,7 +73,14 @@ function addItemData(item: Item, vector: unknown, neighbours: unknown): void {
 
 const GA4_CATEGORIES = ['item_category', 'item_category2', 'item_category3', 'item_category4', 'item_category5'] as const
 
-const splitTags = (s: string): string[] => [...new Set(s.split(',').map((t) => t.trim()).filter(Boolean))]
+const splitTags = (s: string): string[] => [
+  ...new Set(
+    s
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
+  ),
+]
 
 /** A LocalRank item or a GA4 ecommerce item → a LocalRank item with only the known fields. */
 export function fromObject(o: Record<string, unknown> | null | undefined): Item | null {
@@ -83,7 +93,11 @@ export function fromObject(o: Record<string, unknown> | null | undefined): Item 
     const levels = GA4_CATEGORIES.map((k) => o[k]).filter((v): v is string => typeof v === 'string' && v !== '')
     if (levels.length) category = levels
   }
-  if (typeof category === 'string') category = category.split('>').map((s) => s.trim()).filter(Boolean)
+  if (typeof category === 'string')
+    category = category
+      .split('>')
+      .map((s) => s.trim())
+      .filter(Boolean)
   if (Array.isArray(category) && category.every((c) => typeof c === 'string') && category.length) item.category = category as string[]
   // Tags: an array, or one string of comma-separated labels (data-lr-tags="Crime, Horror").
   const tags = typeof o['tags'] === 'string' ? splitTags(o['tags']) : o['tags']

@@ -70,7 +70,7 @@ export function boot(data: Record<string, string | undefined>, scriptSrc: string
       // A bad option from a `config` command is the shop's mistake too: one warning, by field.
       const field = e.code === 'invalid_options' ? e.context.field : undefined
       if (field === undefined) debug(e.message, e)
-      else if (!warned.has(field)) (warned.add(field), warn(e.message))
+      else if (!warned.has(field)) warned.add(field), warn(e.message)
       try {
         userOnError?.(e)
       } catch {
@@ -80,7 +80,12 @@ export function boot(data: Record<string, string | undefined>, scriptSrc: string
     // The shop's own mistakes (a bad attribute or config value): visible, once each, by name.
     const misconfigured = (message: string) => {
       // `data-model-sha256: …` → modelSha256, the option the engine names when it refuses it.
-      warned.add(message.split(':')[0]!.replace(/^data-/, '').replace(/-(\w)/g, (_, c: string) => c.toUpperCase()))
+      warned.add(
+        message
+          .split(':')[0]!
+          .replace(/^data-/, '')
+          .replace(/-(\w)/g, (_, c: string) => c.toUpperCase()),
+      )
       warn(message)
       try {
         userOnError?.(toLocalRankError(new Error(message), 'invalid_options'))
@@ -108,10 +113,12 @@ export function boot(data: Record<string, string | undefined>, scriptSrc: string
     // first ranked answer already uses it; the page's own `config` options win over the file's.
     // A missing or invalid file is reported and the library defaults apply.
     const tuned = cfg.configUrl ? loadTunedConfig(cfg.configUrl).catch((err: unknown) => (report(err), null)) : Promise.resolve(null)
-    const engine: Promise<Engine | null> = tuned.then((t) => createEngine({ ...(t ?? {}), ...options, onError: report })).catch((err: unknown) => {
-      report(err)
-      return null
-    })
+    const engine: Promise<Engine | null> = tuned
+      .then((t) => createEngine({ ...(t ?? {}), ...options, onError: report }))
+      .catch((err: unknown) => {
+        report(err)
+        return null
+      })
     // The holdout wraps the engine itself, so the page API and <localrank-list> both answer by
     // group. Its code (0.8 KB gzip) is fetched only when a holdout runs, while the engine starts.
     const ranked: Promise<Engine | null> =
@@ -137,9 +144,7 @@ export function boot(data: Record<string, string | undefined>, scriptSrc: string
     // Loaded on demand (1.3 KB gzip that other shops do not fetch); entries pushed meanwhile are
     // still in the data layer when it attaches, so none is missed.
     if (intakeMode === 'ga4') {
-      import('./intake-ga4')
-        .then((m) => m.startGa4Intake({ track: (e) => api.track(e), onError: report, host: host as unknown as Ga4Host, mapItem: fromObject }))
-        .catch(report)
+      import('./intake-ga4').then((m) => m.startGa4Intake({ track: (e) => api.track(e), onError: report, host: host as unknown as Ga4Host, mapItem: fromObject })).catch(report)
     }
     defineListElement()
     defineControlsElement()

@@ -175,7 +175,7 @@ export function startDomTracking(opts: DomTrackingOptions): () => void {
   const onSubmit = (ev: Event) => {
     try {
       const form = ev.target instanceof HTMLFormElement ? ev.target : null
-      if (!form || !form.hasAttribute('data-lr-search')) return
+      if (!form?.hasAttribute('data-lr-search')) return
       const input = form.querySelector<HTMLInputElement>('input[type="search"],input[name="q"],input')
       const query = input?.value.trim()
       if (query) send({ type: 'search', query: query.slice(0, 512) })

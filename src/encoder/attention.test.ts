@@ -32,8 +32,15 @@ function encode(m: number, opts: ForwardOptions): { short: Float32Array; long: F
   return tf.tidy(() => {
     const { d } = model.cfg
     const e = tf.randomNormal([1, m, d], 0, 1, 'float32', 7) as tf.Tensor3D
-    const types = tf.tensor2d(Int32Array.from({ length: m }, (_, i) => i % 3), [1, m], 'int32')
-    const times = tf.tensor2d(Float32Array.from({ length: m }, (_, i) => i * 3 + (i % 5)), [1, m])
+    const types = tf.tensor2d(
+      Int32Array.from({ length: m }, (_, i) => i % 3),
+      [1, m],
+      'int32',
+    )
+    const times = tf.tensor2d(
+      Float32Array.from({ length: m }, (_, i) => i * 3 + (i % 5)),
+      [1, m],
+    )
     const r = forward(model.params, model.cfg, { e, types, times }, opts)
     const short = r.short.dataSync() as Float32Array
     return { short: Float32Array.from(short), long: Float32Array.from(r.long.dataSync() as Float32Array), logits: short.length }
@@ -43,18 +50,22 @@ function encode(m: number, opts: ForwardOptions): { short: Float32Array; long: F
 const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i]!)), 0)
 
 describe('per-head attention (shipped model)', () => {
-  it.each(['wasm', 'cpu'] as const)('equals the batched matMul within 1e-5 at 50 and 200 tokens on %s', async (backend) => {
-    expect(await tf.setBackend(backend)).toBe(true)
-    for (const m of [50, 200]) {
-      const a = encode(m, { perHead: true })
-      const b = encode(m, { perHead: false })
-      expect(a.short.length).toBe(m * model.cfg.d)
-      // Not zeros compared with zeros: the vectors are LayerNorm outputs of unit scale.
-      expect(Math.max(...a.short.map(Math.abs))).toBeGreaterThan(0.1)
-      expect(maxDiff(a.short, b.short), `short, m = ${m}`).toBeLessThan(1e-5)
-      expect(maxDiff(a.long, b.long), `long, m = ${m}`).toBeLessThan(1e-5)
-    }
-  }, 60_000)
+  it.each(['wasm', 'cpu'] as const)(
+    'equals the batched matMul within 1e-5 at 50 and 200 tokens on %s',
+    async (backend) => {
+      expect(await tf.setBackend(backend)).toBe(true)
+      for (const m of [50, 200]) {
+        const a = encode(m, { perHead: true })
+        const b = encode(m, { perHead: false })
+        expect(a.short.length).toBe(m * model.cfg.d)
+        // Not zeros compared with zeros: the vectors are LayerNorm outputs of unit scale.
+        expect(Math.max(...a.short.map(Math.abs))).toBeGreaterThan(0.1)
+        expect(maxDiff(a.short, b.short), `short, m = ${m}`).toBeLessThan(1e-5)
+        expect(maxDiff(a.long, b.long), `long, m = ${m}`).toBeLessThan(1e-5)
+      }
+    },
+    60_000,
+  )
   it('is the default for one sequence on WASM', async () => {
     expect(await tf.setBackend('wasm')).toBe(true)
     // The two paths differ in the last bits on WASM (XNNPACK sums in another order: ~1e-6 here),

@@ -95,9 +95,7 @@ export function chooseBackend(p: BackendProbe, forced?: BackendName): BackendCho
   if (p.webgpu && !isSoftwareAdapter(p.webgpu)) {
     return { backend: 'webgpu', reason: `WebGPU on a hardware adapter (${describeAdapter(p.webgpu)})`, fallbacks: p.wasm ? ['wasm', 'cpu'] : ['cpu'] }
   }
-  const noGpu = p.webgpu
-    ? `WebGPU adapter is software (${describeAdapter(p.webgpu)}), ~25× slower than WASM`
-    : `no WebGPU (${p.webgpuMissing ?? 'no adapter'})`
+  const noGpu = p.webgpu ? `WebGPU adapter is software (${describeAdapter(p.webgpu)}), ~25× slower than WASM` : `no WebGPU (${p.webgpuMissing ?? 'no adapter'})`
   if (p.wasm) return { backend: 'wasm', reason: `${noGpu}; using ${wasmReason(p)}`, fallbacks: ['cpu'], threads: p.threads }
   return { backend: 'cpu', reason: `${noGpu}; no WebAssembly; using the plain JavaScript CPU backend`, fallbacks: [] }
 }

@@ -49,7 +49,6 @@ export const DEFAULT_CONFIG: Omit<EncoderConfig, 'vocabSize'> = {
   timeUnitSec: 60,
 }
 
-
 /**
  * First token of the inference context for a history of `n` tokens:
  *   start = ⌈max(0, n − maxLen) / step⌉ · step,  step = max(1, ⌊maxLen / 4⌋)

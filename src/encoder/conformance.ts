@@ -113,9 +113,7 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * CPU/WASM; WebGPU's float32 reductions differ more). `magnitude` is how far the history moves
  * the scores from those of an empty history, so that comparing constants cannot pass.
  */
-export async function runConformance(
-  opts: { skipsOf?: string } = {},
-): Promise<{ backend: string; results: CheckResult[]; skips: Array<{ check: string; reason: string }>; magnitude: number }> {
+export async function runConformance(opts: { skipsOf?: string } = {}): Promise<{ backend: string; results: CheckResult[]; skips: Array<{ check: string; reason: string }>; magnitude: number }> {
   const backend = tf.getBackend()
   const skips = skipsFor(opts.skipsOf ?? backend)
   const skipped = (check: string) => skips.some((s) => s.check === baseName(check))

@@ -97,14 +97,7 @@ export function queryFeatureKeys(query: string): Array<[string, string]> {
  * Write the hashed rows and weights of `keys` into `rows`/`weights` at `offset` (length `slots`).
  * Weight of a row = 1 / (number of kept rows of its field).
  */
-export function writeFeatures(
-  keys: ReadonlyArray<readonly [string, string]>,
-  buckets: number,
-  slots: number,
-  rows: Int32Array,
-  weights: Float32Array,
-  offset: number,
-): void {
+export function writeFeatures(keys: ReadonlyArray<readonly [string, string]>, buckets: number, slots: number, rows: Int32Array, weights: Float32Array, offset: number): void {
   const kept = keys.slice(0, slots)
   const perField = new Map<string, number>()
   for (const [f] of kept) perField.set(f, (perField.get(f) ?? 0) + 1)

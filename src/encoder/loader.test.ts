@@ -72,7 +72,11 @@ describe('fetchModel', () => {
     expect((err as ModelError).context).toMatchObject({ expected: other, actual: await modelSha256(artifact) })
     const { caches, store } = memoryCaches()
     await fetchModel(BASE + 'model.json', undefined, () => {}, { fetch: srv.fetch, caches })
-    for (const [k, v] of store) store.set(k, v.map((x) => x ^ 1))
+    for (const [k, v] of store)
+      store.set(
+        k,
+        v.map((x) => x ^ 1),
+      )
     const again = await fetchModel(BASE + 'model.json', undefined, () => {}, { fetch: srv.fetch, caches })
     expect(again.fromCache).toBe(false) // re-verified, re-fetched
   })

@@ -25,7 +25,7 @@ function params(seed = 3): Params {
 /** A batch of B sequences of length m with deterministic pseudo-random inputs. */
 function inputs(B: number, m: number, seed = 1) {
   let s = seed
-  const r = () => ((s = (s * 16807) % 2147483647) / 2147483647)
+  const r = () => (s = (s * 16807) % 2147483647) / 2147483647
   const rows = Int32Array.from({ length: B * m }, () => 3 + Math.floor(r() * 30))
   const feats = Int32Array.from({ length: B * m * F }, () => Math.floor(r() * cfg.featBuckets))
   const featW = Float32Array.from(feats, (f) => (f === 0 ? 0 : 0.5))
@@ -133,8 +133,7 @@ describe('encoder model', () => {
       expect(second.cache!.n).toBe(n + m)
       return tf.concat([second.short, second.long], 2).arraySync() as number[][][]
     })
-    for (let b = 0; b < 2; b++)
-      for (let i = 0; i < m; i++) for (let k = 0; k < 2 * cfg.d; k++) expect(inc[b]![i]![k]!).toBeCloseTo(full[b]![n + i]![k]!, 5)
+    for (let b = 0; b < 2; b++) for (let i = 0; i < m; i++) for (let k = 0; k < 2 * cfg.d; k++) expect(inc[b]![i]![k]!).toBeCloseTo(full[b]![n + i]![k]!, 5)
   })
 })
 
@@ -170,7 +169,9 @@ describe('custom gradients (they replace kernels the WASM backend lacks or gets 
     const labels = tf.tensor2d([1, 0, 0, 1, 0, 0, 1, 0, 0], [3, 3])
     const ref = (x: tf.Tensor) => tf.losses.softmaxCrossEntropy(labels, x) as tf.Scalar
     expect(firstColumnCrossEntropy(z).dataSync()[0]!).toBeCloseTo(ref(z).dataSync()[0]!, 5)
-    const g1 = tf.grad((x: tf.Tensor) => firstColumnCrossEntropy(x))(z).dataSync()
+    const g1 = tf
+      .grad((x: tf.Tensor) => firstColumnCrossEntropy(x))(z)
+      .dataSync()
     const g2 = tf.grad(ref)(z).dataSync()
     g1.forEach((v, i) => expect(v).toBeCloseTo(g2[i]!, 5))
   })
@@ -190,10 +191,14 @@ describe('custom gradients (they replace kernels the WASM backend lacks or gets 
       })
     for (const name of ['item_emb', 'feat_emb', 'b0_decay', 'b1_dist', 'lnl_g', 'gate_wgap', 'b1_wk']) {
       const v = p[name]!
-      const analytic = tf.grad((t: tf.Tensor) => loss({ ...p, [name]: t }))(v).dataSync()
+      const analytic = tf
+        .grad((t: tf.Tensor) => loss({ ...p, [name]: t }))(v)
+        .dataSync()
       const base = v.dataSync() as Float32Array
       // The largest-gradient coordinates carry the check (finite differences are noisy at float32).
-      const order = Array.from(analytic.keys()).sort((i, j) => Math.abs(analytic[j]!) - Math.abs(analytic[i]!)).slice(0, 3)
+      const order = Array.from(analytic.keys())
+        .sort((i, j) => Math.abs(analytic[j]!) - Math.abs(analytic[i]!))
+        .slice(0, 3)
       for (const i of order) {
         const num = numericGrad((arr) => loss({ ...p, [name]: tf.tensor(arr, v.shape) }).dataSync()[0]!, base, i)
         expect(Math.abs(num - analytic[i]!)).toBeLessThan(0.03 * Math.max(1, Math.abs(analytic[i]!)))

@@ -70,15 +70,7 @@ export function paramShapes(cfg: EncoderConfig): Array<[string, number[]]> {
     )
     if (cfg.timeBias) s.push([`b${b}_decay`, [heads]])
   }
-  s.push(
-    ['lnf_g', [d]],
-    ['lnf_b', [d]],
-    ['lnl_g', [d]],
-    ['lnl_b', [d]],
-    ['gate_ws', [d, d]],
-    ['gate_wl', [d, d]],
-    ['gate_b', [d]],
-  )
+  s.push(['lnf_g', [d]], ['lnf_b', [d]], ['lnl_g', [d]], ['lnl_b', [d]], ['gate_ws', [d, d]], ['gate_wl', [d, d]], ['gate_b', [d]])
   if (cfg.gapGate) s.push(['gate_wgap', [d]])
   return s
 }
@@ -349,8 +341,7 @@ export function forward(params: Params, cfg: EncoderConfig, input: TokenInput, o
   for (let b = 0; b < cfg.blocks; b++) {
     const a = layerNorm(h, p(params, `b${b}_ln1_g`), p(params, `b${b}_ln1_b`))
     // Heads by 4-D transposes (5-D transposes measured 100× slower on WASM).
-    const heads = (w: string, bias: string, perm: number[]) =>
-      tf.transpose(tf.reshape(linear(a, p(params, w), p(params, bias)), [B, m, H, dh]), perm) as tf.Tensor4D
+    const heads = (w: string, bias: string, perm: number[]) => tf.transpose(tf.reshape(linear(a, p(params, w), p(params, bias)), [B, m, H, dh]), perm) as tf.Tensor4D
     const q = heads(`b${b}_wq`, `b${b}_bq`, [0, 2, 1, 3]) // [B,H,m,dh]
     const kTNew = heads(`b${b}_wk`, `b${b}_bk`, [0, 2, 3, 1]) // [B,H,dh,m]
     const vNew = heads(`b${b}_wv`, `b${b}_bv`, [0, 2, 1, 3]) // [B,H,m,dh]
@@ -400,10 +391,7 @@ export function forward(params: Params, cfg: EncoderConfig, input: TokenInput, o
 export function fuse(params: Params, cfg: EncoderConfig, s: tf.Tensor, l: tf.Tensor, gapLog?: tf.Tensor): tf.Tensor {
   const shape = s.shape
   const n = s.size / cfg.d
-  let gz = tf.add(
-    tf.add(matmul(tf.reshape(s, [n, cfg.d]), p(params, 'gate_ws')), matmul(tf.reshape(l, [n, cfg.d]), p(params, 'gate_wl'))),
-    p(params, 'gate_b'),
-  )
+  let gz = tf.add(tf.add(matmul(tf.reshape(s, [n, cfg.d]), p(params, 'gate_ws')), matmul(tf.reshape(l, [n, cfg.d]), p(params, 'gate_wl'))), p(params, 'gate_b'))
   if (cfg.gapGate && gapLog) gz = tf.add(gz, tf.mul(tf.reshape(gapLog, [n, 1]), tf.reshape(p(params, 'gate_wgap'), [1, cfg.d])))
   const g = tf.reshape(tf.sigmoid(gz), shape)
   return tf.add(tf.mul(g, s), tf.mul(tf.sub(1, g), l))

@@ -28,7 +28,10 @@ describe('activate: threaded WASM falls back to single-thread WASM (issue 13 #21
         }
       },
     })
-    expect(tried).toEqual([{ backend: 'wasm', threads: true }, { backend: 'wasm', threads: false }])
+    expect(tried).toEqual([
+      { backend: 'wasm', threads: true },
+      { backend: 'wasm', threads: false },
+    ])
     expect(r.backend).toBe('wasm')
     expect(r.reason).toMatch(/WASM with threads failed to initialise \(a WASM thread failed to start: ReferenceError: e is not defined\)/)
     expect(r.reason).toMatch(/using WASM \(SIMD, no threads\)$/)

@@ -132,7 +132,10 @@ export class Runtime {
       s.flush()
       for (const e of ev.slice(8)) s.append(e)
       const last = ev[ev.length - 1]!
-      await s.score(ev.map((e) => e.items[0]!), last.timestamp + 1000)
+      await s.score(
+        ev.map((e) => e.items[0]!),
+        last.timestamp + 1000,
+      )
     } finally {
       s.dispose()
     }

@@ -69,9 +69,23 @@ describe('EncoderSession', () => {
     const { artifact, bytes } = await tinyArtifact()
     const model = loadModel(artifact, bytes)
     const { ItemTable } = await import('./items')
-    const table = new ItemTable(model.cfg, { itemEmb: new Float32Array(model.cfg.vocabSize * model.cfg.d), itemBias: new Float32Array(model.cfg.vocabSize), featEmb: new Float32Array(model.cfg.featBuckets * model.cfg.d), featBias: new Float32Array(model.cfg.featBuckets) }, model.vocab, 100)
+    const table = new ItemTable(
+      model.cfg,
+      {
+        itemEmb: new Float32Array(model.cfg.vocabSize * model.cfg.d),
+        itemBias: new Float32Array(model.cfg.vocabSize),
+        featEmb: new Float32Array(model.cfg.featBuckets * model.cfg.d),
+        featBias: new Float32Array(model.cfg.featBuckets),
+      },
+      model.vocab,
+      100,
+    )
     const u = new Float32Array(model.cfg.d)
-    for (let r = 0; r < 5; r++) table.score(u, Array.from({ length: 70 }, (_, i) => ({ id: `x${r}-${i}`, title: `t${i}` })))
+    for (let r = 0; r < 5; r++)
+      table.score(
+        u,
+        Array.from({ length: 70 }, (_, i) => ({ id: `x${r}-${i}`, title: `t${i}` })),
+      )
     expect(table.size).toBeLessThanOrEqual(100)
     expect(table.size).toBeGreaterThan(50)
     disposeModel(model)
@@ -183,14 +197,7 @@ describe('EncoderSession', () => {
     const model = loadModel(artifact, bytes)
     const s = new EncoderSession(model)
     s.setHistory(tinyHistory(8))
-    const [a, b, bare] = s.scoreSync(
-      [
-        { id: 'new-1', category: ['Horror'], title: 'Night of the Unseen' },
-        { id: 'new-2', category: ['Romance'], title: 'Letters in Spring' },
-        { id: 'new-3' },
-      ],
-      NOW,
-    )
+    const [a, b, bare] = s.scoreSync([{ id: 'new-1', category: ['Horror'], title: 'Night of the Unseen' }, { id: 'new-2', category: ['Romance'], title: 'Letters in Spring' }, { id: 'new-3' }], NOW)
     expect(Number.isFinite(a!) && Number.isFinite(b!) && Number.isFinite(bare!)).toBe(true)
     expect(Math.abs(a! - b!)).toBeGreaterThan(1e-4) // different content, different score
     s.dispose()
@@ -273,7 +280,7 @@ describe('EncoderSession with item data carried by the items (issue 10)', () => 
     for (const m of [user, table, five.user, five.table]) disposeModel(m)
   })
 
-  it('candidates carrying vectors score as in whole-table mode; without one, a kept row or the content is used; another model\'s vector is ignored', async () => {
+  it("candidates carrying vectors score as in whole-table mode; without one, a kept row or the content is used; another model's vector is ignored", async () => {
     const { table, user, withVector } = await split(4)
     const h = tinyHistory(12)
     const a = new EncoderSession(table)
@@ -297,7 +304,10 @@ describe('EncoderSession with item data carried by the items (issue 10)', () => 
     expect(user.items.sources.rejected).toBe(before + 1)
     expect(user.items.lastRejection).toMatch(/belongs to model deadbeef/)
     // f16 vectors: within half precision of the table path.
-    const f16 = b.scoreSync(candidates.map((c) => withVector(c, 'f16')), NOW)
+    const f16 = b.scoreSync(
+      candidates.map((c) => withVector(c, 'f16')),
+      NOW,
+    )
     expect(maxDiff(f16, ref)).toBeLessThan(1e-2)
     for (const s of [a, b]) s.dispose()
     disposeModel(table)

@@ -25,7 +25,10 @@ export interface LoadedModel {
 
 /** Build tensors from an artifact and its (already verified) weight bytes. */
 export function loadModel(artifact: ModelArtifact, bytes: Uint8Array): LoadedModel {
-  const decoded = decodeWeights(artifact.weightsManifest.flatMap((g) => g.weights), bytes)
+  const decoded = decodeWeights(
+    artifact.weightsManifest.flatMap((g) => g.weights),
+    bytes,
+  )
   const params: Params = {}
   for (const [name, w] of decoded) params[name] = tf.tensor(w.data, w.shape)
   const vocab = new Map<string, number>()
@@ -244,7 +247,7 @@ export class EncoderSession {
   }
 
   private encodeFull(): void {
-    const { cfg, params, vocab } = this.model
+    const { cfg, vocab } = this.model
     this.clearState()
     this.dirty = false
     this.start = contextStart(this.total, cfg.maxLen)

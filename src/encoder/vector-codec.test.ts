@@ -9,7 +9,7 @@ function values(n: number, seed = 1): Float32Array {
 }
 
 describe('vector codec', () => {
-  it('base64url round-trips every length and matches Node\'s encoder', () => {
+  it("base64url round-trips every length and matches Node's encoder", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 70 }), (b) => {
         const s = toBase64url(b)

@@ -196,8 +196,7 @@ export async function itemSpaceId(x: ItemSpaceInput): Promise<string> {
   buf.set(head, 0)
   const dv = new DataView(buf.buffer)
   let o = head.length
-  for (const p of parts)
-    for (let i = 0; i < p.length; i++, o += 4) dv.setFloat32(o, p[i]!, true)
+  for (const p of parts) for (let i = 0; i < p.length; i++, o += 4) dv.setFloat32(o, p[i]!, true)
   return sha256Hex(buf)
 }
 

@@ -14,7 +14,10 @@ describe('weights manifest', () => {
 
   it('round-trips float32 exactly, float16 and uint8 within their step', () => {
     const data = Float32Array.from({ length: 257 }, (_, i) => Math.sin(i) * 3)
-    const w = [{ name: 'a', shape: [257], data }, { name: 'b', shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) }]
+    const w = [
+      { name: 'a', shape: [257], data },
+      { name: 'b', shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) },
+    ]
     const f32 = decodeWeights(encodeWeights(w).specs, encodeWeights(w).data)
     expect(Array.from(f32.get('a')!.data)).toEqual(Array.from(data))
     const h = encodeWeights(w, 'float16')

@@ -86,7 +86,10 @@ describe('blocked categories (issue 13 #2)', () => {
     expect(texts.join(' | ')).not.toMatch(/Hammer|Slasher|Horror|Film h|price/)
     // Nor does a neighbour of a blocked film.
     const n = await e.rerank(near, { explain: true })
-    expect(n.items.map((i) => [i.id, i.explanation.length])).toEqual([['x1', 0], ['like-h1', 0]])
+    expect(n.items.map((i) => [i.id, i.explanation.length])).toEqual([
+      ['x1', 0],
+      ['like-h1', 0],
+    ])
     // What the shop "thinks" of the shopper no longer holds the blocked interests either.
     const interests = await e.interests(50)
     expect(interests.map((i) => i.key).join(' ')).not.toMatch(/Hammer|Horror|Slasher|h1|h2/)
@@ -98,7 +101,11 @@ describe('blocked categories (issue 13 #2)', () => {
     const e = await shopper()
     const key = (await e.interests(50)).find((i) => i.kind === 'category' && /Slasher/.test(i.key))!.key
     await e.blockCategory(key)
-    const r = await e.rerank([{ id: 'x1', category: ['Comedy'], score: 2 }, { id: 'other-slasher', category: ['Slasher'], score: 1 }, { id: 'h1', score: 0 }])
+    const r = await e.rerank([
+      { id: 'x1', category: ['Comedy'], score: 2 },
+      { id: 'other-slasher', category: ['Slasher'], score: 1 },
+      { id: 'h1', score: 0 },
+    ])
     expect(r.items.map((i) => i.id)).toEqual(['x1', 'other-slasher', 'h1'])
     expect(r.items.every((i) => i.explanation.length === 0)).toBe(true)
   })

@@ -88,8 +88,14 @@ describe('engine → encoder wiring', () => {
       const expectServerOrder = async (when: string) => {
         const r = await e.rerank(cands, { explain: true })
         expect([r.path, r.reason], when).toEqual(['server', 'no history yet'])
-        expect(r.items.map((i) => i.id), when).toEqual(cands.map((c) => c.id))
-        expect(r.items.flatMap((i) => i.explanation), when).toEqual([])
+        expect(
+          r.items.map((i) => i.id),
+          when,
+        ).toEqual(cands.map((c) => c.id))
+        expect(
+          r.items.flatMap((i) => i.explanation),
+          when,
+        ).toEqual([])
       }
       await expectServerOrder('first visit')
       // With a history the same engine does personalise (so the check above is not vacuous) …

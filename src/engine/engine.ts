@@ -88,7 +88,10 @@ function optionProblems(o: EngineOptions): Array<[keyof EngineOptions | null, Va
   if (o.deadlineMs !== undefined && !(typeof o.deadlineMs === 'number' && o.deadlineMs >= 0 && Number.isFinite(o.deadlineMs))) bad('deadlineMs', 'must be a finite number ≥ 0')
   if (o.impressions !== undefined && typeof o.impressions !== 'boolean') {
     if (typeof o.impressions !== 'object' || o.impressions === null) bad('impressions', 'must be true, false or { weight?, halfLifeMs?, grace? }')
-    else for (const [k, v] of Object.entries(o.impressions)) if (!['weight', 'halfLifeMs', 'grace'].includes(k) || !(typeof v === 'number' && v >= 0 && Number.isFinite(v) && (k !== 'halfLifeMs' || v > 0))) bad('impressions', `${k}: must be a finite number ≥ 0 (halfLifeMs > 0)`)
+    else
+      for (const [k, v] of Object.entries(o.impressions))
+        if (!['weight', 'halfLifeMs', 'grace'].includes(k) || !(typeof v === 'number' && v >= 0 && Number.isFinite(v) && (k !== 'halfLifeMs' || v > 0)))
+          bad('impressions', `${k}: must be a finite number ≥ 0 (halfLifeMs > 0)`)
   }
   if (o.profile !== undefined) {
     try {
@@ -439,14 +442,18 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
             // Counted after blocks: a history made only of blocked events says nothing personal.
             historySize,
             purchases: purchases as Map<string, number>,
-            impressions: options.impressions === false ? null : { log: impressions, ...(typeof options.impressions === 'object' && options.impressions !== null ? { config: options.impressions } : {}) },
+            impressions:
+              options.impressions === false ? null : { log: impressions, ...(typeof options.impressions === 'object' && options.impressions !== null ? { config: options.impressions } : {}) },
             blockedCategories: new Set(state.blocked),
             blockedItems,
             deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
             strict: options.strict,
             // The ranker merges `weights` key by key over its defaults, so a partial `ranker`
             // option (a tuned file's) is complete there.
-            config: options.ranker || options.demotePurchasedMs !== undefined ? ({ ...options.ranker, ...(options.demotePurchasedMs !== undefined ? { demotePurchasedMs: options.demotePurchasedMs } : {}) } as Partial<RankerConfig>) : undefined,
+            config:
+              options.ranker || options.demotePurchasedMs !== undefined
+                ? ({ ...options.ranker, ...(options.demotePurchasedMs !== undefined ? { demotePurchasedMs: options.demotePurchasedMs } : {}) } as Partial<RankerConfig>)
+                : undefined,
           },
           o,
         )
@@ -554,4 +561,3 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   }
   return engine
 }
-

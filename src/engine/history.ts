@@ -74,7 +74,8 @@ export class HistoryView {
           // A purchase demotes even in a blocked category: moving down is not a boost.
           this.notePurchase(e)
           const p = personalEvent(e, this.blocked, this.blockedItems)
-          if (p.rebuild) this.stale = true // an item just found blocked: earlier events taught it
+          if (p.rebuild)
+            this.stale = true // an item just found blocked: earlier events taught it
           else if (p.event) {
             this.profileNow.add(p.event)
             this.encoder?.append(p.event)

@@ -11,13 +11,24 @@ describe('engine state machine (pure)', () => {
     s = transition(s, { type: 'pause', paused: true }).state
     const out = transition(s, { type: 'consent', consent: 'granted', from: 'local' })
     expect(out.state).toMatchObject({ consent: 'granted', storage: 'persistent', paused: true, blocked: ['Horror'] })
-    expect(out.effects).toEqual([{ kind: 'publish', what: 'consent' }, { kind: 'open', target: 'persistent', carry: 'all' }, { kind: 'encoder', on: true }])
+    expect(out.effects).toEqual([
+      { kind: 'publish', what: 'consent' },
+      { kind: 'open', target: 'persistent', carry: 'all' },
+      { kind: 'encoder', on: true },
+    ])
   })
 
   it('a local withdrawal publishes first, then destroys and deletes; a remote one never deletes nor re-publishes', () => {
-    expect(transition(granted, { type: 'consent', consent: 'denied', from: 'local' }).effects).toEqual([{ kind: 'publish', what: 'consent' }, { kind: 'encoder', on: false }, { kind: 'destroy', deleteDb: true }])
+    expect(transition(granted, { type: 'consent', consent: 'denied', from: 'local' }).effects).toEqual([
+      { kind: 'publish', what: 'consent' },
+      { kind: 'encoder', on: false },
+      { kind: 'destroy', deleteDb: true },
+    ])
     const remote = transition(granted, { type: 'sync', settings: { consent: 'denied', paused: true, blocked: ['x'] } })
-    expect(remote.effects).toEqual([{ kind: 'encoder', on: false }, { kind: 'destroy', deleteDb: false }])
+    expect(remote.effects).toEqual([
+      { kind: 'encoder', on: false },
+      { kind: 'destroy', deleteDb: false },
+    ])
     expect(remote.state).toMatchObject({ consent: 'denied', storage: 'none', paused: false, blocked: [] })
   })
 

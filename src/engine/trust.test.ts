@@ -456,7 +456,10 @@ describe('defect 18: rerank(list, null) answers with the list', () => {
       expect(plain, when).toHaveLength(catalogue.length)
       for (const o of [null, 'limit', 12, { limit: 'abc' }, { limit: -1 }]) {
         const r = await a.e.rerank(catalogue, o as never)
-        expect(r.items.map((i) => i.id), `${when}: ${JSON.stringify(o)}`).toEqual(plain)
+        expect(
+          r.items.map((i) => i.id),
+          `${when}: ${JSON.stringify(o)}`,
+        ).toEqual(plain)
       }
     }
     await expectAll('personal')
@@ -472,7 +475,11 @@ describe('defect 11: the similarity table has a pin', () => {
   // Well-formed, and it promotes another item: what an attacker on the CDN would serve.
   const tampered = genuine.replace('Action-2', 'Action-1')
   const sha = async (text: string) => Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))), (b) => b.toString(16).padStart(2, '0')).join('')
-  const serve = (text: string) => vi.stubGlobal('fetch', vi.fn(async () => new Response(text, { headers: { 'content-type': 'application/json' } })))
+  const serve = (text: string) =>
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => new Response(text, { headers: { 'content-type': 'application/json' } })),
+    )
   const action = catalogue.filter((c) => c.category?.[0] === 'Action')
   const similarIn = (r: { items: Array<{ explanation: Array<{ source: string }> }> }) => r.items.some((i) => i.explanation.some((x) => x.source === 'similar'))
 
@@ -527,9 +534,18 @@ describe('defect 19, the engine side: a bad count is ignored, not read as "none"
     expect(a.errors).toEqual([])
     for (const bad of [Number.NaN, -1, 'abc', '', {}]) {
       a.errors.length = 0
-      expect((await a.e.history(bad as never)).map((x) => x.id), `history(${String(bad)})`).toEqual(allHistory)
-      expect((await a.e.interests(bad as never)).map((x) => x.key), `interests(${String(bad)})`).toEqual(allInterests)
-      expect(a.errors.map((x) => (x as ValidationError).field), String(bad)).toEqual(['limit', 'n'])
+      expect(
+        (await a.e.history(bad as never)).map((x) => x.id),
+        `history(${String(bad)})`,
+      ).toEqual(allHistory)
+      expect(
+        (await a.e.interests(bad as never)).map((x) => x.key),
+        `interests(${String(bad)})`,
+      ).toEqual(allInterests)
+      expect(
+        a.errors.map((x) => (x as ValidationError).field),
+        String(bad),
+      ).toEqual(['limit', 'n'])
     }
     // Good counts still count.
     expect((await a.e.history(2)).map((x) => x.id)).toEqual(allHistory.slice(1))

@@ -28,10 +28,17 @@ describe('compactForStorage', () => {
     const sizes: Record<string, number> = {}
     const shapes = {
       shop: { item: shopItem(false), row: row(25) },
-      movielens: { item: { id: '1219', category: ['Horror', 'Thriller'], title: 'Psycho (1960)' }, row: Array.from({ length: 25 }, (_, j): [string, number] => [String(1000 + j * 3737), Number((0.64 - j * 0.02).toFixed(3))]) },
+      movielens: {
+        item: { id: '1219', category: ['Horror', 'Thriller'], title: 'Psycho (1960)' },
+        row: Array.from({ length: 25 }, (_, j): [string, number] => [String(1000 + j * 3737), Number((0.64 - j * 0.02).toFixed(3))]),
+      },
     }
     for (const [shape, { item, row: r }] of Object.entries(shapes)) {
-      for (const [enc, vector] of [['none', undefined], ['f16', `f16:0a1b2c3d:${payload(2 * 65)}`], ['i8', `i8:0a1b2c3d:${payload(4 + 65)}`]] as const) {
+      for (const [enc, vector] of [
+        ['none', undefined],
+        ['f16', `f16:0a1b2c3d:${payload(2 * 65)}`],
+        ['i8', `i8:0a1b2c3d:${payload(4 + 65)}`],
+      ] as const) {
         for (const withNeighbours of [false, true]) {
           const raw = validateEvent({ type: 'view_item', items: [{ ...item, ...(vector ? { vector } : {}), ...(withNeighbours ? { neighbours: r } : {}) }] }, clock)
           const c = compactForStorage(raw)
@@ -63,20 +70,61 @@ describe('compactForStorage', () => {
     const e = validateEvent(
       {
         type: 'purchase',
-        items: [{ id: 'a', neighbours: [['b', 0.1], ['a', 0.99], ['c', 0.5], ['b', 0.7], ['d', -0.3], ['e', 0.5], ['f', 0.2], ['g', 0.3], ['h', 0.05], ['i', 0.4], ['j', 0.123456789]] }],
+        items: [
+          {
+            id: 'a',
+            neighbours: [
+              ['b', 0.1],
+              ['a', 0.99],
+              ['c', 0.5],
+              ['b', 0.7],
+              ['d', -0.3],
+              ['e', 0.5],
+              ['f', 0.2],
+              ['g', 0.3],
+              ['h', 0.05],
+              ['i', 0.4],
+              ['j', 0.123456789],
+            ],
+          },
+        ],
       },
       clock,
     )
     const c = compactForStorage(e)
     // 'a' is the item itself; the second 'b' repeats the first (the first listed is kept, as a feed lists strongest first).
-    expect(c.items[0]!.neighbours).toEqual([['c', 0.5], ['e', 0.5], ['i', 0.4], ['g', 0.3], ['f', 0.2], ['j', 0.1235], ['b', 0.1], ['h', 0.05]])
-    expect(compactForStorage(e, 3).items[0]!.neighbours).toEqual([['c', 0.5], ['e', 0.5], ['i', 0.4]])
+    expect(c.items[0]!.neighbours).toEqual([
+      ['c', 0.5],
+      ['e', 0.5],
+      ['i', 0.4],
+      ['g', 0.3],
+      ['f', 0.2],
+      ['j', 0.1235],
+      ['b', 0.1],
+      ['h', 0.05],
+    ])
+    expect(compactForStorage(e, 3).items[0]!.neighbours).toEqual([
+      ['c', 0.5],
+      ['e', 0.5],
+      ['i', 0.4],
+    ])
     expect(compactForStorage(e, 0).items[0]!.neighbours).toEqual([])
   })
 
   it('cuts a long title at a word boundary and leaves short ones alone', () => {
     const long = `${'word '.repeat(40)}end`
-    const c = compactForStorage(validateEvent({ type: 'view_item', items: [{ id: 'a', title: long }, { id: 'b', title: 'Short' }] }, clock))
+    const c = compactForStorage(
+      validateEvent(
+        {
+          type: 'view_item',
+          items: [
+            { id: 'a', title: long },
+            { id: 'b', title: 'Short' },
+          ],
+        },
+        clock,
+      ),
+    )
     expect(c.items[0]!.title!.length).toBeLessThanOrEqual(STORED_TITLE_CHARS)
     expect(long.startsWith(c.items[0]!.title!)).toBe(true)
     expect(c.items[0]!.title!.endsWith('word')).toBe(true)

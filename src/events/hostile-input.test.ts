@@ -82,16 +82,73 @@ describe('defect 17: throwing getters and Proxies give a ValidationError naming 
     throw new Error('boom')
   }
   const cases: Array<[string, () => unknown, string]> = [
-    ['a throwing getter on an item field', () => ({ type: 'view_item', items: [{ id: 'a', get price() { return boom() } }] }), 'items[0].price'],
-    ['a throwing getter on the id of the 2nd item', () => ({ type: 'view_item', items: [{ id: 'a' }, { get id() { return boom() } }] }), 'items[1].id'],
-    ['a throwing getter on the event type', () => ({ get type() { return boom() }, items: [{ id: 'a' }] }), 'type'],
+    [
+      'a throwing getter on an item field',
+      () => ({
+        type: 'view_item',
+        items: [
+          {
+            id: 'a',
+            get price() {
+              return boom()
+            },
+          },
+        ],
+      }),
+      'items[0].price',
+    ],
+    [
+      'a throwing getter on the id of the 2nd item',
+      () => ({
+        type: 'view_item',
+        items: [
+          { id: 'a' },
+          {
+            get id() {
+              return boom()
+            },
+          },
+        ],
+      }),
+      'items[1].id',
+    ],
+    [
+      'a throwing getter on the event type',
+      () => ({
+        get type() {
+          return boom()
+        },
+        items: [{ id: 'a' }],
+      }),
+      'type',
+    ],
     ['a Proxy event whose get trap throws', () => new Proxy({ type: 'view_item', items: [{ id: 'a' }] }, { get: boom }), 'type'],
     ['a Proxy event whose ownKeys trap throws', () => new Proxy({ type: 'view_item', items: [{ id: 'a' }] }, { ownKeys: boom }), 'event'],
     ['a Proxy items array whose length throws', () => ({ type: 'view_item', items: new Proxy([{ id: 'a' }], { get: (t, k) => (k === 'length' ? boom() : Reflect.get(t, k)) }) }), 'items'],
     ['a Proxy item whose getOwnPropertyDescriptor trap throws', () => ({ type: 'view_item', items: [new Proxy({ id: 'a' }, { getOwnPropertyDescriptor: boom })] }), 'items[0]'],
-    ['a revoked Proxy as the event', () => { const r = Proxy.revocable({}, {}); r.revoke(); return r.proxy }, 'event'],
-    ['a revoked Proxy as an item', () => { const r = Proxy.revocable({ id: 'a' }, {}); r.revoke(); return { type: 'view_item', items: [r.proxy] } }, 'items[0]'],
-    ['a throwing getter on a category level', () => ({ type: 'view_item', items: [{ id: 'a', category: Object.defineProperty(['home'], 1, { get: boom, enumerable: true }) }] }), 'items[0].category[1]'],
+    [
+      'a revoked Proxy as the event',
+      () => {
+        const r = Proxy.revocable({}, {})
+        r.revoke()
+        return r.proxy
+      },
+      'event',
+    ],
+    [
+      'a revoked Proxy as an item',
+      () => {
+        const r = Proxy.revocable({ id: 'a' }, {})
+        r.revoke()
+        return { type: 'view_item', items: [r.proxy] }
+      },
+      'items[0]',
+    ],
+    [
+      'a throwing getter on a category level',
+      () => ({ type: 'view_item', items: [{ id: 'a', category: Object.defineProperty(['home'], 1, { get: boom, enumerable: true }) }] }),
+      'items[0].category[1]',
+    ],
   ]
 
   it.each(cases)('validateEvent: %s → %s', (_name, make, field) => {
@@ -139,11 +196,18 @@ describe('defect 17: throwing getters and Proxies give a ValidationError naming 
 })
 
 describe('properties (fast-check)', () => {
-  const valid = { type: 'add_to_cart', items: [{ id: 'sku-1', category: ['home', 'lamps'], price: 3, title: 'Lamp', neighbours: [['sku-2', 0.5]] as Array<[string, number]> }], timestamp: clock() - 1000 }
+  const valid = {
+    type: 'add_to_cart',
+    items: [{ id: 'sku-1', category: ['home', 'lamps'], price: 3, title: 'Lamp', neighbours: [['sku-2', 0.5]] as Array<[string, number]> }],
+    timestamp: clock() - 1000,
+  }
   const expected = validateEvent(valid, clock, () => 'id')
 
   it('any enumerable Object.prototype property (schema names included) leaves a valid event’s result unchanged (300 cases)', () => {
-    const key = fc.oneof(fc.constantFrom('type', 'items', 'query', 'timestamp', 'id', 'category', 'brand', 'price', 'title', 'vector', 'neighbours', '0', '1', 'length', 'value', 'get', 'set', 'writable'), fc.string({ minLength: 1, maxLength: 8 }))
+    const key = fc.oneof(
+      fc.constantFrom('type', 'items', 'query', 'timestamp', 'id', 'category', 'brand', 'price', 'title', 'vector', 'neighbours', '0', '1', 'length', 'value', 'get', 'set', 'writable'),
+      fc.string({ minLength: 1, maxLength: 8 }),
+    )
     fc.assert(
       fc.property(key, fc.anything(), (k, value) => {
         if (k === '__proto__' || k in Object.prototype) return // never shadow a real built-in
@@ -169,7 +233,20 @@ describe('properties (fast-check)', () => {
   })
 
   it('a throwing getter at any field of an event gives a ValidationError naming that field (300 cases)', () => {
-    const paths = ['type', 'items', 'timestamp', 'items.0', 'items.0.id', 'items.0.category', 'items.0.category.1', 'items.0.price', 'items.0.title', 'items.0.neighbours', 'items.0.neighbours.0', 'items.0.neighbours.0.1']
+    const paths = [
+      'type',
+      'items',
+      'timestamp',
+      'items.0',
+      'items.0.id',
+      'items.0.category',
+      'items.0.category.1',
+      'items.0.price',
+      'items.0.title',
+      'items.0.neighbours',
+      'items.0.neighbours.0',
+      'items.0.neighbours.0.1',
+    ]
     const fieldOf = (path: string) => path.split('.').reduce((out, seg) => (/^\d+$/.test(seg) ? `${out}[${seg}]` : out ? `${out}.${seg}` : seg), '')
     fc.assert(
       fc.property(fc.constantFrom(...paths), fc.string(), (path, message) => {
@@ -177,7 +254,12 @@ describe('properties (fast-check)', () => {
         const segs = path.split('.')
         let host = e as Record<string, unknown>
         for (const seg of segs.slice(0, -1)) host = host[seg] as Record<string, unknown>
-        Object.defineProperty(host, segs.at(-1)!, { enumerable: true, get: () => { throw new Error(message) } })
+        Object.defineProperty(host, segs.at(-1)!, {
+          enumerable: true,
+          get: () => {
+            throw new Error(message)
+          },
+        })
         const err = validationErrorOf(() => validateEvent(e, clock))
         expect(err.field).toBe(fieldOf(path))
         expect(err.reason).toMatch(/^could not be read/)

@@ -64,7 +64,23 @@ describe('validateEvent: every rule names its field and reason', () => {
     [{ type: 'view_item', items: [{ id: 'b', neighbours: [['', 1]] }] }, 'items[0].neighbours[0]', 'id must be a string'],
     [{ type: 'view_item', items: [{ id: 'b', neighbours: [[7, 1]] }] }, 'items[0].neighbours[0]', 'id must be a string'],
     [{ type: 'view_item', items: [{ id: 'b', neighbours: [['x'.repeat(257), 1]] }] }, 'items[0].neighbours[0]', 'id must be a string'],
-    [{ type: 'view_item', items: [item, { id: 'b', neighbours: [['c', 0.5], ['d', Number.NaN]] }] }, 'items[1].neighbours[1]', 'weight must be a finite number'],
+    [
+      {
+        type: 'view_item',
+        items: [
+          item,
+          {
+            id: 'b',
+            neighbours: [
+              ['c', 0.5],
+              ['d', Number.NaN],
+            ],
+          },
+        ],
+      },
+      'items[1].neighbours[1]',
+      'weight must be a finite number',
+    ],
     [{ type: 'view_item', items: [{ id: 'b', neighbours: [['c', '0.5']] }] }, 'items[0].neighbours[0]', 'weight must be a finite number'],
     [{ type: 'view_item', items: [{ id: 'b', neighbours: [['c', Infinity]] }] }, 'items[0].neighbours[0]', 'weight must be a finite number'],
   ])('%j → %s', (input, field, reason) => {
@@ -83,7 +99,11 @@ describe('validateEvent: every rule names its field and reason', () => {
   })
 
   it('keeps an item’s vector and neighbours as given (copies, not the caller’s arrays)', () => {
-    const neighbours: Array<[string, number]> = [['sku-2', 0.61], ['sku-3', -0.2], ['sku-1', 0.1]]
+    const neighbours: Array<[string, number]> = [
+      ['sku-2', 0.61],
+      ['sku-3', -0.2],
+      ['sku-1', 0.1],
+    ]
     const vector = `f16:0123abcd:${'AbC-_9'.repeat(10)}`
     const e = validateEvent({ type: 'view_item', items: [{ id: 'sku-1', vector, neighbours }] }, clock)
     expect(e.items[0]).toEqual({ id: 'sku-1', vector, neighbours })
@@ -110,11 +130,29 @@ describe('validateEvent: every rule names its field and reason', () => {
   })
 
   it('property: anything either validates into a well-formed event or throws a ValidationError (1,000 cases)', () => {
-    const itemArb = fc.record({ id: fc.oneof(fc.string({ maxLength: 4 }), fc.integer()), price: fc.oneof(fc.double(), fc.constant(undefined)), category: fc.oneof(fc.array(fc.string({ maxLength: 3 }), { maxLength: 9 }), fc.constant(undefined)) }, { requiredKeys: ['id'] })
-    const eventArb = fc.oneof(fc.record({ type: fc.oneof(fc.constantFrom(...EVENT_TYPES), fc.string()), items: fc.oneof(fc.array(itemArb, { maxLength: 3 }), fc.anything()), query: fc.oneof(fc.string({ maxLength: 5 }), fc.constant(undefined)), timestamp: fc.oneof(fc.integer(), fc.double(), fc.constant(undefined)) }, { requiredKeys: ['type'] }), fc.anything())
+    const itemArb = fc.record(
+      {
+        id: fc.oneof(fc.string({ maxLength: 4 }), fc.integer()),
+        price: fc.oneof(fc.double(), fc.constant(undefined)),
+        category: fc.oneof(fc.array(fc.string({ maxLength: 3 }), { maxLength: 9 }), fc.constant(undefined)),
+      },
+      { requiredKeys: ['id'] },
+    )
+    const eventArb = fc.oneof(
+      fc.record(
+        {
+          type: fc.oneof(fc.constantFrom(...EVENT_TYPES), fc.string()),
+          items: fc.oneof(fc.array(itemArb, { maxLength: 3 }), fc.anything()),
+          query: fc.oneof(fc.string({ maxLength: 5 }), fc.constant(undefined)),
+          timestamp: fc.oneof(fc.integer(), fc.double(), fc.constant(undefined)),
+        },
+        { requiredKeys: ['type'] },
+      ),
+      fc.anything(),
+    )
     fc.assert(
       fc.property(eventArb, (input) => {
-        let out
+        let out: ReturnType<typeof validateEvent>
         try {
           out = validateEvent(input, clock)
         } catch (e) {

@@ -99,8 +99,7 @@ export function layoutProblem(db: IDBDatabase): string | null {
   return null
 }
 
-const errorName = (e: unknown): string | undefined =>
-  typeof e === 'object' && e !== null && typeof (e as { name?: unknown }).name === 'string' ? (e as { name: string }).name : undefined
+const errorName = (e: unknown): string | undefined => (typeof e === 'object' && e !== null && typeof (e as { name?: unknown }).name === 'string' ? (e as { name: string }).name : undefined)
 
 /** One `open` request as a promise; `onUpgrade` runs inside `upgradeneeded`. */
 function request(factory: IDBFactory, name: string, version: number | undefined, onUpgrade?: (db: IDBDatabase, oldVersion: number, tx: IDBTransaction) => void): Promise<IDBDatabase> {

@@ -11,4 +11,3 @@ export type { EventStore, HistoryExport, LocalRankDB, RetentionPolicy, StoreChan
 export { StoreLifecycle, deleteDatabase, type LifecycleOptions, type StorageTarget } from './lifecycle'
 export { isQuotaError, quotaEvictionSize } from './store'
 export { sessionOutbox, outboxPrefix, type Outbox } from './outbox'
-

@@ -34,7 +34,12 @@ async function v1Database(factory: IDBFactory, name: string, n: number): Promise
   const db = await req(r)
   const tx = db.transaction(['events', 'meta'], 'readwrite')
   for (let i = 0; i < n; i++) {
-    tx.objectStore('events').put({ id: `v1-${String(i).padStart(3, '0')}`, type: i % 5 === 4 ? 'add_to_cart' : 'view_item', timestamp: T0 - (n - i) * 1000, items: [{ id: `sku-${i % 7}`, category: ['home', 'lamps'] }, ...(i % 3 === 0 ? [{ id: 'shared' }] : [])] })
+    tx.objectStore('events').put({
+      id: `v1-${String(i).padStart(3, '0')}`,
+      type: i % 5 === 4 ? 'add_to_cart' : 'view_item',
+      timestamp: T0 - (n - i) * 1000,
+      items: [{ id: `sku-${i % 7}`, category: ['home', 'lamps'] }, ...(i % 3 === 0 ? [{ id: 'shared' }] : [])],
+    })
   }
   tx.objectStore('meta').put(true, 'paused')
   tx.objectStore('meta').put(['lamps'], 'blockedCategories')
@@ -95,7 +100,17 @@ async function v2Database(factory: IDBFactory, name: string, n: number): Promise
   const tx = db.transaction(['events', 'meta'], 'readwrite')
   const written: Array<Record<string, unknown>> = []
   for (let i = 0; i < n; i++) {
-    const item = { id: `sku-${i % 7}`, category: ['home', 'lamps'], price: 10 + i, title: `Lamp ${i}`, vector: `f16:0a1b2c3d:${Buffer.from(new Uint8Array(130).map((_, k) => (k * 31 + i) & 255)).toString('base64url')}`, neighbours: [[`sku-${(i + 1) % 7}`, 0.6123], [`sku-${(i + 2) % 7}`, 0.25]] }
+    const item = {
+      id: `sku-${i % 7}`,
+      category: ['home', 'lamps'],
+      price: 10 + i,
+      title: `Lamp ${i}`,
+      vector: `f16:0a1b2c3d:${Buffer.from(new Uint8Array(130).map((_, k) => (k * 31 + i) & 255)).toString('base64url')}`,
+      neighbours: [
+        [`sku-${(i + 1) % 7}`, 0.6123],
+        [`sku-${(i + 2) % 7}`, 0.25],
+      ],
+    }
     const e = { id: `v2-${String(i).padStart(3, '0')}`, type: 'view_item', timestamp: T0 - (n - i) * 1000, items: i % 4 === 0 ? [item, { id: 'shared' }] : [item] }
     written.push(e)
     tx.objectStore('events').put({ ...e, itemIds: e.items.map((x) => x.id) })

@@ -40,7 +40,9 @@ export async function openStore(options: StoreOptions = {}): Promise<EventStore>
     void store.replayOutbox().catch(() => {}) // a failed replay stays in the outbox for next time
     // Bounds hold from the first read, even for a history nobody adds to (future-dated
     // records written before v2's validation included).
-    void store.enforceRetention().catch((e: unknown) => options.onReport?.(e instanceof LocalRankError ? e : new StorageError('storage', `retention on open failed: ${describe(e)}`, { store: cfg.dbName })))
+    void store
+      .enforceRetention()
+      .catch((e: unknown) => options.onReport?.(e instanceof LocalRankError ? e : new StorageError('storage', `retention on open failed: ${describe(e)}`, { store: cfg.dbName })))
     return store
   } catch (e) {
     return memory(`IndexedDB open failed (${describe(e)}); history is kept for this page only`)

@@ -47,7 +47,11 @@ function revive(id: string, raw: string | null): StoredEvent | null {
   if (!raw || id === '' || id.length > 200) return null
   try {
     const { type, items, query, timestamp } = JSON.parse(raw) as StoredEvent
-    return validateEvent({ type, items, query, timestamp }, () => Number.NaN, () => id)
+    return validateEvent(
+      { type, items, query, timestamp },
+      () => Number.NaN,
+      () => id,
+    )
   } catch {
     return null
   }

@@ -49,7 +49,11 @@ describe('packed items (schema v3)', () => {
         expect(v2 - v3).toBeGreaterThan(100)
       }
     }
-    console.log(`[packed] structured-clone bytes of a stored one-item view_item record, v2 → v3: ${Object.entries(sizes).map(([k, s]) => `${k} ${s.v2} → ${s.v3}`).join('; ')}`)
+    console.log(
+      `[packed] structured-clone bytes of a stored one-item view_item record, v2 → v3: ${Object.entries(sizes)
+        .map(([k, s]) => `${k} ${s.v2} → ${s.v3}`)
+        .join('; ')}`,
+    )
   })
 
   it('round-trips every stored field exactly (generated items, compacted as the engine stores them)', () => {
@@ -89,9 +93,21 @@ describe('packed items (schema v3)', () => {
     expect(packVector('f16:0a1b2c3d:AA')).not.toBeNull()
     expect(packItem({ id: 'a', vector: 'f16:0a1b2c3d:AB' })).toEqual(['a', null, null, null, null, 'f16:0a1b2c3d:AB'])
     // Weights with more than 4 significant digits (not compacted): Float64Array, exact.
-    const t = packItem({ id: 'a', neighbours: [['b', 0.123456789], ['c', 0.5]] }) as unknown[]
+    const t = packItem({
+      id: 'a',
+      neighbours: [
+        ['b', 0.123456789],
+        ['c', 0.5],
+      ],
+    }) as unknown[]
     expect(t[7]).toBeInstanceOf(Float64Array)
-    expect(unpackItem(t)).toEqual({ id: 'a', neighbours: [['b', 0.123456789], ['c', 0.5]] })
+    expect(unpackItem(t)).toEqual({
+      id: 'a',
+      neighbours: [
+        ['b', 0.123456789],
+        ['c', 0.5],
+      ],
+    })
     expect((packItem({ id: 'a', neighbours: [['b', 0.1235]] }) as unknown[])[7]).toBeInstanceOf(Float32Array)
     // A field the tuple has no slot for: the item stays an object.
     const odd = { id: 'a', colour: 'red' } as unknown as Item
@@ -109,7 +125,15 @@ describe('packed items (schema v3)', () => {
   })
 
   it('hands back a tuple it cannot have written as it is (the store then skips the record)', () => {
-    for (const bad of [[1], ['a', 7], ['a', [1, 2]], ['a', null, 7], ['a', null, null, null, null, new Uint8Array([9, 0, 0, 0, 0])], ['a', null, null, null, null, null, ['b'], [0.5]], ['a', null, null, null, null, null, ['b', 'c'], new Float32Array(1)]]) {
+    for (const bad of [
+      [1],
+      ['a', 7],
+      ['a', [1, 2]],
+      ['a', null, 7],
+      ['a', null, null, null, null, new Uint8Array([9, 0, 0, 0, 0])],
+      ['a', null, null, null, null, null, ['b'], [0.5]],
+      ['a', null, null, null, null, null, ['b', 'c'], new Float32Array(1)],
+    ]) {
       expect(unpackItem(bad)).toBe(bad)
     }
     expect(unpackRecord({ id: 'x', items: 'nope' })).toEqual({ id: 'x', items: 'nope' })

@@ -47,12 +47,7 @@ const rawEvent = fc
   // an unknown field in one event of twenty
   .map(([r, n]): unknown => (n === 0 ? { ...r, extra: 1 } : r))
 
-type Op =
-  | { op: 'append'; raws: unknown[] }
-  | { op: 'forgetItem'; id: string }
-  | { op: 'forgetEvent'; pick: number }
-  | { op: 'clear' }
-  | { op: 'tick'; ms: number }
+type Op = { op: 'append'; raws: unknown[] } | { op: 'forgetItem'; id: string } | { op: 'forgetEvent'; pick: number } | { op: 'clear' } | { op: 'tick'; ms: number }
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ op: fc.constant('append' as const), raws: fc.array(rawEvent, { minLength: 1, maxLength: 5 }) }) },
@@ -73,7 +68,13 @@ function assertValidRecord(e: StoredEvent): void {
   expect(typeof e.id === 'string' && e.id.length > 0).toBe(true)
   const { id, ...input } = e
   // Re-validating what was stored must give it back unchanged (so it was valid).
-  expect(validateEvent(input, () => e.timestamp, () => id)).toEqual(e)
+  expect(
+    validateEvent(
+      input,
+      () => e.timestamp,
+      () => id,
+    ),
+  ).toEqual(e)
 }
 
 const counts = { runs: 0, appended: 0, rejected: 0 }

@@ -4,15 +4,7 @@ import { MAX_CLOCK_SKEW_MS } from '../events/time-window'
 import { EVENT_TYPES, type StoredEvent } from '../events/types'
 import type { Backend, StoreTx } from './backend'
 import { sessionOutbox, type Outbox } from './outbox'
-import {
-  DEFAULT_RETENTION,
-  SCHEMA_VERSION,
-  type EventStore,
-  type HistoryExport,
-  type RetentionPolicy,
-  type StoreChange,
-  type StoreMeta,
-} from './types'
+import { DEFAULT_RETENTION, SCHEMA_VERSION, type EventStore, type HistoryExport, type RetentionPolicy, type StoreChange, type StoreMeta } from './types'
 
 export interface StoreConfig {
   dbName: string
@@ -331,7 +323,11 @@ export class Store implements EventStore {
       }
     }
     if (bad.length) {
-      const e = new StorageError('storage', `skipped ${bad.length} malformed record(s) in "${this.cfg.dbName}" (ids ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ', …' : ''}): not well-formed events`, { store: this.cfg.dbName, ids: bad })
+      const e = new StorageError(
+        'storage',
+        `skipped ${bad.length} malformed record(s) in "${this.cfg.dbName}" (ids ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ', …' : ''}): not well-formed events`,
+        { store: this.cfg.dbName, ids: bad },
+      )
       try {
         this.cfg.onReport?.(e)
       } catch (err) {

@@ -57,7 +57,11 @@ describe('a tuned file in the library', () => {
     const covered: Candidate[] = Array.from({ length: 40 }, (_, i) => ({ id: `m${i}`, category: i % 2 ? ['Horror', 'Comedy'] : ['Horror', 'Action'], score: 1000 - i }))
     const run = async (opts: EngineOptions) => {
       const { e } = await make(opts)
-      for (const [id, sub] of [['h1', 'Drama'], ['h2', 'Comedy']] as const) await e.track({ type: 'view_item', items: [{ id, category: ['Horror', sub] }] })
+      for (const [id, sub] of [
+        ['h1', 'Drama'],
+        ['h2', 'Comedy'],
+      ] as const)
+        await e.track({ type: 'view_item', items: [{ id, category: ['Horror', sub] }] })
       return e.rerank(covered, { limit: 5 })
     }
     const d = await run({})
@@ -68,4 +72,3 @@ describe('a tuned file in the library', () => {
     expect(tuned.items.map((i) => i.id)).not.toEqual(['m0', 'm1', 'm2', 'm3', 'm4'])
   })
 })
-

@@ -104,7 +104,8 @@ export function parseTunedConfig(json: unknown): TunedOptions {
     if (!isObject(profile['gate'])) throw bad('profile.gate', 'must be an object')
     onlyKeys(profile['gate'], ['bias', 'slope'], 'profile.gate')
   }
-  for (const k of ['long', 'short'] as const) if (profile[k] !== undefined && !isObject(profile[k])) throw bad(`profile.${k}`, 'must be a kernel object such as {"name": "exponential", "halfLifeMs": 86400000}')
+  for (const k of ['long', 'short'] as const)
+    if (profile[k] !== undefined && !isObject(profile[k])) throw bad(`profile.${k}`, 'must be a kernel object such as {"name": "exponential", "halfLifeMs": 86400000}')
   // The profile's own validator: kernels, finite weights, ascending price bands (fields are
   // already named profile.…).
   resolveProfileConfig(profile as ProfileOptions)

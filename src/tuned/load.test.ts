@@ -32,7 +32,9 @@ describe('data-config: the embed script loads the tuned file', () => {
     expect((missing as Error).message).toMatch(/HTTP 404/)
     const garbage = await loadTunedConfig('https://shop.example/t.json', fetchOf(200, '<html>')).catch((x: unknown) => x)
     expect((garbage as Error).message).toMatch(/not JSON/)
-    const down = await loadTunedConfig('https://shop.example/t.json', (async () => { throw new TypeError('offline') }) as typeof fetch).catch((x: unknown) => x)
+    const down = await loadTunedConfig('https://shop.example/t.json', (async () => {
+      throw new TypeError('offline')
+    }) as typeof fetch).catch((x: unknown) => x)
     expect((down as Error).message).toMatch(/request failed \(offline\)/)
   })
 })

@@ -15,9 +15,23 @@ function profileOf(...events: Array<{ id: string; category: string[]; neighbours
 describe('signal-dependent default: does the profile reorder this list?', () => {
   it('content matching a few candidates speaks; content matching most of the list does not', () => {
     const p = profileOf({ id: 'h1', category: ['Horror'] })
-    expect(profileSpeaks(p, list(40, (i) => [genres[i % 4]!]), t, false)).toBe(true) // 25% Horror
+    expect(
+      profileSpeaks(
+        p,
+        list(40, (i) => [genres[i % 4]!]),
+        t,
+        false,
+      ),
+    ).toBe(true) // 25% Horror
     // Every candidate carries a Horror genre among others (MovieLens-like): 100% covered.
-    expect(profileSpeaks(p, list(40, (i) => ['Horror', genres[i % 4]!]), t, false)).toBe(false)
+    expect(
+      profileSpeaks(
+        p,
+        list(40, (i) => ['Horror', genres[i % 4]!]),
+        t,
+        false,
+      ),
+    ).toBe(false)
     expect(CONTENT_COVERAGE_LIMIT).toBeGreaterThan(0.25)
     expect(CONTENT_COVERAGE_LIMIT).toBeLessThan(1)
   })
@@ -37,7 +51,21 @@ describe('signal-dependent default: does the profile reorder this list?', () => 
     expect(profileSpeaks(p, [null, 3, 'x', { id: 7 }, ...list(30, () => ['Horror'])], t, false)).toBe(false)
     expect(profileSpeaks(p, [], t, false)).toBe(true)
     // Two of three match: a cross-sell strip, not a statistic (e2e/embed.spec.ts's garden list).
-    expect(profileSpeaks(p, list(3, (i) => [i === 1 ? 'Drama' : 'Horror']), t, false)).toBe(true)
-    expect(profileSpeaks(p, list(CONTENT_RULE_MIN_CANDIDATES, () => ['Horror']), t, false)).toBe(false)
+    expect(
+      profileSpeaks(
+        p,
+        list(3, (i) => [i === 1 ? 'Drama' : 'Horror']),
+        t,
+        false,
+      ),
+    ).toBe(true)
+    expect(
+      profileSpeaks(
+        p,
+        list(CONTENT_RULE_MIN_CANDIDATES, () => ['Horror']),
+        t,
+        false,
+      ),
+    ).toBe(false)
   })
 })

@@ -43,7 +43,6 @@ export function benchWorker(url: string) {
 // (`window.__perf.createEngine`); these helpers only drive it through its public API, and read
 // the encoder worker's own counters with the worker protocol's `stats` message.
 
-
 interface PerfGlobal {
   createEngine(o: EngineOptions): Promise<Engine>
   workers: Array<{ url: string; name: string; worker: Worker }>
@@ -136,7 +135,18 @@ async function waitReady(engine: Engine, timeoutMs: number): Promise<void> {
  * incremental (one new event tracked, encoded against the KV cache). Every rep records the
  * worker's own encode/score times and counters, so each state is verified, not assumed.
  */
-export async function rerankSuite(a: { dbName: string; model: string; backend: string; pool: Candidate[]; candidates: number[]; reps: number; coldReps: number; readyTimeoutMs: number; states: string[]; roundTrips: number }): Promise<SuiteResult> {
+export async function rerankSuite(a: {
+  dbName: string
+  model: string
+  backend: string
+  pool: Candidate[]
+  candidates: number[]
+  reps: number
+  coldReps: number
+  readyTimeoutMs: number
+  states: string[]
+  roundTrips: number
+}): Promise<SuiteResult> {
   const out: SuiteResult = { backend: null, reason: '', readyMs: [], roundTripMs: [], runs: [] }
   const opts: EngineOptions = { dbName: a.dbName, model: a.model, backend: a.backend as EngineOptions['backend'], clock, deadlineMs: 600_000, strict: false }
   const rank = { deadlineMs: 600_000 }
@@ -155,7 +165,16 @@ export async function rerankSuite(a: { dbName: string; model: string; backend: s
     const after = await workerStats(w)
     const full = (after.session?.fullEncodes ?? 0) - (before.session?.fullEncodes ?? 0)
     const incremental = (after.session?.incrementalEncodes ?? 0) - (before.session?.incrementalEncodes ?? 0)
-    return { ms, path: r.path, reason: r.reason ?? '', full, incremental, encodeMs: full + incremental > 0 ? after.lastEncodeMs : null, scoreMs: after.lastScoreMs, context: after.session?.context ?? 0 }
+    return {
+      ms,
+      path: r.path,
+      reason: r.reason ?? '',
+      full,
+      incremental,
+      encodeMs: full + incremental > 0 ? after.lastEncodeMs : null,
+      scoreMs: after.lastScoreMs,
+      context: after.session?.context ?? 0,
+    }
   }
   try {
     if (a.states.includes('cold')) {
@@ -239,7 +258,15 @@ export async function rerankSuite(a: { dbName: string; model: string; backend: s
 // Page cost and storage helpers.
 
 /** Long tasks and LocalRank-attributed long animation frames that started at or after `since` (ms since navigation). */
-export function longTasksSince(since: number): { longtasks: number; longtaskMs: number[]; loafLocalRank: number; loafLocalRankFrames: number; loafAny: number; loafSupported: boolean; blockingScripts: string[] } {
+export function longTasksSince(since: number): {
+  longtasks: number
+  longtaskMs: number[]
+  loafLocalRank: number
+  loafLocalRankFrames: number
+  loafAny: number
+  loafSupported: boolean
+  blockingScripts: string[]
+} {
   const p = perf()
   const lt = p.longtasks.filter((e) => e.start >= since)
   // A long animation frame lasts > 50 ms by definition, rendering and idle time included; it
@@ -248,8 +275,18 @@ export function longTasksSince(since: number): { longtasks: number; longtaskMs: 
   const loaf = p.loaf.filter((e) => e.start >= since)
   const ours = loaf.filter((e) => e.scripts.some((s) => /\/(lib|assets)\//.test(s.url) && s.duration > 0))
   // Which scripts ran in the blocking frames (file, invoker, function, ms): names the culprit.
-  const blockingScripts = loaf.filter((e) => e.blocking > 0).flatMap((e) => e.scripts.filter((s) => s.duration >= 5).map((s) => `${s.url.replace(/^.*\//, '') || '(page)'} ${s.invoker ?? ''}${s.fn ? ` ${s.fn}()` : ''} ${s.duration.toFixed(0)} ms`))
-  return { longtasks: lt.length, longtaskMs: lt.map((e) => e.duration), loafLocalRank: ours.filter((e) => e.blocking > 0).length, loafLocalRankFrames: ours.length, loafAny: loaf.length, loafSupported: !p.noLoaf, blockingScripts }
+  const blockingScripts = loaf
+    .filter((e) => e.blocking > 0)
+    .flatMap((e) => e.scripts.filter((s) => s.duration >= 5).map((s) => `${s.url.replace(/^.*\//, '') || '(page)'} ${s.invoker ?? ''}${s.fn ? ` ${s.fn}()` : ''} ${s.duration.toFixed(0)} ms`))
+  return {
+    longtasks: lt.length,
+    longtaskMs: lt.map((e) => e.duration),
+    loafLocalRank: ours.filter((e) => e.blocking > 0).length,
+    loafLocalRankFrames: ours.length,
+    loafAny: loaf.length,
+    loafSupported: !p.noLoaf,
+    blockingScripts,
+  }
 }
 
 /** `n` reranks of `c` candidates with the engine the page built (`?auto=1`), at its default deadline. */
@@ -296,7 +333,17 @@ export async function storageSuite(a: { dbName: string; pool: Candidate[]; seque
     const it = a.pool[(i * 17) % a.pool.length]!
     return { type: TYPES[i % TYPES.length]!, items: [{ id: it.id, category: it.category, price: it.price, title: it.title }], timestamp: benchClock.now - 86400e3 + i }
   }
-  const out = { kind: engine.info().storage, sequentialPerS: [] as number[], burstPerS: [] as number[], recent200Ms: [] as number[], history200Ms: [] as number[], exportMs: [] as number[], clearMs: [] as number[], exported: 0, stored: 0 }
+  const out = {
+    kind: engine.info().storage,
+    sequentialPerS: [] as number[],
+    burstPerS: [] as number[],
+    recent200Ms: [] as number[],
+    history200Ms: [] as number[],
+    exportMs: [] as number[],
+    clearMs: [] as number[],
+    exported: 0,
+    stored: 0,
+  }
   try {
     for (let r = 0; r < a.reps; r++) {
       await engine.clear()

@@ -66,13 +66,18 @@ const ops: Record<string, (args: Record<string, number | string>) => Promise<unk
    * scoring (d, F slots, 4096 feature buckets), random weights.
    */
   async tfjsScore(args) {
-    const n = Number(args.n), d = Number(args.d), F = Number(args.F), V = Number(args.V), B = Number(args.buckets), reps = Number(args.reps)
+    const n = Number(args.n),
+      d = Number(args.d),
+      F = Number(args.F),
+      V = Number(args.V),
+      B = Number(args.buckets),
+      reps = Number(args.reps)
     const item = tf.tensor2d(fill(V * d, 3), [V, d])
     const feat = tf.tensor2d(fill(B * d, 4), [B, d])
     const u = tf.tensor2d(fill(d, 5), [d, 1])
     const rows = Int32Array.from({ length: n }, (_, i) => (i * 7919) % V)
     const feats = Int32Array.from({ length: n * F }, (_, i) => (i * 104729) % B)
-    const w = Float32Array.from({ length: n * F }, (_, i) => ((i % F) < 4 ? 1 : 0.5))
+    const w = Float32Array.from({ length: n * F }, (_, i) => (i % F < 4 ? 1 : 0.5))
     const times: number[] = []
     try {
       for (let r = -1; r < reps; r++) {
@@ -97,13 +102,18 @@ const ops: Record<string, (args: Record<string, number | string>) => Promise<unk
 
   /** The same scoring step in plain JavaScript: loops over Float32Arrays, no tfjs. */
   async naiveScore(args) {
-    const n = Number(args.n), d = Number(args.d), F = Number(args.F), V = Number(args.V), B = Number(args.buckets), reps = Number(args.reps)
+    const n = Number(args.n),
+      d = Number(args.d),
+      F = Number(args.F),
+      V = Number(args.V),
+      B = Number(args.buckets),
+      reps = Number(args.reps)
     const item = fill(V * d, 3)
     const feat = fill(B * d, 4)
     const u = fill(d, 5)
     const rows = Int32Array.from({ length: n }, (_, i) => (i * 7919) % V)
     const feats = Int32Array.from({ length: n * F }, (_, i) => (i * 104729) % B)
-    const w = Float32Array.from({ length: n * F }, (_, i) => ((i % F) < 4 ? 1 : 0.5))
+    const w = Float32Array.from({ length: n * F }, (_, i) => (i % F < 4 ? 1 : 0.5))
     const e = new Float32Array(d)
     const times: number[] = []
     let sink = 0

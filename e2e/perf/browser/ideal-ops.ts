@@ -52,8 +52,13 @@ export const idealOps: Record<string, (args: Record<string, number | string>) =>
           const s = new EncoderSession(model)
           try {
             s.setHistory(ev)
-            if (r < 0) { s.flush(); continue }
-            const info = await tf.profile(() => { s.flush() })
+            if (r < 0) {
+              s.flush()
+              continue
+            }
+            const info = await tf.profile(() => {
+              s.flush()
+            })
             const byName = new Map<string, { count: number; ms: number }>()
             let total = 0
             const backend = tf.getBackend()
@@ -62,7 +67,10 @@ export const idealOps: Record<string, (args: Record<string, number | string>) =>
               // A customGrad op (model.ts `matmul`, used by every linear layer) is profiled as an
               // 'unnamed scope' entry around the kernels it runs: not a kernel, and its time is
               // already in theirs. Only names with a registered kernel count.
-              if (!tf.getKernel(k.name, backend)) { wrappers++; continue }
+              if (!tf.getKernel(k.name, backend)) {
+                wrappers++
+                continue
+              }
               const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0
               total += ms
               const e = byName.get(k.name) ?? { count: 0, ms: 0 }
@@ -72,8 +80,15 @@ export const idealOps: Record<string, (args: Record<string, number | string>) =>
             }
             const mm = byName.get('BatchMatMul')?.ms ?? 0
             runs.push({
-              history: h, kernels: info.kernels.length - wrappers, wrappers, kernelMs: total, matmulShare: total > 0 ? mm / total : 0,
-              top: [...byName].map(([name, e]) => ({ name, ...e })).sort((a, b) => b.ms - a.ms).slice(0, 8),
+              history: h,
+              kernels: info.kernels.length - wrappers,
+              wrappers,
+              kernelMs: total,
+              matmulShare: total > 0 ? mm / total : 0,
+              top: [...byName]
+                .map(([name, e]) => ({ name, ...e }))
+                .sort((a, b) => b.ms - a.ms)
+                .slice(0, 8),
             })
           } finally {
             s.dispose()

@@ -25,7 +25,15 @@ export async function bundleBrowserHelpers(): Promise<{ dir: string; files: stri
       emptyOutDir: true,
       minify: false,
       assetsInlineLimit: 0,
-      lib: { entry: { 'bench-page': join(ROOT, 'e2e/perf/browser/bench-page.ts'), 'bench-worker': join(ROOT, 'e2e/perf/browser/bench-worker.ts'), 'catalogue-page': join(ROOT, 'e2e/perf/catalogue-page.ts') }, formats: ['es'], fileName: (_f, name) => `${name}.js` },
+      lib: {
+        entry: {
+          'bench-page': join(ROOT, 'e2e/perf/browser/bench-page.ts'),
+          'bench-worker': join(ROOT, 'e2e/perf/browser/bench-worker.ts'),
+          'catalogue-page': join(ROOT, 'e2e/perf/catalogue-page.ts'),
+        },
+        formats: ['es'],
+        fileName: (_f, name) => `${name}.js`,
+      },
       rollupOptions: { output: { chunkFileNames: '[name]-[hash].js', assetFileNames: '[name]-[hash][extname]' } },
     },
   })

@@ -45,7 +45,14 @@ export const SizeRowSchema = v.object({
 })
 export type SizeRow = v.InferOutput<typeof SizeRowSchema>
 
-export const RequestSchema = v.object({ url: v.string(), kind: v.picklist(['localrank', 'tfjs', 'wasm', 'model', 'page', 'other']), bytes: maybe, gzip: maybe, brotli: maybe, packages: v.optional(v.array(v.string())) })
+export const RequestSchema = v.object({
+  url: v.string(),
+  kind: v.picklist(['localrank', 'tfjs', 'wasm', 'model', 'page', 'other']),
+  bytes: maybe,
+  gzip: maybe,
+  brotli: maybe,
+  packages: v.optional(v.array(v.string())),
+})
 export type RequestRecord = v.InferOutput<typeof RequestSchema>
 
 export const SectionSchema = v.object({

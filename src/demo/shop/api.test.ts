@@ -32,7 +32,13 @@ describe('shop API', () => {
     writeFileSync(catalogue, shown.map((it) => JSON.stringify({ id: it.id, title: it.title, category: it.category, brand: it.brand, price: it.price })).join('\n') + '\n')
     const s = await feedCli(['--model', SHOP_MODEL_DIR, '--out', join(dir, 'site'), '--feed-out', join(dir, 'server'), '--items', catalogue, '--mode', 'feed'])
     expect(s).toBeTruthy()
-    const rows = new Map(readFileSync(join(dir, 'server/items.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; vector: string }).map((r) => [r.id, r.vector]))
+    const rows = new Map(
+      readFileSync(join(dir, 'server/items.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { id: string; vector: string })
+        .map((r) => [r.id, r.vector]),
+    )
     for (const it of shown) expect(it.vector, it.id).toBe(rows.get(it.id))
     const meta = get('meta').body!
     expect(meta['modelSha256']).toBe(s!.modelSha256)
@@ -42,12 +48,12 @@ describe('shop API', () => {
     expect((get('model/model.json').body!['vocab'] as unknown[]).length).toBe(0)
   }, 120_000)
 
-  it('lists are the server\'s popularity order, inside the asked category; every row carries its data', () => {
+  it("lists are the server's popularity order, inside the asked category; every row carries its data", () => {
     const home = items('home', 'n=200')
     expect(home).toHaveLength(200)
     for (let k = 1; k < home.length; k++) expect(home[k]!.score).toBeLessThan(home[k - 1]!.score)
     expect(home[0]!.score).toBe(1) // the best seller of all 1,000,000
-    const leaves = (get('meta').body!['leaves'] as Array<{ index: number; path: string[]; products: number }>)
+    const leaves = get('meta').body!['leaves'] as Array<{ index: number; path: string[]; products: number }>
     expect(leaves.reduce((n, l) => n + l.products, 0)).toBe(1_000_000)
     const leaf = leaves[42]!
     const list = items('list', `leaf=${leaf.index}&n=300`)

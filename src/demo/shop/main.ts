@@ -27,9 +27,23 @@ interface ShopItem extends Required<Pick<Item, 'id' | 'title' | 'category' | 'br
   score: number
   neighbours?: Array<[string, number]>
 }
-interface ListAnswer { title: string; items: ShopItem[] }
-interface Meta { products: number; visitors: number; leaves: Array<{ index: number; path: string[]; products: number }>; model: string; modelSha256?: string; modelId: string; neighboursPerItem: number }
-interface CartLine { item: ShopItem; qty: number }
+interface ListAnswer {
+  title: string
+  items: ShopItem[]
+}
+interface Meta {
+  products: number
+  visitors: number
+  leaves: Array<{ index: number; path: string[]; products: number }>
+  model: string
+  modelSha256?: string
+  modelId: string
+  neighboursPerItem: number
+}
+interface CartLine {
+  item: ShopItem
+  qty: number
+}
 
 const SHOWN = 24
 const CANDIDATES = 500
@@ -40,7 +54,14 @@ const leafSelect = document.getElementById('leaf') as HTMLSelectElement
 const cartLink = document.getElementById('cart-link')!
 
 /** What the e2e test and a curious developer can inspect: the engine and the last answer. */
-const state: { engine: Engine | null; meta: Meta | null; last: RankResult<ShopItem> | null; lastCandidates: ShopItem[]; lastMs: number; ready: boolean } = { engine: null, meta: null, last: null, lastCandidates: [], lastMs: 0, ready: false }
+const state: { engine: Engine | null; meta: Meta | null; last: RankResult<ShopItem> | null; lastCandidates: ShopItem[]; lastMs: number; ready: boolean } = {
+  engine: null,
+  meta: null,
+  last: null,
+  lastCandidates: [],
+  lastMs: 0,
+  ready: false,
+}
 ;(window as unknown as { localrankShop: typeof state }).localrankShop = state
 
 /**
@@ -173,7 +194,14 @@ function productView(it: ShopItem): HTMLElement {
       add.textContent = 'Added ✓'
     })
   })
-  return h('section', { class: 'product', id: 'product', 'data-item-id': it.id }, h('h1', { text: it.title }), h('p', { class: 'muted', text: `${it.category.join(' › ')} · ${it.brand}` }), h('p', { class: 'price', text: fmtPrice(it.price) }), add)
+  return h(
+    'section',
+    { class: 'product', id: 'product', 'data-item-id': it.id },
+    h('h1', { text: it.title }),
+    h('p', { class: 'muted', text: `${it.category.join(' › ')} · ${it.brand}` }),
+    h('p', { class: 'price', text: fmtPrice(it.price) }),
+    add,
+  )
 }
 
 async function showProduct(id: string): Promise<void> {
@@ -190,7 +218,11 @@ async function showProduct(id: string): Promise<void> {
   }
   await track('view_item', [it])
   // Other products of its category, reranked by what this shopper did (this view included).
-  await showList(`More in ${it.category[it.category.length - 1] ?? 'this category'}`, others.items.filter((c) => c.id !== it.id), productView(it))
+  await showList(
+    `More in ${it.category[it.category.length - 1] ?? 'this category'}`,
+    others.items.filter((c) => c.id !== it.id),
+    productView(it),
+  )
 }
 
 async function showCart(): Promise<void> {
@@ -216,7 +248,11 @@ async function showCart(): Promise<void> {
   const head = h('section', { class: 'product', id: 'cart' }, h('h1', { text: 'Your cart' }), cart.length ? h('ul', {}, ...lines) : h('p', { class: 'muted', text: 'The cart is empty.' }), buy)
   const r = await api<ListAnswer>(`/shop-api/home?n=${CANDIDATES}`)
   const inCart = new Set(cart.map((l) => l.item.id))
-  await showList('You may also like', r.items.filter((c) => !inCart.has(c.id)), head)
+  await showList(
+    'You may also like',
+    r.items.filter((c) => !inCart.has(c.id)),
+    head,
+  )
 }
 
 async function route(): Promise<void> {
@@ -251,7 +287,10 @@ async function main(): Promise<void> {
   const meta = await api<Meta>('/shop-api/meta')
   state.meta = meta
   leafByPath = new Map(meta.leaves.map((l) => [l.path.join('\u0000'), l.index]))
-  leafSelect.append(h('option', { value: '', text: 'Best sellers' }), ...meta.leaves.map((l) => h('option', { value: String(l.index), text: `${l.path.join(' › ')} (${l.products.toLocaleString('en')})` })))
+  leafSelect.append(
+    h('option', { value: '', text: 'Best sellers' }),
+    ...meta.leaves.map((l) => h('option', { value: String(l.index), text: `${l.path.join(' › ')} (${l.products.toLocaleString('en')})` })),
+  )
   leafSelect.addEventListener('change', () => {
     location.hash = leafSelect.value === '' ? '#/' : `#/leaf/${leafSelect.value}`
   })

@@ -35,14 +35,17 @@ describe('shop:train evaluators', () => {
     expect(data.cfg.vocabSize).toBe(200 + FIRST_ITEM_ROW)
     // Every dropped product is content-only and was seen in training no more often than any kept one.
     const kept = data.vocab.map((id) => data.freq[data.catalogueIndex.get(id)!]!)
-    const dropped = data.catalogue.map((_, i) => i).filter((i) => data.row[i] === ROW_OOV).map((i) => data.freq[i]!)
+    const dropped = data.catalogue
+      .map((_, i) => i)
+      .filter((i) => data.row[i] === ROW_OOV)
+      .map((i) => data.freq[i]!)
     expect(dropped.length).toBe(data.catalogue.length - 200)
     expect(Math.max(...dropped)).toBeLessThanOrEqual(Math.min(...kept))
     expect(data.vocabCatalogue.length).toBe(data.catalogue.length)
     expect(data.catalogue.length).toBeGreaterThan(200)
   })
 
-  it('evaluateCandidates gives evaluate\'s figures on the same users (uniform and popularity negatives)', () => {
+  it("evaluateCandidates gives evaluate's figures on the same users (uniform and popularity negatives)", () => {
     const params = paramsFrom(initWeights(data.cfg, 7))
     for (const protocol of ['uniform', 'popularity'] as const) {
       const a = evaluate(params, data.cfg, data, split, 'test', protocol, 42, { limitUsers: 120 })

@@ -34,8 +34,7 @@ import { exportModel } from '../../offline/train/export'
 import { initTf } from '../../offline/train/tf-node'
 import { paramsFrom, train } from '../../offline/train/trainer'
 
-export const SYNTHETIC_NOTICE =
-  'Trained on synthetic traffic from src/offline/data/synthetic.ts (a seeded generator; no real shopper data). Free to use under the project licence (MIT).'
+export const SYNTHETIC_NOTICE = 'Trained on synthetic traffic from src/offline/data/synthetic.ts (a seeded generator; no real shopper data). Free to use under the project licence (MIT).'
 
 /** Keep the `cap` most frequent vocabulary items (the vocabulary is sorted by training count); the rest become content-only. */
 export function capVocabulary(data: TrainData, cap: number): TrainData {
@@ -105,10 +104,11 @@ export function evaluateCandidates(params: Params, data: TrainData, split: Split
     const part = qs.slice(s, s + chunk)
     const lists = part.map((q) => candidatesFor(split, split.users[q.user]!, phase, protocol, seed))
     const pos = new Map<number, number>()
-    for (const c of lists) for (const id of c?.ids ?? []) {
-      const i = data.catalogueIndex.get(id)!
-      if (!pos.has(i)) pos.set(i, pos.size)
-    }
+    for (const c of lists)
+      for (const id of c?.ids ?? []) {
+        const i = data.catalogueIndex.get(id)!
+        if (!pos.has(i)) pos.set(i, pos.size)
+      }
     const idx = [...pos.keys()]
     const n = idx.length
     const feats = new Int32Array(n * F)
@@ -118,7 +118,14 @@ export function evaluateCandidates(params: Params, data: TrainData, split: Split
       featW.set(data.featW.subarray(i * F, (i + 1) * F), k * F)
     })
     const [e, bias] = tf.tidy(() => {
-      const it = embedItems(params, cfg, { rows: tf.tensor1d(Int32Array.from(idx, (i) => data.row[i]!), 'int32'), feats: tf.tensor2d(feats, [n, F], 'int32'), featW: tf.tensor2d(featW, [n, F]) })
+      const it = embedItems(params, cfg, {
+        rows: tf.tensor1d(
+          Int32Array.from(idx, (i) => data.row[i]!),
+          'int32',
+        ),
+        feats: tf.tensor2d(feats, [n, F], 'int32'),
+        featW: tf.tensor2d(featW, [n, F]),
+      })
       return [it.e.dataSync() as Float32Array, it.bias.dataSync() as Float32Array]
     })
     part.forEach((_, j) => {
@@ -168,15 +175,32 @@ async function main(): Promise<void> {
   const base: Omit<EncoderConfig, 'vocabSize'> = { ...DEFAULT_CONFIG }
   const full = buildTrainData(ds, split, base)
   const data = capVocabulary(full, cap)
-  log(`data: ${split.users.length} users (${split.evalUsers} evaluated), ${data.catalogue.length} visited products, vocabulary ${data.vocab.length} of ${full.vocab.length}; ${countParams(data.cfg).toLocaleString('en')} parameters; ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+  log(
+    `data: ${split.users.length} users (${split.evalUsers} evaluated), ${data.catalogue.length} visited products, vocabulary ${data.vocab.length} of ${full.vocab.length}; ${countParams(data.cfg).toLocaleString('en')} parameters; ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  )
   // The trainer's own validation (model selection between epochs) ranks every visited product
   // per user (145,604 at 1,000,000 products): 2,000 users took over 13 minutes on the loaded
   // 2-core machine, so it gets fewer users; the figures below use evaluateCandidates.
   const valUsers = num('val-users', 300)
   const figureUsers = num('figure-users', 2000)
   const r = await train(data, split, {
-    epochs: num('epochs', 50), batch: 32, len: 64, negatives: 256, inBatch: false, lr: 0.001, dropout: 0.2, idDropout: 0.1, seed: 1,
-    evalEvery: 1, patience: 3, maxMinutes: num('minutes', 10), protocolSeed: 42, valUsers, checkpoint: '', resume: false, log,
+    epochs: num('epochs', 50),
+    batch: 32,
+    len: 64,
+    negatives: 256,
+    inBatch: false,
+    lr: 0.001,
+    dropout: 0.2,
+    idDropout: 0.1,
+    seed: 1,
+    evalEvery: 1,
+    patience: 3,
+    maxMinutes: num('minutes', 10),
+    protocolSeed: 42,
+    valUsers,
+    checkpoint: '',
+    resume: false,
+    log,
   })
   log(`training stopped by ${r.stoppedBy} after ${r.seconds.toFixed(0)} s; best epoch ${r.bestEpoch}`)
   const params = paramsFrom(r.best)
@@ -184,7 +208,13 @@ async function main(): Promise<void> {
   const exp = await exportModel(dir, data.cfg, data.vocab, r.best, {
     quantization: 'float16',
     license: SYNTHETIC_NOTICE,
-    training: { dataset: `synthetic-${products} (seed ${seed}, ${syn.users} visitors, ${syn.events} events)`, vocabularyCap: cap, bestEpoch: r.bestEpoch, ...(r.bestVal ? { val: r.bestVal } : {}), trainSeconds: Math.round(r.seconds) },
+    training: {
+      dataset: `synthetic-${products} (seed ${seed}, ${syn.users} visitors, ${syn.events} events)`,
+      vocabularyCap: cap,
+      bestEpoch: r.bestEpoch,
+      ...(r.bestVal ? { val: r.bestVal } : {}),
+      trainSeconds: Math.round(r.seconds),
+    },
   })
   log(`exported ${dir} (${exp.weightBytes} B weights)`)
   // Uniform-100 (the project's headline protocol) and popularity-sampled 100 negatives (closer
@@ -199,14 +229,28 @@ async function main(): Promise<void> {
   const test = figures.uniform.test.model
   for (const t of Object.values(params)) t.dispose()
   const report = {
-    products, seed, users: syn.users, events: syn.events, visitedProducts: syn.touchedProducts, vocabulary: data.vocab.length, parameters: countParams(data.cfg),
-    stoppedBy: r.stoppedBy, trainSeconds: r.seconds, bestEpoch: r.bestEpoch, epochs: r.history.map((h) => ({ epoch: h.epoch, loss: h.loss, seconds: h.seconds, val: h.val ? { hr10: h.val.hr10, ndcg10: h.val.ndcg10 } : undefined })),
-    val: { hr10: val.hr10, ndcg10: val.ndcg10, users: figures.uniform.val.users, protocol: 'uniform, 100 negatives' }, test: { hr10: test.hr10, ndcg10: test.ndcg10, users: figures.uniform.test.users, protocol: 'uniform, 100 negatives' },
-    figures, export: exp,
+    products,
+    seed,
+    users: syn.users,
+    events: syn.events,
+    visitedProducts: syn.touchedProducts,
+    vocabulary: data.vocab.length,
+    parameters: countParams(data.cfg),
+    stoppedBy: r.stoppedBy,
+    trainSeconds: r.seconds,
+    bestEpoch: r.bestEpoch,
+    epochs: r.history.map((h) => ({ epoch: h.epoch, loss: h.loss, seconds: h.seconds, val: h.val ? { hr10: h.val.hr10, ndcg10: h.val.ndcg10 } : undefined })),
+    val: { hr10: val.hr10, ndcg10: val.ndcg10, users: figures.uniform.val.users, protocol: 'uniform, 100 negatives' },
+    test: { hr10: test.hr10, ndcg10: test.ndcg10, users: figures.uniform.test.users, protocol: 'uniform, 100 negatives' },
+    figures,
+    export: exp,
   }
   mkdirSync(out, { recursive: true })
   writeFileSync(join(out, 'train-report.json'), `${JSON.stringify(report, null, 1)}\n`)
-  for (const [pr, f] of Object.entries(figures)) log(`${pr}-100 NDCG@10: val model ${f.val.model.ndcg10.toFixed(4)} vs popularity ${f.val.popularity.ndcg10.toFixed(4)}; test model ${f.test.model.ndcg10.toFixed(4)} vs popularity ${f.test.popularity.ndcg10.toFixed(4)} (${f.test.users} users)`)
+  for (const [pr, f] of Object.entries(figures))
+    log(
+      `${pr}-100 NDCG@10: val model ${f.val.model.ndcg10.toFixed(4)} vs popularity ${f.val.popularity.ndcg10.toFixed(4)}; test model ${f.test.model.ndcg10.toFixed(4)} vs popularity ${f.test.popularity.ndcg10.toFixed(4)} (${f.test.users} users)`,
+    )
   log(`report ${join(out, 'train-report.json')}`)
 }
 

@@ -14,7 +14,10 @@ describe('parseCsv', () => {
 
   it('skips blank lines, keeps empty fields, strips a BOM', () => {
     const recs = [...parseCsv('\uFEFFa,b\n\n1,\n')]
-    expect(recs.map((r) => r.fields)).toEqual([['a', 'b'], ['1', '']])
+    expect(recs.map((r) => r.fields)).toEqual([
+      ['a', 'b'],
+      ['1', ''],
+    ])
     expect(recs[1]!.line).toBe(3)
   })
 

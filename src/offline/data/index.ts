@@ -30,10 +30,7 @@ export interface LoadOptions extends EventLogOptions {
  */
 export function loadDataset(path: string = DEFAULT_MOVIELENS_DIR, opts: LoadOptions = {}): Dataset {
   if (!existsSync(path)) {
-    throw new DatasetError(
-      path,
-      `dataset not found at ${path} (expected a MovieLens directory such as ${DEFAULT_MOVIELENS_DIR}, or an event log file)`,
-    )
+    throw new DatasetError(path, `dataset not found at ${path} (expected a MovieLens directory such as ${DEFAULT_MOVIELENS_DIR}, or an event log file)`)
   }
   const ml = opts.ratings ? { ratings: opts.ratings } : {}
   if (statSync(path).isDirectory()) {

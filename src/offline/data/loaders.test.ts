@@ -15,7 +15,8 @@ function dir(files: Record<string, string | Buffer>): string {
 
 describe('MovieLens latest CSV', () => {
   const d = dir({
-    'movies.csv': 'movieId,title,genres\n1,Toy Story (1995),Adventure|Animation|Children|Comedy|Fantasy\n11,"American President, The (1995)",Comedy|Drama|Romance\nx,Bad id (2000),Drama\n12,No genres,(no genres listed)\n',
+    'movies.csv':
+      'movieId,title,genres\n1,Toy Story (1995),Adventure|Animation|Children|Comedy|Fantasy\n11,"American President, The (1995)",Comedy|Drama|Romance\nx,Bad id (2000),Drama\n12,No genres,(no genres listed)\n',
     'ratings.csv': 'userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,11,4.5,964981247\n2,1,3.0,abc\n2,12,5.0,964982224\n2,1,1.0\n',
   })
   const ds = loadMovieLensCsv(d)
@@ -95,7 +96,8 @@ describe('generic event log', () => {
   it('reads CSV events with types, search text and an item file, reporting bad rows', () => {
     const d = dir({
       'items.csv': 'id,title,category,brand,price\nsku-1,Desk lamp,Home > Lighting > Lamps,Acme,39.5\nsku-2,Sofa,Home > Living,,-3\n',
-      'events.csv': 'user,item,timestamp,type,text\nu1,sku-1,1700000000,view_item,\nu1,,1700000001,search,red lamp\nu1,sku-1,1700000002000,purchase,\nu2,sku-9,2024-01-02T03:04:05Z,add_to_cart,Mystery item\nu2,sku-1,1700000003,teleport,\n',
+      'events.csv':
+        'user,item,timestamp,type,text\nu1,sku-1,1700000000,view_item,\nu1,,1700000001,search,red lamp\nu1,sku-1,1700000002000,purchase,\nu2,sku-9,2024-01-02T03:04:05Z,add_to_cart,Mystery item\nu2,sku-1,1700000003,teleport,\n',
     })
     const ds = loadEventLog(join(d, 'events.csv'), { items: join(d, 'items.csv') })
     expect(ds.items.get('sku-1')).toEqual({ id: 'sku-1', title: 'Desk lamp', category: ['Home', 'Lighting', 'Lamps'], brand: 'Acme', price: 39.5 })

@@ -151,7 +151,16 @@ export function loadMovieLensCsv(dir: string = DEFAULT_MOVIELENS_DIR, opts: Movi
   }
   addMovies(b, movies, mrep)
   const rrep = new RowReport(ratingsPath)
-  addRatings(b, skipHeader(piecewiseRecords(ratingsPath, 'MovieLens ratings.csv', (t) => parseCsv(t)), 'userId'), rrep, 4, mapping)
+  addRatings(
+    b,
+    skipHeader(
+      piecewiseRecords(ratingsPath, 'MovieLens ratings.csv', (t) => parseCsv(t)),
+      'userId',
+    ),
+    rrep,
+    4,
+    mapping,
+  )
   return b.build('movielens-csv', [moviesPath, ratingsPath], [mrep.report, rrep.report], describeMapping(mapping))
 }
 
@@ -183,14 +192,37 @@ export function loadMovieLens1M(dir: string, opts: MovieLensOptions = {}): Datas
   }
   addMovies(b, movies, mrep)
   const rrep = new RowReport(ratingsPath)
-  addRatings(b, piecewiseRecords(ratingsPath, 'MovieLens-1M ratings.dat', (t) => parseDelimited(t, '::')), rrep, 4, mapping)
+  addRatings(
+    b,
+    piecewiseRecords(ratingsPath, 'MovieLens-1M ratings.dat', (t) => parseDelimited(t, '::')),
+    rrep,
+    4,
+    mapping,
+  )
   return b.build('movielens-1m', [moviesPath, ratingsPath], [mrep.report, rrep.report], describeMapping(mapping))
 }
 
 /** ML-100k's 19 genre flags, in `u.genre` order (used when `u.genre` is absent). */
 export const ML100K_GENRES = [
-  'unknown', 'Action', 'Adventure', 'Animation', "Children's", 'Comedy', 'Crime', 'Documentary', 'Drama', 'Fantasy',
-  'Film-Noir', 'Horror', 'Musical', 'Mystery', 'Romance', 'Sci-Fi', 'Thriller', 'War', 'Western',
+  'unknown',
+  'Action',
+  'Adventure',
+  'Animation',
+  "Children's",
+  'Comedy',
+  'Crime',
+  'Documentary',
+  'Drama',
+  'Fantasy',
+  'Film-Noir',
+  'Horror',
+  'Musical',
+  'Mystery',
+  'Romance',
+  'Sci-Fi',
+  'Thriller',
+  'War',
+  'Western',
 ] as const
 
 /**
@@ -228,7 +260,13 @@ export function loadMovieLens100k(dir: string, opts: MovieLensOptions = {}): Dat
   }
   addMovies(b, movies, irep)
   const drep = new RowReport(dataPath)
-  addRatings(b, piecewiseRecords(dataPath, 'MovieLens-100k u.data', (t) => parseDelimited(t, '\t')), drep, 4, mapping)
+  addRatings(
+    b,
+    piecewiseRecords(dataPath, 'MovieLens-100k u.data', (t) => parseDelimited(t, '\t')),
+    drep,
+    4,
+    mapping,
+  )
   return b.build('movielens-100k', [itemPath, dataPath], [irep.report, drep.report], describeMapping(mapping))
 }
 

@@ -67,10 +67,7 @@ export class RowReport {
 export function formatReports(reports: ReadonlyArray<MalformedReport>): string[] {
   return reports
     .filter((r) => r.malformed > 0)
-    .map(
-      (r) =>
-        `${r.file}: ${r.malformed} of ${r.rows} rows malformed, skipped (${r.examples.map((e) => `line ${e.line}: ${e.reason}`).join('; ')}${r.malformed > r.examples.length ? '; …' : ''})`,
-    )
+    .map((r) => `${r.file}: ${r.malformed} of ${r.rows} rows malformed, skipped (${r.examples.map((e) => `line ${e.line}: ${e.reason}`).join('; ')}${r.malformed > r.examples.length ? '; …' : ''})`)
 }
 
 /** Parse a base-10 integer field strictly ("12a" and "" are not numbers). */

@@ -86,8 +86,21 @@ export function writeSyntheticShop(opts: SyntheticOptions, dir: string, touchedI
     tw.close()
   }
   for (let i = 0; i < shop.products; i++) touchedCount += touched[i]!
-  const summary: WriteSummary = { dir, products: shop.products, users: shop.users, events: n, eventTypes: types, touchedProducts: touchedCount, itemsBytes: items.bytes, eventsBytes: events.bytes, seconds: (performance.now() - t0) / 1000 }
-  writeFileSync(join(dir, 'synthetic.json'), `${JSON.stringify({ generator: 'src/offline/data/synthetic.ts', options: { products: shop.products, users: shop.users, seed: shop.seed, startMs: shop.startMs, days: shop.days }, ...summary, dir: undefined }, null, 1)}\n`)
+  const summary: WriteSummary = {
+    dir,
+    products: shop.products,
+    users: shop.users,
+    events: n,
+    eventTypes: types,
+    touchedProducts: touchedCount,
+    itemsBytes: items.bytes,
+    eventsBytes: events.bytes,
+    seconds: (performance.now() - t0) / 1000,
+  }
+  writeFileSync(
+    join(dir, 'synthetic.json'),
+    `${JSON.stringify({ generator: 'src/offline/data/synthetic.ts', options: { products: shop.products, users: shop.users, seed: shop.seed, startMs: shop.startMs, days: shop.days }, ...summary, dir: undefined }, null, 1)}\n`,
+  )
   return summary
 }
 
@@ -109,7 +122,9 @@ function parse(argv: string[]): { opts: SyntheticOptions; out: string; touched: 
     if (!Number.isInteger(n) || n < 0) throw new Error(`--${k} expects a non-negative integer, got ${String(v)}`)
     return n
   }
-  for (const k of a.keys()) if (!['products', 'users', 'seed', 'out', 'touched-items', 'days'].includes(k)) throw new Error(`unknown option --${k} (options: --products N --users U --seed S --days D --out DIR --touched-items)`)
+  for (const k of a.keys())
+    if (!['products', 'users', 'seed', 'out', 'touched-items', 'days'].includes(k))
+      throw new Error(`unknown option --${k} (options: --products N --users U --seed S --days D --out DIR --touched-items)`)
   const products = int('products')
   if (products === undefined) throw new Error('--products N is required (e.g. 10000, 100000, 1000000)')
   const opts: SyntheticOptions = { products }
@@ -128,7 +143,11 @@ if (process.argv[1] && import.meta.filename === resolve(process.argv[1])) {
     const { opts, out, touched } = parse(process.argv.slice(2))
     const s = writeSyntheticShop(opts, out, touched)
     process.stdout.write(
-      `${s.dir}: ${s.products.toLocaleString('en')} products (${(s.itemsBytes / 2 ** 20).toFixed(1)} MiB), ${s.users.toLocaleString('en')} visitors, ${s.events.toLocaleString('en')} events (${(s.eventsBytes / 2 ** 20).toFixed(1)} MiB; ${Object.entries(s.eventTypes).map(([k, v]) => `${k} ${v}`).join(', ')}), ${s.touchedProducts.toLocaleString('en')} products visited; ${s.seconds.toFixed(1)} s\n`,
+      `${s.dir}: ${s.products.toLocaleString('en')} products (${(s.itemsBytes / 2 ** 20).toFixed(1)} MiB), ${s.users.toLocaleString('en')} visitors, ${s.events.toLocaleString('en')} events (${(s.eventsBytes / 2 ** 20).toFixed(1)} MiB; ${Object.entries(
+        s.eventTypes,
+      )
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}), ${s.touchedProducts.toLocaleString('en')} products visited; ${s.seconds.toFixed(1)} s\n`,
     )
   } catch (e) {
     process.stderr.write(`synth: ${e instanceof Error ? e.message : String(e)}\n`)

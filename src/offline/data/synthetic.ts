@@ -27,74 +27,180 @@ import { gaussian, mulberry32, type Rng } from '../../rng'
 
 // ------------------------------------------------------------------------------ taxonomy --
 
-interface Department { name: string; price: number; subs: Array<[string, string[]]> }
+interface Department {
+  name: string
+  price: number
+  subs: Array<[string, string[]]>
+}
 
 /** Departments, their base price (EUR) and subcategories with four leaves each. */
 const TAXONOMY: Department[] = [
-  { name: 'Electronics', price: 180, subs: [
-    ['Phones', ['Smartphones', 'Phone cases', 'Chargers', 'Screen protectors']],
-    ['Computers', ['Laptops', 'Monitors', 'Keyboards', 'Mice']],
-    ['Audio', ['Headphones', 'Speakers', 'Soundbars', 'Earbuds']],
-    ['TV and video', ['Televisions', 'Projectors', 'Streaming sticks', 'TV mounts']],
-    ['Cameras', ['Digital cameras', 'Lenses', 'Tripods', 'Memory cards']],
-  ] },
-  { name: 'Home', price: 60, subs: [
-    ['Lighting', ['Table lamps', 'Floor lamps', 'Ceiling lights', 'LED bulbs']],
-    ['Furniture', ['Sofas', 'Armchairs', 'Bookcases', 'Coffee tables']],
-    ['Bedding', ['Duvets', 'Pillows', 'Bed sheets', 'Blankets']],
-    ['Decor', ['Vases', 'Picture frames', 'Candles', 'Mirrors']],
-  ] },
-  { name: 'Kitchen', price: 40, subs: [
-    ['Cookware', ['Frying pans', 'Saucepans', 'Woks', 'Dutch ovens']],
-    ['Appliances', ['Blenders', 'Coffee machines', 'Toasters', 'Kettles']],
-    ['Tableware', ['Plates', 'Mugs', 'Glasses', 'Cutlery sets']],
-    ['Storage', ['Food containers', 'Spice racks', 'Bread bins', 'Lunch boxes']],
-  ] },
-  { name: 'Fashion', price: 45, subs: [
-    ['Women', ['Dresses', 'Blouses', 'Skirts', 'Jeans']],
-    ['Men', ['Shirts', 'T-shirts', 'Trousers', 'Jackets']],
-    ['Shoes', ['Sneakers', 'Boots', 'Sandals', 'Loafers']],
-    ['Accessories', ['Watches', 'Sunglasses', 'Belts', 'Backpacks']],
-  ] },
-  { name: 'Sports', price: 55, subs: [
-    ['Fitness', ['Yoga mats', 'Dumbbells', 'Resistance bands', 'Kettlebells']],
-    ['Cycling', ['Road bikes', 'Bike helmets', 'Bike lights', 'Cycling gloves']],
-    ['Outdoor', ['Tents', 'Sleeping bags', 'Hiking boots', 'Camping stoves']],
-    ['Running', ['Running shoes', 'Running shorts', 'Sports watches', 'Water bottles']],
-  ] },
-  { name: 'Toys', price: 25, subs: [
-    ['Building', ['Construction sets', 'Marble runs', 'Magnetic tiles', 'Wooden blocks']],
-    ['Games', ['Board games', 'Card games', 'Puzzles', 'Dice games']],
-    ['Dolls', ['Fashion dolls', 'Doll houses', 'Soft toys', 'Action figures']],
-    ['Outdoor play', ['Scooters', 'Trampolines', 'Swings', 'Water guns']],
-  ] },
-  { name: 'Beauty', price: 18, subs: [
-    ['Skincare', ['Moisturisers', 'Serums', 'Cleansers', 'Sunscreens']],
-    ['Makeup', ['Lipsticks', 'Mascaras', 'Foundations', 'Eyeshadow palettes']],
-    ['Hair', ['Shampoos', 'Conditioners', 'Hair dryers', 'Straighteners']],
-    ['Fragrance', ['Perfumes', 'Eau de toilette', 'Body mists', 'Deodorants']],
-  ] },
-  { name: 'Garden', price: 45, subs: [
-    ['Tools', ['Pruners', 'Spades', 'Rakes', 'Hoses']],
-    ['Plants', ['Seeds', 'Flower bulbs', 'Plant pots', 'Compost']],
-    ['Garden furniture', ['Garden chairs', 'Parasols', 'Loungers', 'Garden tables']],
-    ['Power tools', ['Lawn mowers', 'Hedge trimmers', 'Leaf blowers', 'Pressure washers']],
-  ] },
-  { name: 'Books', price: 14, subs: [
-    ['Fiction', ['Crime novels', 'Fantasy novels', 'Romance novels', 'Thrillers']],
-    ['Non-fiction', ['Biographies', 'History books', 'Cookbooks', 'Travel guides']],
-    ['Children', ['Picture books', 'Activity books', 'Early readers', 'Comics']],
-  ] },
-  { name: 'Pets', price: 20, subs: [
-    ['Dogs', ['Dog food', 'Dog beds', 'Dog toys', 'Dog leads']],
-    ['Cats', ['Cat food', 'Cat litter', 'Scratching posts', 'Cat toys']],
-    ['Small pets', ['Cages', 'Hay', 'Bird seed', 'Aquariums']],
-  ] },
+  {
+    name: 'Electronics',
+    price: 180,
+    subs: [
+      ['Phones', ['Smartphones', 'Phone cases', 'Chargers', 'Screen protectors']],
+      ['Computers', ['Laptops', 'Monitors', 'Keyboards', 'Mice']],
+      ['Audio', ['Headphones', 'Speakers', 'Soundbars', 'Earbuds']],
+      ['TV and video', ['Televisions', 'Projectors', 'Streaming sticks', 'TV mounts']],
+      ['Cameras', ['Digital cameras', 'Lenses', 'Tripods', 'Memory cards']],
+    ],
+  },
+  {
+    name: 'Home',
+    price: 60,
+    subs: [
+      ['Lighting', ['Table lamps', 'Floor lamps', 'Ceiling lights', 'LED bulbs']],
+      ['Furniture', ['Sofas', 'Armchairs', 'Bookcases', 'Coffee tables']],
+      ['Bedding', ['Duvets', 'Pillows', 'Bed sheets', 'Blankets']],
+      ['Decor', ['Vases', 'Picture frames', 'Candles', 'Mirrors']],
+    ],
+  },
+  {
+    name: 'Kitchen',
+    price: 40,
+    subs: [
+      ['Cookware', ['Frying pans', 'Saucepans', 'Woks', 'Dutch ovens']],
+      ['Appliances', ['Blenders', 'Coffee machines', 'Toasters', 'Kettles']],
+      ['Tableware', ['Plates', 'Mugs', 'Glasses', 'Cutlery sets']],
+      ['Storage', ['Food containers', 'Spice racks', 'Bread bins', 'Lunch boxes']],
+    ],
+  },
+  {
+    name: 'Fashion',
+    price: 45,
+    subs: [
+      ['Women', ['Dresses', 'Blouses', 'Skirts', 'Jeans']],
+      ['Men', ['Shirts', 'T-shirts', 'Trousers', 'Jackets']],
+      ['Shoes', ['Sneakers', 'Boots', 'Sandals', 'Loafers']],
+      ['Accessories', ['Watches', 'Sunglasses', 'Belts', 'Backpacks']],
+    ],
+  },
+  {
+    name: 'Sports',
+    price: 55,
+    subs: [
+      ['Fitness', ['Yoga mats', 'Dumbbells', 'Resistance bands', 'Kettlebells']],
+      ['Cycling', ['Road bikes', 'Bike helmets', 'Bike lights', 'Cycling gloves']],
+      ['Outdoor', ['Tents', 'Sleeping bags', 'Hiking boots', 'Camping stoves']],
+      ['Running', ['Running shoes', 'Running shorts', 'Sports watches', 'Water bottles']],
+    ],
+  },
+  {
+    name: 'Toys',
+    price: 25,
+    subs: [
+      ['Building', ['Construction sets', 'Marble runs', 'Magnetic tiles', 'Wooden blocks']],
+      ['Games', ['Board games', 'Card games', 'Puzzles', 'Dice games']],
+      ['Dolls', ['Fashion dolls', 'Doll houses', 'Soft toys', 'Action figures']],
+      ['Outdoor play', ['Scooters', 'Trampolines', 'Swings', 'Water guns']],
+    ],
+  },
+  {
+    name: 'Beauty',
+    price: 18,
+    subs: [
+      ['Skincare', ['Moisturisers', 'Serums', 'Cleansers', 'Sunscreens']],
+      ['Makeup', ['Lipsticks', 'Mascaras', 'Foundations', 'Eyeshadow palettes']],
+      ['Hair', ['Shampoos', 'Conditioners', 'Hair dryers', 'Straighteners']],
+      ['Fragrance', ['Perfumes', 'Eau de toilette', 'Body mists', 'Deodorants']],
+    ],
+  },
+  {
+    name: 'Garden',
+    price: 45,
+    subs: [
+      ['Tools', ['Pruners', 'Spades', 'Rakes', 'Hoses']],
+      ['Plants', ['Seeds', 'Flower bulbs', 'Plant pots', 'Compost']],
+      ['Garden furniture', ['Garden chairs', 'Parasols', 'Loungers', 'Garden tables']],
+      ['Power tools', ['Lawn mowers', 'Hedge trimmers', 'Leaf blowers', 'Pressure washers']],
+    ],
+  },
+  {
+    name: 'Books',
+    price: 14,
+    subs: [
+      ['Fiction', ['Crime novels', 'Fantasy novels', 'Romance novels', 'Thrillers']],
+      ['Non-fiction', ['Biographies', 'History books', 'Cookbooks', 'Travel guides']],
+      ['Children', ['Picture books', 'Activity books', 'Early readers', 'Comics']],
+    ],
+  },
+  {
+    name: 'Pets',
+    price: 20,
+    subs: [
+      ['Dogs', ['Dog food', 'Dog beds', 'Dog toys', 'Dog leads']],
+      ['Cats', ['Cat food', 'Cat litter', 'Scratching posts', 'Cat toys']],
+      ['Small pets', ['Cages', 'Hay', 'Bird seed', 'Aquariums']],
+    ],
+  },
 ]
 
-const ADJECTIVES = ['Compact', 'Classic', 'Premium', 'Eco', 'Smart', 'Pro', 'Ultra', 'Essential', 'Deluxe', 'Mini', 'Max', 'Lite', 'Vintage', 'Modern', 'Soft', 'Sport', 'Travel', 'Urban', 'Studio', 'Family', 'Organic', 'Wireless', 'Quick', 'Silent', 'Nordic', 'Bold', 'Pure', 'Twin', 'Active', 'Comfort']
+const ADJECTIVES = [
+  'Compact',
+  'Classic',
+  'Premium',
+  'Eco',
+  'Smart',
+  'Pro',
+  'Ultra',
+  'Essential',
+  'Deluxe',
+  'Mini',
+  'Max',
+  'Lite',
+  'Vintage',
+  'Modern',
+  'Soft',
+  'Sport',
+  'Travel',
+  'Urban',
+  'Studio',
+  'Family',
+  'Organic',
+  'Wireless',
+  'Quick',
+  'Silent',
+  'Nordic',
+  'Bold',
+  'Pure',
+  'Twin',
+  'Active',
+  'Comfort',
+]
 const COLOURS = ['black', 'white', 'grey', 'blue', 'red', 'green', 'beige', 'navy', 'pink', 'oak', 'silver', 'yellow']
-const SYLLABLES = ['no', 'vik', 'al', 'tu', 'ra', 'ke', 'lo', 'sen', 'mar', 'bel', 'dor', 'fi', 'ka', 'zen', 'tor', 'lux', 've', 'ri', 'sol', 'an', 'da', 'mi', 'quo', 'ber', 'gal', 'pen', 'ox', 'ly', 'tal', 'ne']
+const SYLLABLES = [
+  'no',
+  'vik',
+  'al',
+  'tu',
+  'ra',
+  'ke',
+  'lo',
+  'sen',
+  'mar',
+  'bel',
+  'dor',
+  'fi',
+  'ka',
+  'zen',
+  'tor',
+  'lux',
+  've',
+  'ri',
+  'sol',
+  'an',
+  'da',
+  'mi',
+  'quo',
+  'ber',
+  'gal',
+  'pen',
+  'ox',
+  'ly',
+  'tal',
+  'ne',
+]
 
 // ------------------------------------------------------------------------------- hashing --
 
@@ -114,7 +220,10 @@ export function mix(a: number, b: number): number {
 export class Permutation {
   private readonly half: number
   private readonly mask: number
-  constructor(readonly n: number, private readonly seed: number) {
+  constructor(
+    readonly n: number,
+    private readonly seed: number,
+  ) {
     let bits = 2
     while (2 ** bits < n) bits += 2
     this.half = bits / 2
@@ -279,7 +388,9 @@ export class SyntheticShop {
       this.brands.push(name)
       this.brandsOf[this.pickDepartment(r())]!.push(b)
     }
-    this.brandsOf.forEach((l, di) => { if (l.length === 0) l.push(di % nb) })
+    this.brandsOf.forEach((l, di) => {
+      if (l.length === 0) l.push(di % nb)
+    })
 
     // One pass over the catalogue: each product's leaf (its first random draw), the popularity
     // permutation, and the per-leaf lists in rank order (a counting sort by leaf).
@@ -400,7 +511,7 @@ export class SyntheticShop {
     let t = Math.floor(this.startMs / 1000 + rand() * this.days * 86400)
     const ev = (type: EventType, item: number, text = '') => out.push({ user, item: item < 0 ? '' : `p${item}`, timestamp: t, type, text })
     for (let s = 0; s < sessions; s++) {
-      if (s > 0) t += 3600 + Math.floor(-Math.log(1 - rand()) * 2 * 86400) % (7 * 86400)
+      if (s > 0) t += 3600 + (Math.floor(-Math.log(1 - rand()) * 2 * 86400) % (7 * 86400))
       let leaf: number
       if (rand() < 0.75) {
         const dl = this.deptLeaves[favs[Math.floor(rand() * favs.length)]!]!

@@ -156,7 +156,10 @@ export async function main(argv: string[]): Promise<CliResult> {
   const negatives = int(values.negatives, 'negatives', 1) ?? 100
   const B = int(values.bootstrap, 'bootstrap', 1) ?? DEFAULT_BOOTSTRAP
   const protoArg = values.protocol ?? 'all'
-  const protocols: EvalProtocol[] = protoArg === 'all' ? [...ALL_PROTOCOLS] : protoArg.split(',').map((p) => (isProtocol(p) ? p : fail(`--protocol must be a comma-separated list of ${ALL_PROTOCOLS.join(', ')}, or all (got "${p}")`)))
+  const protocols: EvalProtocol[] =
+    protoArg === 'all'
+      ? [...ALL_PROTOCOLS]
+      : protoArg.split(',').map((p) => (isProtocol(p) ? p : fail(`--protocol must be a comma-separated list of ${ALL_PROTOCOLS.join(', ')}, or all (got "${p}")`)))
   const phaseArg = values.phase ?? 'test'
   const phases: Phase[] = phaseArg === 'both' ? ['val', 'test'] : phaseArg === 'val' || phaseArg === 'test' ? [phaseArg] : fail(`--phase must be test, val or both (got "${phaseArg}")`)
   const ties = (values.ties ?? 'expected') as TieMode
@@ -194,7 +197,10 @@ export async function main(argv: string[]): Promise<CliResult> {
   // used for that dataset, or when --tuned names a file; on any other dataset the rows named
   // "defaults" must be the library's defaults (issue 11), and tuned rows need a tuning of their own.
   const tunedApplies = values.tuned !== undefined || values.tune === true || resolve(datasetPath) === resolve(DEFAULT_MOVIELENS_DIR)
-  if (!tunedApplies && existsSync(tunedPath)) note(`not using ${relative(process.cwd(), tunedPath)} (tuned on ${DEFAULT_MOVIELENS_DIR}): the profile rows use the library defaults, tuned rows are left out (tune this dataset, or pass --tuned FILE)`)
+  if (!tunedApplies && existsSync(tunedPath))
+    note(
+      `not using ${relative(process.cwd(), tunedPath)} (tuned on ${DEFAULT_MOVIELENS_DIR}): the profile rows use the library defaults, tuned rows are left out (tune this dataset, or pass --tuned FILE)`,
+    )
   let tuned = tunedApplies ? readTuned(tunedPath) : null
   let tuning: TuningReport | null = tuned?.report ?? null
   if (values.tune) {
@@ -208,7 +214,19 @@ export async function main(argv: string[]): Promise<CliResult> {
       eventWeights = await eventWeightSweep(graded, r.best, seed, limitUsers, (l) => note(`tune: ${l}`))
     }
     const bestKernel = r.best.kernel
-    tuning = { objective: 'mean NDCG@10 on validation items, uniform-100 candidates', best: r.best, bestKernel, perKernel: r.perKernel, decayOff: r.decayOff, trace: r.trace, sweeps: r.sweeps, evaluations: r.evaluations, ms: r.ms, bytes: r.bytes, ...(eventWeights ? { eventWeights } : {}) }
+    tuning = {
+      objective: 'mean NDCG@10 on validation items, uniform-100 candidates',
+      best: r.best,
+      bestKernel,
+      perKernel: r.perKernel,
+      decayOff: r.decayOff,
+      trace: r.trace,
+      sweeps: r.sweeps,
+      evaluations: r.evaluations,
+      ms: r.ms,
+      bytes: r.bytes,
+      ...(eventWeights ? { eventWeights } : {}),
+    }
     const perKernel: Record<string, unknown> = {}
     for (const [k, v] of Object.entries(r.perKernel)) perKernel[k] = pointToJSON(v.point)
     mkdirSync(dirname(tunedPath), { recursive: true })
@@ -228,11 +246,28 @@ export async function main(argv: string[]): Promise<CliResult> {
   // 4. Run.
   const evalN = limitUsers !== undefined ? Math.min(limitUsers, split.evalUsers) : split.evalUsers
   const fullArg = values['full-users'] ?? 'auto'
-  const fullUsers = fullArg === 'all' ? evalN : fullArg === 'auto' ? (evalN * split.universe.length <= FULL_BUDGET ? evalN : Math.max(1, Math.floor(FULL_BUDGET / split.universe.length))) : int(fullArg, 'full-users', 1)!
-  if (protocols.includes('full') && fullUsers < evalN) note(`full ranking: a seeded sample of ${fullUsers} of ${evalN} users, each against all ${split.universe.length} items (--full-users all for every user)`)
+  const fullUsers =
+    fullArg === 'all'
+      ? evalN
+      : fullArg === 'auto'
+        ? evalN * split.universe.length <= FULL_BUDGET
+          ? evalN
+          : Math.max(1, Math.floor(FULL_BUDGET / split.universe.length))
+        : int(fullArg, 'full-users', 1)!
+  if (protocols.includes('full') && fullUsers < evalN)
+    note(`full ranking: a seeded sample of ${fullUsers} of ${evalN} users, each against all ${split.universe.length} items (--full-users all for every user)`)
   const bar = new Progress('eval', (limitUsers !== undefined ? Math.min(limitUsers, split.evalUsers) : split.evalUsers) * models.length)
   t = performance.now()
-  const run = await runEvaluation(ctx, models, { protocols, phases, negatives, ties, fullUsers, ...(retention ? { retention } : {}), ...(limitUsers !== undefined ? { limitUsers } : {}), onProgress: (d, _n, label) => bar.update(d, label) })
+  const run = await runEvaluation(ctx, models, {
+    protocols,
+    phases,
+    negatives,
+    ties,
+    fullUsers,
+    ...(retention ? { retention } : {}),
+    ...(limitUsers !== undefined ? { limitUsers } : {}),
+    onProgress: (d, _n, label) => bar.update(d, label),
+  })
   timings['evaluate (all models)'] = performance.now() - t
   for (const [k, v] of Object.entries(ctx.timings)) timings[`build ${k}`] = v
   for (const m of models) {
@@ -245,9 +280,20 @@ export async function main(argv: string[]): Promise<CliResult> {
   const comparisons: Comparison[] = []
   const cellOf = (m: string, p: string, ph: string): Cell | undefined => run.cells.find((c) => c.model === m && c.protocol === p && c.phase === ph)
   for (const [a, b] of [
-    ['profile', 'popularity'], ['profile-tuned', 'profile'], ['profile-tuned', 'popularity'], ['profile', 'profile-none'], ['profile-exponential', 'profile-none'], ['profile', 'cooc-last'], ['profile', 'profile-nosim'],
-    ['encoder', 'profile'], ['encoder', 'encoder-notime'], ['encoder', 'encoder-timeoff'], ['encoder+profile', 'profile'], ['encoder+profile', 'encoder'],
-    ['encoder/feed', 'encoder'], ['encoder+profile/feed', 'encoder+profile'],
+    ['profile', 'popularity'],
+    ['profile-tuned', 'profile'],
+    ['profile-tuned', 'popularity'],
+    ['profile', 'profile-none'],
+    ['profile-exponential', 'profile-none'],
+    ['profile', 'cooc-last'],
+    ['profile', 'profile-nosim'],
+    ['encoder', 'profile'],
+    ['encoder', 'encoder-notime'],
+    ['encoder', 'encoder-timeoff'],
+    ['encoder+profile', 'profile'],
+    ['encoder+profile', 'encoder'],
+    ['encoder/feed', 'encoder'],
+    ['encoder+profile/feed', 'encoder+profile'],
   ] as const)
     for (const p of protocols)
       for (const ph of phases) {
@@ -289,7 +335,9 @@ export async function main(argv: string[]): Promise<CliResult> {
   for (const ph of phases)
     for (const p of protocols) {
       const users = results.find((r) => r.protocol === p && r.phase === ph)?.users ?? 0
-      process.stdout.write(users === 0 ? `\n${p} candidates, ${ph} items: no user has a target for this protocol\n` : `\n${p} candidates, ${ph} items (${users} users), mean (95% CI):\n${resultTable(results, p, ph)}\n`)
+      process.stdout.write(
+        users === 0 ? `\n${p} candidates, ${ph} items: no user has a target for this protocol\n` : `\n${p} candidates, ${ph} items (${users} users), mean (95% CI):\n${resultTable(results, p, ph)}\n`,
+      )
     }
   process.stdout.write(`\nwall time ${(timings['total wall time']! / 1000).toFixed(1)} s\n`)
   if (values.json) {
@@ -301,7 +349,14 @@ export async function main(argv: string[]): Promise<CliResult> {
   if (values['write-similarity']) {
     const out = values['write-similarity']
     const a = ctx.artifact()
-    const json = { ...a.json, meta: { ...a.json.meta, licence: 'Derived from MovieLens ml-latest-small (GroupLens). Research use only, no commercial use; see LICENSE-DATA.md beside this file.', citation: 'F. Maxwell Harper and Joseph A. Konstan. 2015. The MovieLens Datasets: History and Context. ACM TiiS 5, 4: 19:1-19:19.' } }
+    const json = {
+      ...a.json,
+      meta: {
+        ...a.json.meta,
+        licence: 'Derived from MovieLens ml-latest-small (GroupLens). Research use only, no commercial use; see LICENSE-DATA.md beside this file.',
+        citation: 'F. Maxwell Harper and Joseph A. Konstan. 2015. The MovieLens Datasets: History and Context. ACM TiiS 5, 4: 19:1-19:19.',
+      },
+    }
     mkdirSync(dirname(out), { recursive: true })
     writeFileSync(out, JSON.stringify(json))
     writeLicence(join(dirname(out), 'LICENSE-DATA.md'), licenceText(relative(dirname(out), out), ds, best))

@@ -44,10 +44,14 @@ export function createContext(dataset: Dataset, opts: ContextOptions, split: Spl
       let a = arts.get(k)
       if (!a) {
         a = timed('similarity table', () =>
-          buildSimilarityArtifact(ctx.train(), { ...opts.similarity, ...o }, {
-            source: dataset.name,
-            built: 'training interactions only (events before each user\u2019s validation item)',
-          }),
+          buildSimilarityArtifact(
+            ctx.train(),
+            { ...opts.similarity, ...o },
+            {
+              source: dataset.name,
+              built: 'training interactions only (events before each user\u2019s validation item)',
+            },
+          ),
         )
         arts.set(k, a)
       }

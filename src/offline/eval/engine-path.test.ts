@@ -101,11 +101,14 @@ function engineModel(): { spec: ModelSpec; dispose: () => Promise<void>; paths: 
       deadlineMs: 120_000,
       strict: true,
     })
-    await vi.waitFor(() => {
-      const i = engine!.info()
-      expect(i.model?.ready, i.model?.error).toBe(true)
-      expect(i.similarity?.ready, i.similarity?.error).toBe(true)
-    }, { timeout: 60_000, interval: 50 })
+    await vi.waitFor(
+      () => {
+        const i = engine!.info()
+        expect(i.model?.ready, i.model?.error).toBe(true)
+        expect(i.similarity?.ready, i.similarity?.error).toBe(true)
+      },
+      { timeout: 60_000, interval: 50 },
+    )
     return engine
   })()
   const spec: ModelSpec = {

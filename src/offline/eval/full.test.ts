@@ -51,7 +51,7 @@ async function both(spec: ModelSpec, limit = 40) {
     expect(list.length).toBeGreaterThanOrEqual(FULL_SCORER_MIN)
     const a = scorer.session(u)
     const b = scorer.session(u)
-    for (let k = 0; k < u.test!.index; k++) (a.add(u.events[k]!), b.add(u.events[k]!))
+    for (let k = 0; k < u.test!.index; k++) a.add(u.events[k]!), b.add(u.events[k]!)
     const now = u.test!.event.timestamp
     out.push({ fast: await a.score(list, now, hint), ranker: await b.score(list, now) })
   }
@@ -70,7 +70,15 @@ describe('full ranking at shop scale', () => {
   for (const [label, spec] of [
     ['library defaults + similarity table', profileModel({ name: 'p', description: '' })],
     ['no similarity table', profileModel({ name: 'p', description: '', similarity: false })],
-    ['linear kernel, log server scores, other weights', profileModel({ name: 'p', description: '', profile: { long: { name: 'linear', horizonMs: 9e8 }, featureWeights: { category: 0.3, brand: 2, price: 0.1, query: 3 } }, ranker: { weights: { server: 0.7, profile: 2.5, encoder: 1 }, serverTransform: 'log' } })],
+    [
+      'linear kernel, log server scores, other weights',
+      profileModel({
+        name: 'p',
+        description: '',
+        profile: { long: { name: 'linear', horizonMs: 9e8 }, featureWeights: { category: 0.3, brand: 2, price: 0.1, query: 3 } },
+        ranker: { weights: { server: 0.7, profile: 2.5, encoder: 1 }, serverTransform: 'log' },
+      }),
+    ],
   ] as const) {
     it(`profile scores over the whole catalogue equal the ranker's, bit for bit (${label})`, async () => {
       const rows = await both(spec)
@@ -99,7 +107,12 @@ describe('full ranking at shop scale', () => {
     expect(fullSample(users, 50, 9)).toEqual(a)
     expect(fullSample(users, 50, 10)).not.toEqual(a)
     const rev = fullSample([...users].reverse(), 50, 9)
-    expect(users.filter((_, i) => a[i])).toEqual([...users].reverse().filter((_, i) => rev[i]).reverse())
+    expect(users.filter((_, i) => a[i])).toEqual(
+      [...users]
+        .reverse()
+        .filter((_, i) => rev[i])
+        .reverse(),
+    )
     const b = fullSample(users, 120, 9)
     expect(users.every((_, i) => !a[i] || b[i])).toBe(true)
     expect(fullSample(users, 900, 9).every((x) => x === 1)).toBe(true)

@@ -144,7 +144,6 @@ export class ProfileFullScorer {
   /** Universe items whose table row names universe item h: CSR over h. */
   private readonly revOffsets: Int32Array | null = null
   private readonly revItems: Int32Array | null = null
-  private readonly tableToUniverse: Int32Array | null = null
   private readonly cfg: RankerConfig
   private readonly stamp: Uint32Array
   private tick = 0
@@ -193,7 +192,6 @@ export class ProfileFullScorer {
       }
       this.revOffsets = counts
       this.revItems = items
-      this.tableToUniverse = t2u
     }
   }
 

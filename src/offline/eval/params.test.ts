@@ -6,7 +6,13 @@ import { barChart } from './svg'
 describe('tuning parameters', () => {
   it('τ is the age at which each decaying kernel weighs ½ (window: its edge)', () => {
     const tau = 7 * 24 * 3600 * 1000
-    for (const [name, p] of [['exponential', 1], ['linear', 1], ['power', 1], ['power', 2], ['power', 0.5]] as const) {
+    for (const [name, p] of [
+      ['exponential', 1],
+      ['linear', 1],
+      ['power', 1],
+      ['power', 2],
+      ['power', 0.5],
+    ] as const) {
       expect(createKernel(kernelSpec(name, tau, p)).weight(tau), `${name} p=${p}`).toBeCloseTo(0.5, 12)
     }
     const w = createKernel(kernelSpec('window', tau, 1))

@@ -34,7 +34,8 @@ describe('offline evaluation on ml-latest-small', () => {
     expect(j.dataset.malformed).toBe(0)
     expect(j.dataset.evalUsers).toBe(25)
     const models = new Set(j.results.map((x) => x.model))
-    for (const m of ['popularity', 'random', 'recency', 'cooc-last', 'cooc-all', 'profile', 'profile-exponential', 'profile-linear', 'profile-window', 'profile-power', 'profile-none']) expect(models).toContain(m)
+    for (const m of ['popularity', 'random', 'recency', 'cooc-last', 'cooc-all', 'profile', 'profile-exponential', 'profile-linear', 'profile-window', 'profile-power', 'profile-none'])
+      expect(models).toContain(m)
     expect(models.size).toBe(12)
     expect(j.results).toHaveLength(models.size * 2 * 2)
     for (const row of j.results) {

@@ -24,7 +24,11 @@ export class Progress {
       const width = 30
       const fill = Math.round(frac * width)
       const eta = frac > 0 ? elapsed / frac - elapsed : 0
-      this.stream.write(`\r${this.label} [${'█'.repeat(fill)}${'░'.repeat(width - fill)}] ${String(pct).padStart(3)}% ${done}/${this.total} ${elapsed.toFixed(1)}s eta ${eta.toFixed(0)}s ${detail}`.padEnd(100).slice(0, 120))
+      this.stream.write(
+        `\r${this.label} [${'█'.repeat(fill)}${'░'.repeat(width - fill)}] ${String(pct).padStart(3)}% ${done}/${this.total} ${elapsed.toFixed(1)}s eta ${eta.toFixed(0)}s ${detail}`
+          .padEnd(100)
+          .slice(0, 120),
+      )
       if (done >= this.total) this.stream.write('\n')
     } else {
       const step = Math.floor(pct / 10) * 10

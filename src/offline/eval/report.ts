@@ -65,7 +65,11 @@ export function resultTable(results: CellSummary[], protocol: string, phase: str
 
 export function comparisonTable(cs: Comparison[]): string {
   if (cs.length === 0) return ''
-  return ['| A − B | protocol | phase | metric | mean difference (95% CI, paired bootstrap) |', '|---|---|---|---|---|', ...cs.map((c) => `| ${c.a} − ${c.b} | ${c.protocol} | ${c.phase} | ${c.metric} | ${c.diff.mean >= 0 ? '+' : ''}${ci(c.diff, 4)} |`)].join('\n')
+  return [
+    '| A − B | protocol | phase | metric | mean difference (95% CI, paired bootstrap) |',
+    '|---|---|---|---|---|',
+    ...cs.map((c) => `| ${c.a} − ${c.b} | ${c.protocol} | ${c.phase} | ${c.metric} | ${c.diff.mean >= 0 ? '+' : ''}${ci(c.diff, 4)} |`),
+  ].join('\n')
 }
 
 function fmtValue(v: unknown): string {
@@ -92,7 +96,10 @@ export function pointTable(p: TunePoint): string {
 
 function traceTable(trace: TraceStep[]): string {
   const rows = trace.map((t) => {
-    const tried = t.tried.map((x) => `${x.value === t.chosen ? '**' : ''}${typeof x.value === 'number' && /Tau|gapHalf/.test(t.dim) ? duration(x.value) : fmtValue(x.value)}: ${x.ndcg10 === null ? 'over budget' : x.ndcg10.toFixed(4)}${x.value === t.chosen ? '**' : ''}`)
+    const tried = t.tried.map(
+      (x) =>
+        `${x.value === t.chosen ? '**' : ''}${typeof x.value === 'number' && /Tau|gapHalf/.test(t.dim) ? duration(x.value) : fmtValue(x.value)}: ${x.ndcg10 === null ? 'over budget' : x.ndcg10.toFixed(4)}${x.value === t.chosen ? '**' : ''}`,
+    )
     return `| ${t.stage} | ${t.pass} | ${t.dim} | ${tried.join(', ')} |`
   })
   return ['| stage | pass | parameter | val NDCG@10 per value (chosen in bold) |', '|---|---|---|---|', ...rows].join('\n')
@@ -104,15 +111,28 @@ export function renderMarkdown(d: ReportData, plots: string[]): string {
   const ds = d.dataset
   const out: string[] = []
   out.push(`# Offline evaluation report`, '')
-  out.push(`Generated ${d.generated} by \`${d.command}\`. Every figure is a mean over users with its 95% percentile-bootstrap interval (${String(d.protocol.bootstrap)} resamples of users, seeded, shared by all rows so that differences are paired).`, '')
+  out.push(
+    `Generated ${d.generated} by \`${d.command}\`. Every figure is a mean over users with its 95% percentile-bootstrap interval (${String(d.protocol.bootstrap)} resamples of users, seeded, shared by all rows so that differences are paired).`,
+    '',
+  )
   out.push(...headline(d))
   out.push(`## Data and protocol`, '')
-  out.push(`- Dataset: **${String(ds.name)}** (${String(ds.users)} users, ${String(ds.items)} items, ${String(ds.interactions)} interactions; ${String(ds.eventMapping)}). Malformed rows: ${String(ds.malformed)}.`)
-  out.push(`- Leave-one-out (SASRec): per user, events sorted by time (ties in file order); last interaction = test, second-to-last = validation; ${String(ds.evalUsers)} users evaluated, ${String(ds.trainOnlyUsers)} with < 3 interactions train-only.`)
-  out.push(`- Candidates: uniform = held-out + ${String(d.protocol.negatives)} uniform negatives; popularity = ${String(d.protocol.negatives)} negatives ∝ interaction count; full = every item the user never touched. Seed ${String(d.protocol.seed)}.`)
+  out.push(
+    `- Dataset: **${String(ds.name)}** (${String(ds.users)} users, ${String(ds.items)} items, ${String(ds.interactions)} interactions; ${String(ds.eventMapping)}). Malformed rows: ${String(ds.malformed)}.`,
+  )
+  out.push(
+    `- Leave-one-out (SASRec): per user, events sorted by time (ties in file order); last interaction = test, second-to-last = validation; ${String(ds.evalUsers)} users evaluated, ${String(ds.trainOnlyUsers)} with < 3 interactions train-only.`,
+  )
+  out.push(
+    `- Candidates: uniform = held-out + ${String(d.protocol.negatives)} uniform negatives; popularity = ${String(d.protocol.negatives)} negatives ∝ interaction count; full = every item the user never touched. Seed ${String(d.protocol.seed)}.`,
+  )
   out.push(`- History replayed: ${typeof d.protocol.retention === 'string' ? String(d.protocol.retention) : `the browser store's retention (${JSON.stringify(d.protocol.retention)})`}.`)
-  out.push(`- The candidate list is the server's list: ordered by train-set popularity, \`score\` = popularity. Profile models replay the user's events through \`InterestProfile.add\` and rank with \`rerank\` from src/rank (the engine's path); "now" = the held-out event's time.`)
-  out.push(`- Ties: ${String(d.protocol.ties)} (the expected metric over a random order of the tied block; never optimistic). Coverage@10 = distinct items in all top-10 lists / ${String(ds.items)} items; ILD@10 = mean pairwise (1 − Jaccard) of genres in the top 10.`)
+  out.push(
+    `- The candidate list is the server's list: ordered by train-set popularity, \`score\` = popularity. Profile models replay the user's events through \`InterestProfile.add\` and rank with \`rerank\` from src/rank (the engine's path); "now" = the held-out event's time.`,
+  )
+  out.push(
+    `- Ties: ${String(d.protocol.ties)} (the expected metric over a random order of the tied block; never optimistic). Coverage@10 = distinct items in all top-10 lists / ${String(ds.items)} items; ILD@10 = mean pairwise (1 − Jaccard) of genres in the top 10.`,
+  )
   out.push(`- Similarity table: ${String(d.similarity.bytes)} bytes, ${String(d.similarity.pairs)} pairs over ${String(d.similarity.items)} items, built from training interactions only.`, '')
   out.push(`## Results`, '')
   for (const phase of phases.includes('test') ? ['test', ...phases.filter((p) => p !== 'test')] : phases) {
@@ -128,16 +148,47 @@ export function renderMarkdown(d: ReportData, plots: string[]): string {
   const tu = d.tuning
   if (tu) {
     out.push(`## Decay tuning (validation items only)`, '')
-    out.push(`Objective: ${tu.objective}. Coordinate descent over the grids in params.ts (${tu.evaluations} evaluations, ${(tu.ms / 1000).toFixed(0)} s); similarity tables over the size budget were not evaluated. Test items were scored only at the chosen points and along the τ sweeps plotted below. Best kernel on validation: **${tu.bestKernel}**.`, '')
+    out.push(
+      `Objective: ${tu.objective}. Coordinate descent over the grids in params.ts (${tu.evaluations} evaluations, ${(tu.ms / 1000).toFixed(0)} s); similarity tables over the size budget were not evaluated. Test items were scored only at the chosen points and along the τ sweeps plotted below. Best kernel on validation: **${tu.bestKernel}**.`,
+      '',
+    )
     out.push(`### Chosen parameters`, '', pointTable(tu.best), '')
     out.push(`### Per kernel (each kernel's time scales and gate re-tuned from the joint point)`, '')
-    out.push(['| kernel | long τ | short τ | gate bias | val NDCG@10 | val HR@10 |', '|---|---|---|---|---|---|', ...Object.entries(tu.perKernel).map(([k, v]) => `| ${k}${k === 'power' ? ` (p = ${v.point.powerExponent})` : ''} | ${duration(v.point.longTau)} | ${duration(v.point.shortTau)} | ${v.point.gate.bias} | ${v.val.ndcg10.toFixed(4)} | ${v.val.hr10.toFixed(4)} |`), `| none (decay off) | – | – | – | ${tu.decayOff.val.ndcg10.toFixed(4)} | ${tu.decayOff.val.hr10.toFixed(4)} |`].join('\n'), '')
+    out.push(
+      [
+        '| kernel | long τ | short τ | gate bias | val NDCG@10 | val HR@10 |',
+        '|---|---|---|---|---|---|',
+        ...Object.entries(tu.perKernel).map(
+          ([k, v]) =>
+            `| ${k}${k === 'power' ? ` (p = ${v.point.powerExponent})` : ''} | ${duration(v.point.longTau)} | ${duration(v.point.shortTau)} | ${v.point.gate.bias} | ${v.val.ndcg10.toFixed(4)} | ${v.val.hr10.toFixed(4)} |`,
+        ),
+        `| none (decay off) | – | – | – | ${tu.decayOff.val.ndcg10.toFixed(4)} | ${tu.decayOff.val.hr10.toFixed(4)} |`,
+      ].join('\n'),
+      '',
+    )
     out.push(`### NDCG@10 against the long-term time scale (val and test; other parameters at each kernel's tuned point)`, '')
     const taus = tu.sweeps[Object.keys(tu.sweeps)[0]!]?.map((p) => p.tau) ?? []
-    out.push(['| kernel | ' + taus.map(duration).join(' | ') + ' |', '|---|' + taus.map(() => '---').join('|') + '|', ...Object.entries(tu.sweeps).flatMap(([k, pts]) => [`| ${k} (val) | ${pts.map((p) => p.val.ndcg10.toFixed(4)).join(' | ')} |`, `| ${k} (test) | ${pts.map((p) => p.test.ndcg10.toFixed(4)).join(' | ')} |`])].join('\n'), '')
+    out.push(
+      [
+        '| kernel | ' + taus.map(duration).join(' | ') + ' |',
+        '|---|' + taus.map(() => '---').join('|') + '|',
+        ...Object.entries(tu.sweeps).flatMap(([k, pts]) => [
+          `| ${k} (val) | ${pts.map((p) => p.val.ndcg10.toFixed(4)).join(' | ')} |`,
+          `| ${k} (test) | ${pts.map((p) => p.test.ndcg10.toFixed(4)).join(' | ')} |`,
+        ]),
+      ].join('\n'),
+      '',
+    )
     if (tu.eventWeights) {
       out.push(`### Event weights (graded mapping: rating ≥ 4 → add_to_wishlist, else view_item)`, '')
-      out.push(['| add_to_wishlist weight (view_item = 1) | val NDCG@10 | test NDCG@10 |', '|---|---|---|', ...tu.eventWeights.map((e) => `| ${e.weight} | ${e.val.toFixed(4)} | ${e.test === undefined ? '–' : e.test.toFixed(4)} |`)].join('\n'), '')
+      out.push(
+        [
+          '| add_to_wishlist weight (view_item = 1) | val NDCG@10 | test NDCG@10 |',
+          '|---|---|---|',
+          ...tu.eventWeights.map((e) => `| ${e.weight} | ${e.val.toFixed(4)} | ${e.test === undefined ? '–' : e.test.toFixed(4)} |`),
+        ].join('\n'),
+        '',
+      )
     }
     out.push(`### Search trace`, '', traceTable(tu.trace), '')
   }
@@ -151,14 +202,19 @@ export function renderMarkdown(d: ReportData, plots: string[]): string {
     '',
     `## Known limits`,
     '',
-    '- Leave-one-out is not a time split: the similarity table and popularity use other users\' training interactions, some of which happened after a given user\'s test event. This is the published protocol (and the reference figures share it), but a live shop only has the past.',
+    "- Leave-one-out is not a time split: the similarity table and popularity use other users' training interactions, some of which happened after a given user's test event. This is the published protocol (and the reference figures share it), but a live shop only has the past.",
     '- Tuned on one dataset with one event type. MovieLens has no brands, prices, searches or repeat views, so those weights are untouched; event weights were probed only with a rating-based proxy (graded mapping).',
     '- With gate bias 0 the short-term profile keeps half the weight even when nothing happened recently (shares are normalised per profile, so the latest events dominate the short profile however old): on MovieLens the latest ratings are the best guide to the next one.',
-    '- Full history is replayed by default; `--retention store` applies the browser store\'s default retention (180 days, 5,000 events) instead.',
+    "- Full history is replayed by default; `--retention store` applies the browser store's default retention (180 days, 5,000 events) instead.",
     '',
   )
   out.push(`## Timings`, '', ['| stage | seconds |', '|---|---|', ...Object.entries(d.timings).map(([k, v]) => `| ${k} | ${(v / 1000).toFixed(2)} |`)].join('\n'), '')
-  out.push(`## Licence of the data`, '', `MovieLens data: F. Maxwell Harper and Joseph A. Konstan. 2015. The MovieLens Datasets: History and Context. ACM TiiS 5, 4: 19:1-19:19. Used under the GroupLens terms (research use, no endorsement).`, '')
+  out.push(
+    `## Licence of the data`,
+    '',
+    `MovieLens data: F. Maxwell Harper and Joseph A. Konstan. 2015. The MovieLens Datasets: History and Context. ACM TiiS 5, 4: 19:1-19:19. Used under the GroupLens terms (research use, no endorsement).`,
+    '',
+  )
   return out.join('\n')
 }
 
@@ -171,19 +227,27 @@ export function headline(d: ReportData): string[] {
   const n = (r: CellSummary) => r.metrics['NDCG@10']!
   const out = ['## Headline (uniform-100 candidates, test items)', '']
   const rel = (n(prof).mean / n(pop).mean - 1) * 100
-  out.push(`- **profile** (library defaults + similarity table): NDCG@10 ${ci(n(prof))}, HR@10 ${ci(prof.metrics['HR@10'])}; popularity (the server's order) NDCG@10 ${ci(n(pop))}: ${rel >= 0 ? '+' : ''}${rel.toFixed(1)}% relative (target: ≥ +25%, NDCG@10 ≥ 0.445 — ${n(prof).mean >= 0.445 ? 'met' : 'NOT met'}).`)
+  out.push(
+    `- **profile** (library defaults + similarity table): NDCG@10 ${ci(n(prof))}, HR@10 ${ci(prof.metrics['HR@10'])}; popularity (the server's order) NDCG@10 ${ci(n(pop))}: ${rel >= 0 ? '+' : ''}${rel.toFixed(1)}% relative (target: ≥ +25%, NDCG@10 ≥ 0.445 — ${n(prof).mean >= 0.445 ? 'met' : 'NOT met'}).`,
+  )
   const off = get('profile-none')
   const diff = (a: string) => d.comparisons.find((x) => x.a === a && x.b === 'profile-none' && x.protocol === 'uniform' && x.phase === 'test')
   const signed = (i: Interval) => `${i.mean >= 0 ? '+' : ''}${ci(i, 4)}`
   const c1 = diff('profile-exponential')
   const c2 = diff('profile')
-  if (off) out.push(`- Decay off (profile-none: the tuned point with kernel none): NDCG@10 ${ci(n(off))}${c1 ? `; profile-exponential − profile-none = ${signed(c1.diff)}` : ''}${c2 ? `; profile − profile-none = ${signed(c2.diff)}` : ''} (paired bootstrap).`)
+  if (off)
+    out.push(
+      `- Decay off (profile-none: the tuned point with kernel none): NDCG@10 ${ci(n(off))}${c1 ? `; profile-exponential − profile-none = ${signed(c1.diff)}` : ''}${c2 ? `; profile − profile-none = ${signed(c2.diff)}` : ''} (paired bootstrap).`,
+    )
   const cl = get('cooc-last')
-  if (cl) out.push(`- Co-occurrence with the last item: NDCG@10 ${ci(n(cl))}, HR@10 ${ci(cl.metrics['HR@10'])} (reference 0.435 / 0.667); popularity HR@10 ${ci(pop.metrics['HR@10'])} (reference 0.601).`)
+  if (cl)
+    out.push(`- Co-occurrence with the last item: NDCG@10 ${ci(n(cl))}, HR@10 ${ci(cl.metrics['HR@10'])} (reference 0.435 / 0.667); popularity HR@10 ${ci(pop.metrics['HR@10'])} (reference 0.601).`)
   const enc = get('encoder')
   if (enc) {
     const vs = (a: string, b: string) => d.comparisons.find((x) => x.a === a && x.b === b && x.protocol === 'uniform' && x.phase === 'test')
-    const parts = [`- **encoder** (the shipped time-aware Transformer alone): NDCG@10 ${ci(n(enc))}, HR@10 ${ci(enc.metrics['HR@10'])} (targets HR@10 ≥ 0.76, NDCG@10 ≥ 0.52 — ${enc.metrics['HR@10']!.mean >= 0.76 && n(enc).mean >= 0.52 ? 'met' : 'NOT met'}; SASRec reference 0.728 / 0.494)`]
+    const parts = [
+      `- **encoder** (the shipped time-aware Transformer alone): NDCG@10 ${ci(n(enc))}, HR@10 ${ci(enc.metrics['HR@10'])} (targets HR@10 ≥ 0.76, NDCG@10 ≥ 0.52 — ${enc.metrics['HR@10']!.mean >= 0.76 && n(enc).mean >= 0.52 ? 'met' : 'NOT met'}; SASRec reference 0.728 / 0.494)`,
+    ]
     const ep = vs('encoder', 'profile')
     if (ep) parts.push(`encoder − profile = ${signed(ep.diff)}`)
     const nt = get('encoder-notime')
@@ -203,7 +267,9 @@ export function headline(d: ReportData): string[] {
   if (tu && tu.best.profileWeight !== DEFAULT_RANKER_CONFIG.weights.profile) {
     const step = tu.trace.filter((x) => x.dim === 'profileWeight').at(-1)
     const at = (v: number) => step?.tried.find((x) => x.value === v)?.ndcg10
-    out.push(`- The ranker keeps its own fusion default weights.profile = ${DEFAULT_RANKER_CONFIG.weights.profile} (server 1); tuning chose ${tu.best.profileWeight}, but validation cannot tell them apart (val NDCG@10 ${at(tu.best.profileWeight)?.toFixed(4) ?? '?'} vs ${at(DEFAULT_RANKER_CONFIG.weights.profile)?.toFixed(4) ?? '?'}), so the "profile" row runs the library's value.`)
+    out.push(
+      `- The ranker keeps its own fusion default weights.profile = ${DEFAULT_RANKER_CONFIG.weights.profile} (server 1); tuning chose ${tu.best.profileWeight}, but validation cannot tell them apart (val NDCG@10 ${at(tu.best.profileWeight)?.toFixed(4) ?? '?'} vs ${at(DEFAULT_RANKER_CONFIG.weights.profile)?.toFixed(4) ?? '?'}), so the "profile" row runs the library's value.`,
+    )
   }
   out.push('')
   return out
@@ -219,9 +285,23 @@ export function writeReport(dir: string, d: ReportData): string[] {
     const rows = d.results.filter((r) => r.protocol === p && r.phase === 'test')
     if (rows.length === 0) continue
     const name = `ndcg10-${p}.svg`
-    const ref = p === 'uniform' ? [{ label: 'ref. popularity 0.356', value: 0.356 }, { label: 'target 0.445', value: 0.445 }] : undefined
+    const ref =
+      p === 'uniform'
+        ? [
+            { label: 'ref. popularity 0.356', value: 0.356 },
+            { label: 'target 0.445', value: 0.445 },
+          ]
+        : undefined
     const groupOf = (m: string) => d.models.find((x) => x.name === m)?.group ?? ''
-    writeFileSync(join(dir, name), barChart(`NDCG@10, ${p} candidates, test items (95% CI)`, 'NDCG@10', rows.map((r) => ({ label: r.model, mean: r.metrics['NDCG@10']!.mean, lo: r.metrics['NDCG@10']!.lo, hi: r.metrics['NDCG@10']!.hi, group: groupOf(r.model) })), ref))
+    writeFileSync(
+      join(dir, name),
+      barChart(
+        `NDCG@10, ${p} candidates, test items (95% CI)`,
+        'NDCG@10',
+        rows.map((r) => ({ label: r.model, mean: r.metrics['NDCG@10']!.mean, lo: r.metrics['NDCG@10']!.lo, hi: r.metrics['NDCG@10']!.hi, group: groupOf(r.model) })),
+        ref,
+      ),
+    )
     plots.push(name)
   }
   if (d.tuning && Object.keys(d.tuning.sweeps).length > 0) {

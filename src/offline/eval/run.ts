@@ -81,7 +81,10 @@ export function serverList(ids: ReadonlyArray<string>, item: (id: string) => Can
  */
 export function fullOrder(universe: ReadonlyArray<string>, popularity: (id: string) => number, seed: number, phase: Phase): Int32Array {
   const n = universe.length
-  const perm = shuffle(Array.from({ length: n }, (_, i) => i), rngFor(seed, 'full', phase))
+  const perm = shuffle(
+    Array.from({ length: n }, (_, i) => i),
+    rngFor(seed, 'full', phase),
+  )
   const pop = Float64Array.from(universe, popularity)
   const rank = new Int32Array(n)
   perm.forEach((u, r) => (rank[u] = r))
@@ -121,7 +124,11 @@ export async function runEvaluation(ctx: EvalContext, models: ReadonlyArray<Mode
   const orders = new Map<Phase, Int32Array>()
   if (full) for (const ph of opts.phases) orders.set(ph, fullOrder(universe, ctx.popularity, ctx.seed, ph))
   const excluded = new Uint8Array(full ? universe.length : 0)
-  const inFull = fullSample(users.map((u) => u.user), opts.fullUsers ?? n, ctx.seed)
+  const inFull = fullSample(
+    users.map((u) => u.user),
+    opts.fullUsers ?? n,
+    ctx.seed,
+  )
 
   const scorers: Scorer[] = models.map((m) => m.create(ctx))
   const cells: Cell[] = []
@@ -319,14 +326,16 @@ export interface CellSummary {
  */
 export function summarise(result: RunResult, catalogueSize: number, bootAll: Bootstrap): CellSummary[] {
   // A protocol no user has a target for (cart on MovieLens: no carts) gets no row, not zeros.
-  return result.cells.filter((c) => c.mrr.length > 0).map((c) => {
-    const boot = bootAll.resized(c.mrr.length)
-    const metrics: MetricSummary = {}
-    for (const k of CUTOFFS) metrics[`HR@${k}`] = boot.mean(c.hr[k]!)
-    for (const k of CUTOFFS) metrics[`NDCG@${k}`] = boot.mean(c.ndcg[k]!)
-    metrics.MRR = boot.mean(c.mrr)
-    metrics[`Coverage@${LIST_K}`] = coverageInterval(boot, c.top, catalogueSize)
-    metrics[`ILD@${LIST_K}`] = boot.mean(c.ild)
-    return { model: c.model, protocol: c.protocol, phase: c.phase, users: c.mrr.length, metrics, scoreMs: c.scoreMs }
-  })
+  return result.cells
+    .filter((c) => c.mrr.length > 0)
+    .map((c) => {
+      const boot = bootAll.resized(c.mrr.length)
+      const metrics: MetricSummary = {}
+      for (const k of CUTOFFS) metrics[`HR@${k}`] = boot.mean(c.hr[k]!)
+      for (const k of CUTOFFS) metrics[`NDCG@${k}`] = boot.mean(c.ndcg[k]!)
+      metrics.MRR = boot.mean(c.mrr)
+      metrics[`Coverage@${LIST_K}`] = coverageInterval(boot, c.top, catalogueSize)
+      metrics[`ILD@${LIST_K}`] = boot.mean(c.ild)
+      return { model: c.model, protocol: c.protocol, phase: c.phase, users: c.mrr.length, metrics, scoreMs: c.scoreMs }
+    })
 }

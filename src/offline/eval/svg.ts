@@ -112,7 +112,8 @@ export function logLineChart(title: string, xLabel: string, yLabel: string, seri
     const colour = PALETTE[(s.colour ?? i) % PALETTE.length]!
     const d = s.points.map((p, k) => `${k === 0 ? 'M' : 'L'}${f(X(p.x))} ${f(Y(p.y))}`).join(' ')
     out.push(`<path d="${d}" fill="none" stroke="${colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`)
-    for (const p of s.points) out.push(`<circle cx="${f(X(p.x))}" cy="${f(Y(p.y))}" r="${p.x === s.mark ? 5 : 2.5}" fill="${p.x === s.mark ? '#fff' : colour}" stroke="${colour}" stroke-width="${p.x === s.mark ? 2 : 1}"/>`)
+    for (const p of s.points)
+      out.push(`<circle cx="${f(X(p.x))}" cy="${f(Y(p.y))}" r="${p.x === s.mark ? 5 : 2.5}" fill="${p.x === s.mark ? '#fff' : colour}" stroke="${colour}" stroke-width="${p.x === s.mark ? 2 : 1}"/>`)
     const ly = top + 14 + i * 18
     out.push(`<line x1="${width - right + 10}" y1="${ly - 4}" x2="${width - right + 34}" y2="${ly - 4}" stroke="${colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`)
     out.push(`<text x="${width - right + 40}" y="${ly}" font-size="11">${esc(s.label)}</text>`)

@@ -84,9 +84,12 @@ export async function readSource(dir: string): Promise<SourceModel> {
   const bytes = parts.length === 1 ? parts[0]! : new Uint8Array(Buffer.concat(parts))
   const sha = await sha256Hex(bytes)
   if (sha !== artifact.sha256) throw new FeedError(`${dir}: weights SHA-256 ${sha} does not match model.json's ${artifact.sha256}`)
-  let weights
+  let weights: ReturnType<typeof decodeWeights>
   try {
-    weights = decodeWeights(artifact.weightsManifest.flatMap((g) => g.weights), bytes)
+    weights = decodeWeights(
+      artifact.weightsManifest.flatMap((g) => g.weights),
+      bytes,
+    )
   } catch (e) {
     throw new FeedError(`${dir}: ${(e as Error).message}`)
   }
@@ -186,7 +189,10 @@ export async function main(argv: string[]): Promise<FeedSummary | null> {
         return streamItemFile(values.items!, rep)
       }
     : values.dataset
-      ? ((ds) => () => ds.values())(loadDataset(values.dataset).items)
+      ? (
+          (ds) => () =>
+            ds.values()
+        )(loadDataset(values.dataset).items)
       : () => []
   function* catalogue(): Generator<Item> {
     const seen = new Set<string>()
@@ -278,7 +284,10 @@ function report(s: FeedSummary, out: string): string {
     `model SHA-256 (pin it as modelSha256 / data-model-sha256): ${s.modelSha256}`,
     `artifact ${out}: model.json ${kb(s.artifact.modelJson)} + weights.bin ${kb(s.artifact.weights)} = ${kb(s.artifact.raw)} raw, ${kb(s.artifact.gzip)} gzip; ${s.keptRows} item rows (3 reserved)`,
   ]
-  if (s.feed) lines.push(`feed: ${s.feed.rows} rows (${s.feed.withNeighbours} with neighbours), ${s.feed.encoding}: items.jsonl ${s.feed.bytesPerItemJsonl.toFixed(1)} B/item, items.csv ${s.feed.bytesPerItemCsv.toFixed(1)} B/item`)
+  if (s.feed)
+    lines.push(
+      `feed: ${s.feed.rows} rows (${s.feed.withNeighbours} with neighbours), ${s.feed.encoding}: items.jsonl ${s.feed.bytesPerItemJsonl.toFixed(1)} B/item, items.csv ${s.feed.bytesPerItemCsv.toFixed(1)} B/item`,
+    )
   return lines.join('\n')
 }
 

@@ -49,7 +49,10 @@ describe('npm run feed', () => {
     expect(user.license).toBe('test licence text')
     expect(user.config.vocabSize).toBe(3)
     expect(readFileSync(join(o1, 'LICENSE-DATA.md'), 'utf8')).toMatch(/source terms[\s\S]*npm run feed/)
-    const rows = readFileSync(join(o1, 'items.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; vector: string })
+    const rows = readFileSync(join(o1, 'items.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; vector: string })
     expect(rows.map((r) => r.id)).toEqual(Array.from({ length: 40 }, (_, i) => `m${i}`))
     for (const r of rows) expect(parseVector(r.vector, s1.modelId, 17).ok).toBe(true)
     // Different content, different vector; the 30 vocabulary items differ from content-only ones.
@@ -71,7 +74,10 @@ describe('npm run feed', () => {
     const o = out()
     const s = (await main(['--model', dir, '--out', o, '--items', itemsFile(5), '--similarity', simFile, '--neighbours', '1', '--encoding', 'i8', '--mode', 'feed']))!
     expect(s.feed!.withNeighbours).toBe(2)
-    const jsonl = readFileSync(join(o, 'items.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; vector: string; neighbours?: unknown })
+    const jsonl = readFileSync(join(o, 'items.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; vector: string; neighbours?: unknown })
     const csv = [...parseCsv(readFileSync(join(o, 'items.csv'), 'utf8'))].map((r) => r.fields)
     expect(csv[0]).toEqual(['id', 'vector', 'neighbours'])
     expect(csv.length - 1).toBe(jsonl.length)
@@ -113,11 +119,21 @@ describe('npm run feed', () => {
     while (n + 30 <= limitFor(n)) n++
     const file = join(mkdtempSync(join(tmpdir(), 'lr-feed-auto-')), 'items.csv')
     const ids = (k: number) => Array.from({ length: k }, (_, i) => i.toString(36).padStart(3, '0'))
-    writeFileSync(file, `id,title\n${ids(n).map((id) => `${id},Thing ${id}`).join('\n')}\n`)
+    writeFileSync(
+      file,
+      `id,title\n${ids(n)
+        .map((id) => `${id},Thing ${id}`)
+        .join('\n')}\n`,
+    )
     const above = (await main(['--model', dir, '--out', out(), '--items', file]))!
     expect(above.mode).toBe('feed')
     expect(above.catalogue).toBe(n + 30)
-    writeFileSync(file, `id,title\n${ids(n - 1).map((id) => `${id},Thing ${id}`).join('\n')}\n`)
+    writeFileSync(
+      file,
+      `id,title\n${ids(n - 1)
+        .map((id) => `${id},Thing ${id}`)
+        .join('\n')}\n`,
+    )
     const at = (await main(['--model', dir, '--out', out(), '--items', file]))!
     expect(at.mode).toBe('table')
     expect(at.catalogue).toBe(n + 29)

@@ -90,7 +90,9 @@ describe('feed mode gives the whole-table answers on ml-latest-small (shipped mo
       const d32 = maxAbsDiff(f32, table)
       const d16 = maxAbsDiff(await scores(spec('feed', withProfile, 'f16')), table)
       const d8 = maxAbsDiff(await scores(spec('feed', withProfile, 'i8')), table)
-      console.log(`parity ${withProfile ? 'encoder+profile' : 'encoder'} (${USERS} users × ${PROTOCOLS.join('+')} × 101 candidates): max |Δ fused score| f32 ${d32.toExponential(2)}, f16 ${d16.toExponential(2)}, i8 ${d8.toExponential(2)}`)
+      console.log(
+        `parity ${withProfile ? 'encoder+profile' : 'encoder'} (${USERS} users × ${PROTOCOLS.join('+')} × 101 candidates): max |Δ fused score| f32 ${d32.toExponential(2)}, f16 ${d16.toExponential(2)}, i8 ${d8.toExponential(2)}`,
+      )
       expect(d32).toBeLessThan(1e-4)
       // Lossy encodings really went through the vectors (they differ), by a bounded amount.
       expect(d16).toBeGreaterThan(0)

@@ -71,7 +71,15 @@ describe('list metrics', () => {
   })
 
   it('coverage is distinct recommended items over the catalogue', () => {
-    expect(coverage([['a', 'b'], ['b', 'c']], 10)).toBeCloseTo(0.3, 12)
+    expect(
+      coverage(
+        [
+          ['a', 'b'],
+          ['b', 'c'],
+        ],
+        10,
+      ),
+    ).toBeCloseTo(0.3, 12)
   })
 })
 
@@ -106,7 +114,7 @@ describe('bootstrap', () => {
 
   it('at shop scale keeps no resamples and gives the interval the percentile bootstrap converges to', () => {
     const n = 6_000
-    const vals = Float64Array.from({ length: n }, (_, i) => ((i * 2654435761) % 1000) / 1000 < 0.3 ? 1 / Math.log2(2 + (i % 7)) : 0)
+    const vals = Float64Array.from({ length: n }, (_, i) => (((i * 2654435761) % 1000) / 1000 < 0.3 ? 1 / Math.log2(2 + (i % 7)) : 0))
     const big = new Bootstrap(n, 1000, 4)
     expect(big.large).toBe(true)
     expect(big.samples).toHaveLength(0)

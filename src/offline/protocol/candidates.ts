@@ -53,13 +53,7 @@ export function sampleUniform(universe: ReadonlyArray<string>, exclude: Readonly
  * key = ln(u)/w, keep the n largest. Exact, and needs no rejection loop however much
  * of the popular mass the user has already consumed. Items with weight 0 are never drawn.
  */
-export function samplePopularity(
-  universe: ReadonlyArray<string>,
-  weight: ReadonlyMap<string, number>,
-  exclude: ReadonlySet<string>,
-  n: number,
-  rng: Rng,
-): string[] {
+export function samplePopularity(universe: ReadonlyArray<string>, weight: ReadonlyMap<string, number>, exclude: ReadonlySet<string>, n: number, rng: Rng): string[] {
   const keys: Array<[number, string]> = []
   for (const id of universe) {
     const w = weight.get(id) ?? 0
@@ -167,14 +161,7 @@ export function samplePopularityFast(split: Split, exclude: ReadonlySet<string>,
  * shuffled (seeded) so the held-out item's position carries no information; the
  * evaluator then orders them as the server would (see eval).
  */
-export function candidatesFor(
-  split: Split,
-  u: UserSplit,
-  phase: Phase,
-  protocol: ProtocolName,
-  seed: number,
-  negatives = DEFAULT_NEGATIVES,
-): { target: string; ids: string[] } | null {
+export function candidatesFor(split: Split, u: UserSplit, phase: Phase, protocol: ProtocolName, seed: number, negatives = DEFAULT_NEGATIVES): { target: string; ids: string[] } | null {
   const held = phase === 'val' ? u.val : u.test
   if (!held) return null
   const rng = rngFor(seed, protocol, phase, u.user)

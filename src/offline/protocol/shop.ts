@@ -123,7 +123,10 @@ export function sampleFromPool(pool: ReadonlyArray<string>, exclude: ReadonlySet
     out.push(id)
   }
   if (out.length < n) {
-    const rest = shuffle(pool.filter((id) => !exclude.has(id) && !taken.has(id)), rng)
+    const rest = shuffle(
+      pool.filter((id) => !exclude.has(id) && !taken.has(id)),
+      rng,
+    )
     for (const id of rest) {
       if (out.length >= n) break
       out.push(id)

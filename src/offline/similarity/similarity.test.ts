@@ -8,6 +8,10 @@ import { Cooccurrence } from './cooccurrence'
 import { asSimilarityTable, buildNeighbours } from './neighbours'
 import { trainingData } from './training'
 
+/** 1/√2 as the neighbour lists round it (6 digits) and as the browser file stores it (3). */
+const HALF_SQRT2_6 = Math.round(Math.SQRT1_2 * 1e6) / 1e6
+const HALF_SQRT2_3 = Math.round(Math.SQRT1_2 * 1e3) / 1e3
+
 let k = 0
 const ev = (item: string, t: number): StoredEvent => ({ id: `e${k++}`, type: 'view_item', items: [{ id: item }], timestamp: t })
 function dataset(users: Record<string, string[]>): Dataset {
@@ -27,7 +31,12 @@ function dataset(users: Record<string, string[]>): Dataset {
 // Training sequences: u0 a b c, u1 a b.
 const ds = dataset({ u0: ['a', 'b', 'c', 'v0', 'z'], u1: ['a', 'b', 'v1', 'z'] })
 const data = trainingData(leaveOneOut(ds))
-const sims = (lists: ReturnType<typeof buildNeighbours>, id: string) => Object.fromEntries(asSimilarityTable(lists).neighbors(id).map(([j, s]) => [j, +s.toFixed(6)]))
+const sims = (lists: ReturnType<typeof buildNeighbours>, id: string) =>
+  Object.fromEntries(
+    asSimilarityTable(lists)
+      .neighbors(id)
+      .map(([j, s]) => [j, +s.toFixed(6)]),
+  )
 const base = { window: 1, distanceExponent: 0, future: 1, gapHalfLifeMs: Infinity, alpha: 0.5, shrink: 0, k: 10, minCount: 1 }
 
 describe('training data', () => {
@@ -47,8 +56,8 @@ describe('neighbour lists (worked by hand)', () => {
     const l = buildNeighbours(data, base)
     // C(a,b) = 2 (both users), n_a = n_b = 2 → 2/√(2·2) = 1; C(b,c) = 1 → 1/√2.
     expect(sims(l, 'a')).toEqual({ b: 1 })
-    expect(sims(l, 'b')).toEqual({ a: 1, c: 0.707107 })
-    expect(sims(l, 'c')).toEqual({ b: 0.707107 })
+    expect(sims(l, 'b')).toEqual({ a: 1, c: HALF_SQRT2_6 })
+    expect(sims(l, 'c')).toEqual({ b: HALF_SQRT2_6 })
     // Items never in training have no list and appear in none.
     expect(sims(l, 'z')).toEqual({})
     expect(Object.keys(sims(l, 'b'))).not.toContain('v0')
@@ -89,7 +98,7 @@ describe('the shipped artifact', () => {
     const parsed = parseSimilarityTable(JSON.parse(JSON.stringify(art.json)))
     expect(parsed.neighbors('b').map(([j, s]) => [j, s])).toEqual([
       ['a', 1],
-      ['c', 0.707],
+      ['c', HALF_SQRT2_3],
     ])
     expect(art.bytes).toBe(Buffer.byteLength(JSON.stringify(art.json)))
   })

@@ -30,7 +30,10 @@ export async function acceptByLoader(dir: string): Promise<{ weights: number; sc
     const ids = [...model.vocab.keys()].slice(0, 12)
     const s = new EncoderSession(model)
     s.setHistory(ids.slice(0, 8).map((id, k) => ({ id: `e${k}`, type: 'view_item' as const, items: [{ id }], timestamp: 1_600_000_000_000 + k * 60_000 })))
-    const scores = s.scoreSync(ids.map((id) => ({ id })), 1_600_000_000_000 + 9 * 60_000)
+    const scores = s.scoreSync(
+      ids.map((id) => ({ id })),
+      1_600_000_000_000 + 9 * 60_000,
+    )
     s.dispose()
     const finite = scores.filter((x) => Number.isFinite(x)).length
     if (finite !== scores.length) throw new Error(`${dir}: ${scores.length - finite} of ${scores.length} scores are not finite`)

@@ -62,11 +62,42 @@ Recipe (defaults: run a of src/offline/train/runs/README.md, the shipped model)
 
 const SPEC: FlagSpec = {
   ...DATASET_FLAGS,
-  prepared: 'string', 'prepare-only': 'boolean', out: 'string', force: 'boolean', 'no-export': 'boolean', report: 'string', checkpoint: 'string', resume: 'boolean',
-  nproc: 'number', threads: 'number', smoke: 'boolean', 'no-test': 'boolean',
-  epochs: 'number', 'max-minutes': 'number', 'max-steps': 'number', batch: 'number', len: 'number', negatives: 'number', 'in-batch': 'boolean', lr: 'number',
-  dropout: 'number', 'id-dropout': 'number', seed: 'number', 'eval-every': 'number', patience: 'number', 'eval-lens': 'string', quantize: 'string',
-  'protocol-seed': 'number', 'log-every': 'number', d: 'number', heads: 'number', blocks: 'number', ffn: 'number', 'feat-buckets': 'number', 'no-time': 'boolean', 'no-gap': 'boolean',
+  prepared: 'string',
+  'prepare-only': 'boolean',
+  out: 'string',
+  force: 'boolean',
+  'no-export': 'boolean',
+  report: 'string',
+  checkpoint: 'string',
+  resume: 'boolean',
+  nproc: 'number',
+  threads: 'number',
+  smoke: 'boolean',
+  'no-test': 'boolean',
+  epochs: 'number',
+  'max-minutes': 'number',
+  'max-steps': 'number',
+  batch: 'number',
+  len: 'number',
+  negatives: 'number',
+  'in-batch': 'boolean',
+  lr: 'number',
+  dropout: 'number',
+  'id-dropout': 'number',
+  seed: 'number',
+  'eval-every': 'number',
+  patience: 'number',
+  'eval-lens': 'string',
+  quantize: 'string',
+  'protocol-seed': 'number',
+  'log-every': 'number',
+  d: 'number',
+  heads: 'number',
+  blocks: 'number',
+  ffn: 'number',
+  'feat-buckets': 'number',
+  'no-time': 'boolean',
+  'no-gap': 'boolean',
   help: 'boolean',
 }
 
@@ -119,8 +150,10 @@ export async function main(argv: string[], log: (s: string) => void = (s) => pro
   const run = runDir(smoke ? 'torch-smoke' : 'torch')
   const prepared = (f.prepared as string | undefined) ?? join(run, 'prepared')
   const meta = writePrepared(prepared, data, split, { dataset: ds.name, license: lic.text, protocolSeed })
-  log(`data: ${ds.name}, ${split.users.length} users (${split.evalUsers} evaluated), ${data.catalogue.length} items, vocabulary ${data.vocab.length}, ${meta.tokens} tokens; ` +
-    `model ${countParams(data.cfg).toLocaleString('en')} parameters; prepared ${prepared} in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+  log(
+    `data: ${ds.name}, ${split.users.length} users (${split.evalUsers} evaluated), ${data.catalogue.length} items, vocabulary ${data.vocab.length}, ${meta.tokens} tokens; ` +
+      `model ${countParams(data.cfg).toLocaleString('en')} parameters; prepared ${prepared} in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  )
   if (f['prepare-only']) return 0
 
   // 2. torchrun.

@@ -104,7 +104,15 @@ export function writePrepared(dir: string, data: TrainData, split: Split, info: 
   const lines: string[] = []
   const fd = openSync(join(dir, 'items.jsonl'), 'w')
   for (const it of data.catalogueItems) {
-    lines.push(JSON.stringify({ id: it.id, ...(it.category ? { category: it.category } : {}), ...(it.brand !== undefined ? { brand: it.brand } : {}), ...(it.price !== undefined ? { price: it.price } : {}), ...(it.title !== undefined ? { title: it.title } : {}) }))
+    lines.push(
+      JSON.stringify({
+        id: it.id,
+        ...(it.category ? { category: it.category } : {}),
+        ...(it.brand !== undefined ? { brand: it.brand } : {}),
+        ...(it.price !== undefined ? { price: it.price } : {}),
+        ...(it.title !== undefined ? { title: it.title } : {}),
+      }),
+    )
     if (lines.length >= 4096) writeSync(fd, lines.splice(0).join('\n') + '\n')
   }
   if (lines.length) writeSync(fd, lines.join('\n') + '\n')

@@ -22,7 +22,7 @@ export function findPython(): string | null {
   return (found = null)
 }
 
-export const NO_TORCH = 'no Python with PyTorch found: install Debian\'s python3-torch (apt-get install -y python3-torch) or set LOCALRANK_PYTHON'
+export const NO_TORCH = "no Python with PyTorch found: install Debian's python3-torch (apt-get install -y python3-torch) or set LOCALRANK_PYTHON"
 
 /** Environment for a Python child: the package on PYTHONPATH, no .pyc files in the tree. */
 export function pythonEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

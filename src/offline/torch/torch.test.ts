@@ -141,7 +141,10 @@ describe('PyTorch export → TypeScript encoder', () => {
       const want = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as { scores: number[][]; scores16: number[][] }
       let worst = 0
       let incremental = 0
-      for (const [sub, ref] of [['f32', want.scores], ['f16', want.scores16]] as const) {
+      for (const [sub, ref] of [
+        ['f32', want.scores],
+        ['f16', want.scores16],
+      ] as const) {
         const model = await loadArtifactDir(join(dir, sub))
         try {
           cs.forEach((c, i) => {
@@ -263,7 +266,10 @@ describe('npm run train:torch -- --smoke', () => {
     const s = new EncoderSession(model)
     const ids = [...model.vocab.keys()].slice(0, 20)
     s.setHistory(ids.slice(0, 5).map((id, k) => ({ id: `e${k}`, type: 'view_item' as const, items: [{ id }], timestamp: 1e12 + k * 60_000 })))
-    const scores = s.scoreSync(ids.map((id) => ({ id })), 1e12 + 6 * 60_000)
+    const scores = s.scoreSync(
+      ids.map((id) => ({ id })),
+      1e12 + 6 * 60_000,
+    )
     expect(scores.every((x) => Number.isFinite(x))).toBe(true)
     expect(new Set(scores).size).toBeGreaterThan(1)
     s.dispose()
@@ -277,7 +283,11 @@ describe('npm run train:torch (CLI)', () => {
     const h = cli(['--help'])
     expect(h.status).toBe(0)
     for (const f of ['--nproc', '--smoke', '--prepare-only', '--items', '--time-unit', '--ratings', '--license', '--force']) expect(h.stdout).toContain(f)
-    for (const [args, what] of [[['--out', '/tmp/x', '--nprocs', '2'], /--nprocs/], [[], /--out DIR is required/], [['--out', 'public/model'], /shipped model/]] as const) {
+    for (const [args, what] of [
+      [['--out', '/tmp/x', '--nprocs', '2'], /--nprocs/],
+      [[], /--out DIR is required/],
+      [['--out', 'public/model'], /shipped model/],
+    ] as const) {
       const r = cli([...args])
       expect(r.status, r.stderr).toBe(2)
       expect(r.stderr).toMatch(what)

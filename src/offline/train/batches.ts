@@ -163,10 +163,11 @@ export function makeBatch(data: TrainData, cfg: EncoderConfig, windows: Readonly
   }
   const uniformK = negCat.length
   if (opts.inBatch) {
-    for (const c of new Set(targetCat)) if (!taken.has(c) && data.row[c]! !== ROW_OOV) {
-      taken.add(c)
-      negCat.push(c)
-    }
+    for (const c of new Set(targetCat))
+      if (!taken.has(c) && data.row[c]! !== ROW_OOV) {
+        taken.add(c)
+        negCat.push(c)
+      }
   }
   const negCol = new Map<number, number>()
   negCat.forEach((c, j) => negCol.set(c, j))

@@ -38,7 +38,16 @@ ${DATASET_HELP}
   --help`
 
 const SPEC: FlagSpec = {
-  ...DATASET_FLAGS, model: 'string', out: 'string', force: 'boolean', epochs: 'number', lr: 'number', 'id-dropout': 'number', seed: 'number', report: 'string', help: 'boolean',
+  ...DATASET_FLAGS,
+  model: 'string',
+  out: 'string',
+  force: 'boolean',
+  epochs: 'number',
+  lr: 'number',
+  'id-dropout': 'number',
+  seed: 'number',
+  report: 'string',
+  help: 'boolean',
 }
 
 type WeightMap = Map<string, { shape: number[]; data: Float32Array }>
@@ -82,15 +91,27 @@ export async function main(argv: string[], log: (s: string) => void = (s) => pro
   log(`before: ${line(before)}`)
   const c = await calibrateOov(data, w0, { epochs, batch: 32, len: 64, negatives: 256, lr, dropout: 0.2, idDropout, seed, log })
   const quantization = (model.artifact.weightsManifest[0]?.weights[0]?.quantization?.dtype ?? 'float32') as Quantization
-  const training = { ...(model.artifact.training ?? {}), oovCalibration: { epochs, lr, idDropout, seed, from: model.artifact.modelSha256 ?? model.artifact.sha256, before: c.before, after: c.end, seconds: Math.round((Date.now() - t0) / 1000) } }
+  const training = {
+    ...(model.artifact.training ?? {}),
+    oovCalibration: { epochs, lr, idDropout, seed, from: model.artifact.modelSha256 ?? model.artifact.sha256, before: c.before, after: c.end, seconds: Math.round((Date.now() - t0) / 1000) },
+  }
   const exp = await exportModel(out, cfg, model.artifact.vocab, c.weights, { quantization, ...(model.artifact.license ? { license: model.artifact.license } : {}), training })
-  if (ds.name.startsWith('movielens')) writeLicenseSection(out, { dataset: path.split('/').filter(Boolean).pop() ?? ds.name, users: split.users.length, parameters: [...c.weights.values()].reduce((a, w) => a + w.data.length, 0), sha256: exp.sha256 })
+  if (ds.name.startsWith('movielens'))
+    writeLicenseSection(out, {
+      dataset: path.split('/').filter(Boolean).pop() ?? ds.name,
+      users: split.users.length,
+      parameters: [...c.weights.values()].reduce((a, w) => a + w.data.length, 0),
+      sha256: exp.sha256,
+    })
   log(`exported ${out}/model.json + weights.bin; pin it with modelSha256 / data-model-sha256 = ${exp.modelSha256}`)
   const back = await readModel(out)
   const after = await figures(data, split, cfg, new Map([...back.weights].map(([k, w]) => [k, { shape: w.shape, data: w.data }])))
   log(`after: ${line(after)}`)
   mkdirSync(dirname(reportPath), { recursive: true })
-  writeFileSync(reportPath, JSON.stringify({ dataset: ds.name, data: path, model: modelDir, out, calibration: c.history, oov: { before: c.before, start: c.start, after: c.end }, export: exp, before, after }, null, 2))
+  writeFileSync(
+    reportPath,
+    JSON.stringify({ dataset: ds.name, data: path, model: modelDir, out, calibration: c.history, oov: { before: c.before, start: c.start, after: c.end }, export: exp, before, after }, null, 2),
+  )
   log(`report: ${reportPath}; tensors left ${tf.memory().numTensors}`)
   return 0
 }
@@ -101,7 +122,9 @@ interface Figures {
 }
 
 function line(f: Figures): string {
-  return `${Object.entries(f.ndcg10).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}; ${f.unseen.items} unseen items, ${f.unseen.perTop10.toFixed(3)} per full-ranking top 10 (share ${f.unseen.share.toFixed(3)})`
+  return `${Object.entries(f.ndcg10)
+    .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+    .join(', ')}; ${f.unseen.items} unseen items, ${f.unseen.perTop10.toFixed(3)} per full-ranking top 10 (share ${f.unseen.share.toFixed(3)})`
 }
 
 async function figures(data: TrainData, split: Split, cfg: EncoderConfig, w: WeightMap): Promise<Figures> {

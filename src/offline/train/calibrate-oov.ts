@@ -36,7 +36,17 @@ export interface CalibrateOptions {
  * The row starts from the mean of the vocabulary rows (an average learned item's id part, the
  * natural prior for an item with no evidence), then follows the sampled-softmax gradient.
  */
-export async function calibrateOov(data: TrainData, weights: WeightMap, o: CalibrateOptions): Promise<{ weights: WeightMap; history: Array<{ epoch: number; loss: number; seconds: number }>; start: { bias: number; norm: number }; end: { bias: number; norm: number }; before: { bias: number; norm: number } }> {
+export async function calibrateOov(
+  data: TrainData,
+  weights: WeightMap,
+  o: CalibrateOptions,
+): Promise<{
+  weights: WeightMap
+  history: Array<{ epoch: number; loss: number; seconds: number }>
+  start: { bias: number; norm: number }
+  end: { bias: number; norm: number }
+  before: { bias: number; norm: number }
+}> {
   const cfg = data.cfg
   const { d } = cfg
   const V = cfg.vocabSize
@@ -70,10 +80,14 @@ export async function calibrateOov(data: TrainData, weights: WeightMap, o: Calib
     let sum = 0
     for (let s = 0; s < steps; s++) {
       const batch = makeBatch(data, cfg, windows.slice(s * o.batch, (s + 1) * o.batch), o.len, { negatives: o.negatives, idDropout: o.idDropout }, rand)
-      const loss = opt.minimize(() => {
-        const params: Params = { ...frozen, item_emb: tf.concat([embHead, oovE, embTail], 0), item_bias: tf.concat([biasHead, oovB, biasTail], 0) }
-        return batchLoss(params, cfg, batch, o.dropout, (epoch * 100_003 + s) >>> 0)
-      }, true, [oovE, oovB])!
+      const loss = opt.minimize(
+        () => {
+          const params: Params = { ...frozen, item_emb: tf.concat([embHead, oovE, embTail], 0), item_bias: tf.concat([biasHead, oovB, biasTail], 0) }
+          return batchLoss(params, cfg, batch, o.dropout, (epoch * 100_003 + s) >>> 0)
+        },
+        true,
+        [oovE, oovB],
+      )!
       const v = loss.dataSync()[0]!
       loss.dispose()
       if (!Number.isFinite(v)) throw new Error(`OOV calibration diverged: loss ${v} at epoch ${epoch}, step ${s}`)

@@ -75,7 +75,10 @@ describe('npm run train (CLI)', () => {
   })
 
   it('a bad dataset or item path is one line on stderr (exit 1), no stack trace', () => {
-    for (const args of [['--data', '/nonexistent/ratings'], ['--data', shopLog().events, '--items', '/nonexistent/items.csv']]) {
+    for (const args of [
+      ['--data', '/nonexistent/ratings'],
+      ['--data', shopLog().events, '--items', '/nonexistent/items.csv'],
+    ]) {
       const r = run(['--out', join(tmpdir(), 'lr-never'), ...args], 30_000)
       expect(r.code, r.err).toBe(1)
       expect(r.err.trim().split('\n')).toHaveLength(1)
@@ -114,7 +117,11 @@ describe('npm run train (CLI)', () => {
     // `node --import tsx` is what `npm run train` runs. (The tsx CLI would not do: it SIGKILLs a
     // child that does not acknowledge a relayed signal within 30 ms, and a training step is
     // synchronous for longer than that.)
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, '--data', log.events, '--items', log.items, '--no-export', '--checkpoint', ck, '--epochs', '100000', '--max-minutes', '30', '--patience', '100000', ...TINY], { stdio: ['ignore', 'ignore', 'pipe'] })
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', CLI, '--data', log.events, '--items', log.items, '--no-export', '--checkpoint', ck, '--epochs', '100000', '--max-minutes', '30', '--patience', '100000', ...TINY],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    )
     let err = ''
     const done = new Promise<number | null>((res) => child.on('exit', (code) => res(code)))
     await new Promise<void>((res, rej) => {

@@ -105,10 +105,11 @@ export function buildTrainData(ds: Dataset, split: Split, base: Omit<EncoderConf
   })
   const freq = new Float64Array(n)
   let total = 0
-  for (const u of users) for (let k = 0; k < u.trainLen; k++) {
-    freq[u.items[k]!]!++
-    total++
-  }
+  for (const u of users)
+    for (let k = 0; k < u.trainLen; k++) {
+      freq[u.items[k]!]!++
+      total++
+    }
   for (let i = 0; i < n; i++) freq[i] = freq[i]! / Math.max(1, total)
   return { cfg, vocab, catalogue, catalogueIndex, catalogueItems, row, feats, featW, vocabCatalogue, freq, users }
 }

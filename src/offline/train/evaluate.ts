@@ -21,18 +21,11 @@ export interface EvalResult {
 }
 
 /** User vectors [n, d] for (user, end) pairs: the tokens before `end`, newest `maxLen`, scored at `nowMs`. */
-export function encodeUsers(
-  params: Params,
-  cfg: EncoderConfig,
-  data: TrainData,
-  queries: ReadonlyArray<{ user: number; end: number; nowMs: number }>,
-  maxLen: number,
-  batchSize = 64,
-): Float32Array {
+export function encodeUsers(params: Params, cfg: EncoderConfig, data: TrainData, queries: ReadonlyArray<{ user: number; end: number; nowMs: number }>, maxLen: number, batchSize = 64): Float32Array {
   const d = cfg.d
   const out = new Float32Array(queries.length * d)
   // Sort by length so that batches pad little.
-  const order = queries.map((q, i) => i).sort((a, b) => queries[a]!.end - queries[b]!.end)
+  const order = queries.map((_q, i) => i).sort((a, b) => queries[a]!.end - queries[b]!.end)
   const F = cfg.featSlots
   const unit = cfg.timeUnitSec * 1000
   for (let s = 0; s < order.length; s += batchSize) {

@@ -2,17 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { EncoderConfig } from '../../encoder/config'
 import { paramShapes } from '../../encoder/model'
-import {
-  ARTIFACT_FORMAT,
-  ARTIFACT_VERSION,
-  decodeWeights,
-  encodeWeights,
-  modelSha256,
-  sha256Hex,
-  type ModelArtifact,
-  type NamedWeight,
-  type Quantization,
-} from '../../encoder/weights'
+import { ARTIFACT_FORMAT, ARTIFACT_VERSION, decodeWeights, encodeWeights, modelSha256, sha256Hex, type ModelArtifact, type NamedWeight, type Quantization } from '../../encoder/weights'
 
 /** The notice every artifact trained on MovieLens must carry (../shared/datasets/README.md). */
 export const GROUPLENS_NOTICE =
@@ -80,8 +70,15 @@ export async function readModel(dir: string): Promise<{ artifact: ModelArtifact;
   const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts)
   const sha = await sha256Hex(bytes)
   if (sha !== artifact.sha256) throw new Error(`${dir}: weights SHA-256 ${sha} does not match model.json's ${artifact.sha256}`)
-  if (artifact.modelSha256 !== undefined && (await modelSha256(artifact)) !== artifact.modelSha256) throw new Error(`${dir}: model.json does not match the model SHA-256 it declares (${artifact.modelSha256}): edited after export`)
-  return { artifact, weights: decodeWeights(artifact.weightsManifest.flatMap((g) => g.weights), bytes) }
+  if (artifact.modelSha256 !== undefined && (await modelSha256(artifact)) !== artifact.modelSha256)
+    throw new Error(`${dir}: model.json does not match the model SHA-256 it declares (${artifact.modelSha256}): edited after export`)
+  return {
+    artifact,
+    weights: decodeWeights(
+      artifact.weightsManifest.flatMap((g) => g.weights),
+      bytes,
+    ),
+  }
 }
 
 const BEGIN = '<!-- encoder model: written by npm run train -->'
@@ -105,7 +102,7 @@ export function writeLicenseSection(dir: string, facts: { dataset: string; users
     'its vocabulary and feature tables. It is a transformation of that dataset and is redistributed',
     'under the GroupLens conditions quoted in this file: research use only, no commercial or',
     'revenue-bearing use without permission, no implied endorsement by the University of Minnesota',
-    'or GroupLens, acknowledgement in publications. It is NOT covered by the project\'s MIT licence.',
+    "or GroupLens, acknowledgement in publications. It is NOT covered by the project's MIT licence.",
     '',
     '**Citation:** F. Maxwell Harper and Joseph A. Konstan. 2015. The MovieLens Datasets: History',
     'and Context. ACM Transactions on Interactive Intelligent Systems (TiiS) 5, 4: 19:1–19:19.',

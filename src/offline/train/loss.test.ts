@@ -19,7 +19,10 @@ describe('gBCE (gSASRec)', () => {
 
   it('is mean_t(−β·log σ(s⁺) − Σ_k log(1 − σ(s⁻))) with masked negatives contributing nothing', () => {
     const pos = [1.5, -0.3]
-    const neg = [[0.2, -1, -1e9], [2, 0.5, -0.7]]
+    const neg = [
+      [0.2, -1, -1e9],
+      [2, 0.5, -0.7],
+    ]
     const beta = 0.4
     const sig = (x: number) => 1 / (1 + Math.exp(-x))
     let want = 0

@@ -26,12 +26,7 @@ export function batchLoss(params: Params, cfg: EncoderConfig, b: Batch, dropout:
     featW: tf.tensor2d(b.uFeatW, [U, F]),
   })
   const tokE = tf.reshape(gatherRows(items.e, tf.tensor1d(b.tok, 'int32')), [b.B, b.L, d])
-  const out = forward(
-    params,
-    cfg,
-    { e: tokE, types: tf.tensor2d(b.types, [b.B, b.L], 'int32'), times: tf.tensor2d(b.times, [b.B, b.L]) },
-    { dropout, seed },
-  )
+  const out = forward(params, cfg, { e: tokE, types: tf.tensor2d(b.types, [b.B, b.L], 'int32'), times: tf.tensor2d(b.times, [b.B, b.L]) }, { dropout, seed })
   const posIdx = tf.tensor1d(b.pos, 'int32')
   const s = gatherRows(tf.reshape(out.short, [b.B * b.L, d]), posIdx)
   const l = gatherRows(tf.reshape(out.long, [b.B * b.L, d]), posIdx)

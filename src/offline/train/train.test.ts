@@ -48,7 +48,13 @@ function baselines(split: ReturnType<typeof leaveOneOut>, seed: number) {
     users++
     const target = c.ids.indexOf(c.target)
     chance += Math.min(1, 10 / c.ids.length)
-    popularity += hitAt(rankInfo(c.ids.map((id) => split.trainPopularity.get(id) ?? 0), target), 10)
+    popularity += hitAt(
+      rankInfo(
+        c.ids.map((id) => split.trainPopularity.get(id) ?? 0),
+        target,
+      ),
+      10,
+    )
   }
   chance /= users
   popularity /= users
@@ -97,10 +103,12 @@ describe('trainer', () => {
     expect(Math.max(...targets.values())).toBe(1) // …exactly once
     const b = makeBatch(data, data.cfg, wins.slice(0, 8), 12, { negatives: 30, idDropout: 0 }, mulberry32(2))
     let hits = 0
-    for (let t = 0; t < b.pos.length; t++) for (let k = 0; k < b.neg.length; k++) if (b.negMask[t * b.neg.length + k] !== 0) {
-      hits++
-      expect(b.uRows[b.neg[k]!]).toBe(b.uRows[b.target[t]!])
-    }
+    for (let t = 0; t < b.pos.length; t++)
+      for (let k = 0; k < b.neg.length; k++)
+        if (b.negMask[t * b.neg.length + k] !== 0) {
+          hits++
+          expect(b.uRows[b.neg[k]!]).toBe(b.uRows[b.target[t]!])
+        }
     expect(hits).toBeGreaterThan(0) // 30 of 40 items as negatives: collisions are certain
     // Mixed negatives: every target item is in the pool (masked for its own row), with log Q ≤ 0.
     const m = makeBatch(data, data.cfg, wins.slice(0, 8), 12, { negatives: 4, idDropout: 0, inBatch: true }, mulberry32(2))

@@ -99,7 +99,13 @@ function atomicWrite(path: string, data: Uint8Array | string): void {
   renameSync(path + '.tmp', path)
 }
 
-async function saveCheckpoint(dir: string, state: Omit<State, 'paramSpecs' | 'adamSpecs' | 'bestSpecs'>, params: Params, opt: tf.AdamOptimizer, best: Map<string, { shape: number[]; data: Float32Array }>): Promise<void> {
+async function saveCheckpoint(
+  dir: string,
+  state: Omit<State, 'paramSpecs' | 'adamSpecs' | 'bestSpecs'>,
+  params: Params,
+  opt: tf.AdamOptimizer,
+  best: Map<string, { shape: number[]; data: Float32Array }>,
+): Promise<void> {
   mkdirSync(dir, { recursive: true })
   const p = encodeWeights(toNamed(snapshot(params)))
   const adamTensors = await opt.getWeights()
@@ -143,7 +149,9 @@ export async function train(data: TrainData, split: Split, o: TrainOptions): Pro
     const adam = decodeWeights(prior.adamSpecs, new Uint8Array(readFileSync(join(o.checkpoint, 'adam.bin'))))
     await opt.setWeights([...adam.values()].map((w) => ({ name: w.name, tensor: tf.tensor(w.data, w.shape) })))
   }
-  let best = prior ? new Map([...decodeWeights(prior.bestSpecs, new Uint8Array(readFileSync(join(o.checkpoint, 'best.bin'))))].map(([k, w]) => [k, { shape: w.shape, data: w.data }])) : snapshot(params)
+  let best = prior
+    ? new Map([...decodeWeights(prior.bestSpecs, new Uint8Array(readFileSync(join(o.checkpoint, 'best.bin'))))].map(([k, w]) => [k, { shape: w.shape, data: w.data }]))
+    : snapshot(params)
   let bestEpoch = prior?.bestEpoch ?? 0
   let bestVal = prior?.bestVal ?? null
   let sinceBest = prior?.sinceBest ?? 0

@@ -35,7 +35,10 @@ beforeAll(async () => {
  * over the unseen items).
  */
 function expectOnScale(r: UnseenTopK, label: string, perItem = true): void {
-  const worst = r.perItem.slice(0, 3).map((p) => `${p.id}: ${p.observed} users (expected ${p.expected.toFixed(2)})`).join('; ')
+  const worst = r.perItem
+    .slice(0, 3)
+    .map((p) => `${p.id}: ${p.observed} users (expected ${p.expected.toFixed(2)})`)
+    .join('; ')
   console.info(`[unseen.test] ${label}: ${r.unseenItems} unseen items, mean ${r.observed.toFixed(3)} of each top ${r.k} (share predicts ${r.expected.toFixed(3)}), ${r.users} users; worst ${worst}`)
   const se = Math.sqrt(r.expected / r.users)
   expect(r.observed, `${label}: unseen items per top ${r.k}`).toBeLessThanOrEqual(r.expected + 3 * se)
@@ -85,12 +88,26 @@ describe('unseen items are scored on the scale of learned items', () => {
     const data = buildTrainData(ds, split, { ...DEFAULT_CONFIG, d: 16, ffn: 32, featBuckets: 256, featSlots: 6, maxLen: 20 })
     expect(data.catalogue.length - data.vocab.length).toBe(UNSEEN)
     const r = await train(data, split, {
-      epochs: 6, batch: 16, len: 12, negatives: 16, lr: 0.01, dropout: 0.1, idDropout: 0.1, seed: 5,
-      evalEvery: 6, patience: 10, maxMinutes: 5, protocolSeed: 42, valUsers: 0, checkpoint: '', resume: false, log: () => {}, progress: false,
+      epochs: 6,
+      batch: 16,
+      len: 12,
+      negatives: 16,
+      lr: 0.01,
+      dropout: 0.1,
+      idDropout: 0.1,
+      seed: 5,
+      evalEvery: 6,
+      patience: 10,
+      maxMinutes: 5,
+      protocolSeed: 42,
+      valUsers: 0,
+      checkpoint: '',
+      resume: false,
+      log: () => {},
+      progress: false,
     })
     expectOnScale(unseenOfModel(data, split, data.cfg, r.best), 'fixture')
   }, 120_000)
-
 
   it('calibrateOov re-learns an off-scale OOV row (the defect, simulated) and changes no other weight', async () => {
     const ds = fixture()

@@ -90,10 +90,11 @@ export function unseenTopK(opts: {
     const s = table.score(opts.vectors.subarray(i * d, (i + 1) * d), items)
     const order = Array.from(s.keys()).sort((a, b) => s[b]! - s[a]! || a - b)
     const share = Math.min(1, k / c.ids.length)
-    for (const id of c.ids) if (unseen.has(id)) {
-      exp.set(id, exp.get(id)! + share)
-      expected += share
-    }
+    for (const id of c.ids)
+      if (unseen.has(id)) {
+        exp.set(id, exp.get(id)! + share)
+        expected += share
+      }
     for (const j of order.slice(0, k)) {
       const id = c.ids[j]!
       if (unseen.has(id)) {

@@ -170,7 +170,9 @@ export async function main(argv: string[], io: CliIO = { out: (s) => process.std
   writeFileSync(out, serializeTuned(keep ? { profile: {}, ranker: {} } : optionsOf(res.best.point), meta))
   type P = keyof ObjectiveScore['protocols']
   const rows = Object.keys(final.protocols).map((p) => `| ${p} | ${shipped.protocols[p as P]!.toFixed(4)} | ${final.protocols[p as P]!.toFixed(4)} | ${final.lists[p as P]} |`)
-  io.out(`\nvalidation NDCG@10 (${lists.users.length} users, similarity ${meta.similarity}):\n| protocol | library defaults | this file | lists |\n|---|---|---|---|\n${rows.join('\n')}\n| objective | ${shipped.value.toFixed(4)} | ${final.value.toFixed(4)} | |\n`)
+  io.out(
+    `\nvalidation NDCG@10 (${lists.users.length} users, similarity ${meta.similarity}):\n| protocol | library defaults | this file | lists |\n|---|---|---|---|\n${rows.join('\n')}\n| objective | ${shipped.value.toFixed(4)} | ${final.value.toFixed(4)} | |\n`,
+  )
   io.out(`\nwrote ${out} (${res.evaluations} points, ${res.passes} passes, ${fmtS((performance.now() - t0) / 1000)})\n`)
   return 0
 }

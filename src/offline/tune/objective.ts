@@ -85,7 +85,7 @@ export class ValidationLists {
   constructor(
     readonly ctx: EvalContext,
     readonly objective: Objective,
-    opts: { seed: number; limitUsers?: number; negatives?: number } ,
+    opts: { seed: number; limitUsers?: number; negatives?: number },
   ) {
     const split: Split = ctx.split
     const ds: Dataset = ctx.dataset

@@ -140,27 +140,83 @@ function num(name: string, values: ReadonlyArray<number>, get: (p: TunePoint) =>
 export function dimensions(s: Signals): Dim[] {
   const dims: Dim[] = [
     { name: 'kernel', values: ['exponential', 'power', 'linear', 'window', 'none'], get: (p) => p.kernel, set: (p, v) => ({ ...p, kernel: v as KernelName }) },
-    num('longTau', GRIDS.longTau, (p) => p.longTau, (p, v) => ({ ...p, longTau: v }), (p) => p.kernel === 'none'),
-    num('shortTau', GRIDS.shortTau, (p) => p.shortTau, (p, v) => ({ ...p, shortTau: v }), (p) => p.kernel === 'none'),
-    num('powerExponent', GRIDS.powerExponent, (p) => p.powerExponent, (p, v) => ({ ...p, powerExponent: v }), (p) => p.kernel !== 'power'),
-    num('gate.bias', GRIDS['gate.bias'], (p) => p.gateBias, (p, v) => ({ ...p, gateBias: v })),
-    num('gate.slope', GRIDS['gate.slope'], (p) => p.gateSlope, (p, v) => ({ ...p, gateSlope: v })),
+    num(
+      'longTau',
+      GRIDS.longTau,
+      (p) => p.longTau,
+      (p, v) => ({ ...p, longTau: v }),
+      (p) => p.kernel === 'none',
+    ),
+    num(
+      'shortTau',
+      GRIDS.shortTau,
+      (p) => p.shortTau,
+      (p, v) => ({ ...p, shortTau: v }),
+      (p) => p.kernel === 'none',
+    ),
+    num(
+      'powerExponent',
+      GRIDS.powerExponent,
+      (p) => p.powerExponent,
+      (p, v) => ({ ...p, powerExponent: v }),
+      (p) => p.kernel !== 'power',
+    ),
+    num(
+      'gate.bias',
+      GRIDS['gate.bias'],
+      (p) => p.gateBias,
+      (p, v) => ({ ...p, gateBias: v }),
+    ),
+    num(
+      'gate.slope',
+      GRIDS['gate.slope'],
+      (p) => p.gateSlope,
+      (p, v) => ({ ...p, gateSlope: v }),
+    ),
   ]
   const ew = DEFAULT_PROFILE_CONFIG.eventWeights
   for (const t of ['select_item', 'add_to_cart', 'add_to_wishlist', 'begin_checkout', 'purchase', 'search'] as const) {
     if (!s.eventTypes.has(t)) continue
-    dims.push(num(`eventWeights.${t}`, EVENT_GRID, (p) => p.eventWeights[t] ?? ew[t], (p, v) => ({ ...p, eventWeights: { ...p.eventWeights, [t]: v } })))
+    dims.push(
+      num(
+        `eventWeights.${t}`,
+        EVENT_GRID,
+        (p) => p.eventWeights[t] ?? ew[t],
+        (p, v) => ({ ...p, eventWeights: { ...p.eventWeights, [t]: v } }),
+      ),
+    )
   }
-  if (s.eventTypes.has('remove_from_cart')) dims.push(num('eventWeights.remove_from_cart', [-3, -1, -0.5, 0, 0.5], (p) => p.eventWeights.remove_from_cart ?? ew.remove_from_cart, (p, v) => ({ ...p, eventWeights: { ...p.eventWeights, remove_from_cart: v } })))
+  if (s.eventTypes.has('remove_from_cart'))
+    dims.push(
+      num(
+        'eventWeights.remove_from_cart',
+        [-3, -1, -0.5, 0, 0.5],
+        (p) => p.eventWeights.remove_from_cart ?? ew.remove_from_cart,
+        (p, v) => ({ ...p, eventWeights: { ...p.eventWeights, remove_from_cart: v } }),
+      ),
+    )
   const fw = DEFAULT_PROFILE_CONFIG.featureWeights
-  const feature = (k: FeatureKind | 'similar', grid: ReadonlyArray<number>) => num(`featureWeights.${k}`, grid, (p) => p.featureWeights[k] ?? fw[k], (p, v) => ({ ...p, featureWeights: { ...p.featureWeights, [k]: v } }))
+  const feature = (k: FeatureKind | 'similar', grid: ReadonlyArray<number>) =>
+    num(
+      `featureWeights.${k}`,
+      grid,
+      (p) => p.featureWeights[k] ?? fw[k],
+      (p, v) => ({ ...p, featureWeights: { ...p.featureWeights, [k]: v } }),
+    )
   dims.push(feature('item', FEATURE_GRID))
   if (s.category) dims.push(feature('category', FEATURE_GRID))
   if (s.brand) dims.push(feature('brand', FEATURE_GRID))
   if (s.price) dims.push(feature('price', FEATURE_GRID))
   if (s.query) dims.push(feature('query', FEATURE_GRID))
   if (s.similarity) dims.push(feature('similar', SIMILAR_GRID))
-  dims.push(num('ranker.weights.profile', [0.25, 0.5, 1, 1.5, 2, 3, 5, 10], (p) => p.profileWeight, (p, v) => ({ ...p, profileWeight: v })))
+  dims.push(
+    num(
+      'ranker.weights.profile',
+      [0.25, 0.5, 1, 1.5, 2, 3, 5, 10],
+      (p) => p.profileWeight,
+      (p, v) => ({ ...p, profileWeight: v }),
+    ),
+  )
   dims.push({ name: 'ranker.serverTransform', values: ['rank', 'log', 'raw'], get: (p) => p.serverTransform, set: (p, v) => ({ ...p, serverTransform: v as RankerConfig['serverTransform'] }) })
   return dims
 }

@@ -29,7 +29,11 @@ describe('tuner', () => {
     for (const u of split.users) {
       if (!u.test) continue
       withTest++
-      Object.defineProperty(u, 'test', { get: () => { throw new Error(`test target of ${u.user} read while tuning`) } })
+      Object.defineProperty(u, 'test', {
+        get: () => {
+          throw new Error(`test target of ${u.user} read while tuning`)
+        },
+      })
     }
     expect(withTest).toBeGreaterThan(50)
     const ctx = createContext(ds, { seed: 1 }, split)
@@ -54,7 +58,13 @@ describe('tuner', () => {
     // explicit, which switches the signal-dependent rule off; the CLI compares with the rule on).
     expect(res.start.point).toEqual(defaultPoint())
     const s0 = optionsOf(defaultPoint())
-    expect(s0.profile).toEqual({ long: DEFAULT_PROFILE_CONFIG.long, short: DEFAULT_PROFILE_CONFIG.short, gate: DEFAULT_PROFILE_CONFIG.gate, eventWeights: DEFAULT_PROFILE_CONFIG.eventWeights, featureWeights: DEFAULT_PROFILE_CONFIG.featureWeights })
+    expect(s0.profile).toEqual({
+      long: DEFAULT_PROFILE_CONFIG.long,
+      short: DEFAULT_PROFILE_CONFIG.short,
+      gate: DEFAULT_PROFILE_CONFIG.gate,
+      eventWeights: DEFAULT_PROFILE_CONFIG.eventWeights,
+      featureWeights: DEFAULT_PROFILE_CONFIG.featureWeights,
+    })
     expect(s0.ranker).toEqual({ weights: DEFAULT_RANKER_CONFIG.weights, serverTransform: DEFAULT_RANKER_CONFIG.serverTransform })
   }, 120_000)
 
@@ -111,7 +121,24 @@ describe('npm run tune (CLI)', () => {
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
     const spyErr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
     try {
-      await evalMain(['--dataset', join(dir, 'events.csv'), '--items', join(dir, 'items.csv'), '--protocol', 'uniform', '--model', 'popularity', '--config', out, '--limit-users', '40', '--bootstrap', '20', '--json', j])
+      await evalMain([
+        '--dataset',
+        join(dir, 'events.csv'),
+        '--items',
+        join(dir, 'items.csv'),
+        '--protocol',
+        'uniform',
+        '--model',
+        'popularity',
+        '--config',
+        out,
+        '--limit-users',
+        '40',
+        '--bootstrap',
+        '20',
+        '--json',
+        j,
+      ])
     } finally {
       spy.mockRestore()
       spyErr.mockRestore()

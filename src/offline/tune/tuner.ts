@@ -98,7 +98,17 @@ export async function coordinateDescent(lists: ValidationLists, dims: ReadonlyAr
         }
         done++
         const mean = evaluations > 0 ? evalMs / evaluations / 1000 : 0
-        opts.onProgress?.({ pass, maxPasses: opts.maxPasses, dim: dim.name, done, planned, evaluations, best: Math.max(bestScore.value, curScore.value), etaPassS: (planned - done) * mean, elapsedS: (performance.now() - t0) / 1000 })
+        opts.onProgress?.({
+          pass,
+          maxPasses: opts.maxPasses,
+          dim: dim.name,
+          done,
+          planned,
+          evaluations,
+          best: Math.max(bestScore.value, curScore.value),
+          etaPassS: (planned - done) * mean,
+          elapsedS: (performance.now() - t0) / 1000,
+        })
       }
       // Move only for a real gain: ties and noise-sized gains keep the current value.
       if (bestScore.value > curScore.value + opts.minGain) {

@@ -129,7 +129,9 @@ export function coverageProblem(dir: string, universe: ReadonlyArray<string>): s
   }
   let known = 0
   for (const id of universe) if (v.has(id)) known++
-  return known * 2 >= universe.length ? null : `${dir} was trained on another catalogue: its vocabulary holds ${known} of the ${universe.length} items here (train one on this dataset and set LOCALRANK_ENCODER_MODEL)`
+  return known * 2 >= universe.length
+    ? null
+    : `${dir} was trained on another catalogue: its vocabulary holds ${known} of the ${universe.length} items here (train one on this dataset and set LOCALRANK_ENCODER_MODEL)`
 }
 
 const loaded = new Map<string, Promise<LoadedModel>>()
@@ -174,7 +176,13 @@ export function encoderModel(o: EncoderModelOptions): ModelSpec {
       if (!existsSync(join(dir, 'model.json'))) return `no model at ${join(dir, 'model.json')} (train one with \`npm run train\`, or set LOCALRANK_ENCODER_MODEL)`
       return ctx ? coverageProblem(dir, ctx.split.universe) : null
     },
-    params: { dir, ...(o.ranker ? { ranker: o.ranker } : {}), ...(o.withProfile ? { profile: true } : {}), ...(o.timeOff ? { timeOff: true } : {}), ...(feed ? { itemPath: 'feed', feedEncoding: o.feedEncoding ?? 'f16' } : {}) },
+    params: {
+      dir,
+      ...(o.ranker ? { ranker: o.ranker } : {}),
+      ...(o.withProfile ? { profile: true } : {}),
+      ...(o.timeOff ? { timeOff: true } : {}),
+      ...(feed ? { itemPath: 'feed', feedEncoding: o.feedEncoding ?? 'f16' } : {}),
+    },
     create: (ctx) => {
       const base = feed ? loadFeed(dir).then((f) => f.model) : load(dir)
       const modelP = o.timeOff ? base.then(withoutTime) : base
@@ -236,8 +244,20 @@ export function encoderModels(dir = DEFAULT_ENCODER_DIR, notimeDir = NOTIME_ENCO
   const alone = { weights: { server: 0, profile: 0, encoder: 1 } }
   const feedRows = paths.includes('feed')
     ? [
-        encoderModel({ name: 'encoder/feed', description: 'the encoder alone, feed mode: user-side artifact (no item rows), candidates and history carry f16 vectors', dir, ranker: alone, itemPath: 'feed' }),
-        encoderModel({ name: 'encoder+profile/feed', description: 'encoder + profile, feed mode: f16 vectors and neighbours carried by items, no item table, no similarity table', dir, withProfile: true, itemPath: 'feed' }),
+        encoderModel({
+          name: 'encoder/feed',
+          description: 'the encoder alone, feed mode: user-side artifact (no item rows), candidates and history carry f16 vectors',
+          dir,
+          ranker: alone,
+          itemPath: 'feed',
+        }),
+        encoderModel({
+          name: 'encoder+profile/feed',
+          description: 'encoder + profile, feed mode: f16 vectors and neighbours carried by items, no item table, no similarity table',
+          dir,
+          withProfile: true,
+          itemPath: 'feed',
+        }),
       ]
     : []
   if (!paths.includes('table')) return feedRows
@@ -245,7 +265,9 @@ export function encoderModels(dir = DEFAULT_ENCODER_DIR, notimeDir = NOTIME_ENCO
     encoderModel({ name: 'encoder', description: `time-aware Transformer encoder alone (${dir})`, dir, ranker: alone }),
     encoderModel({ name: 'encoder+profile', description: 'encoder fused with the decay profile and server order (browser defaults)', dir, withProfile: true }),
     encoderModel({ name: 'encoder-timeoff', description: 'the shipped encoder with its time inputs switched off at inference (no retraining)', dir, ranker: alone, timeOff: true }),
-    ...(notimeDir ? [encoderModel({ name: 'encoder-notime', description: `the same encoder trained without time signal (no decay bias, no gap gate; ${notimeDir})`, dir: notimeDir, ranker: alone })] : []),
+    ...(notimeDir
+      ? [encoderModel({ name: 'encoder-notime', description: `the same encoder trained without time signal (no decay bias, no gap gate; ${notimeDir})`, dir: notimeDir, ranker: alone })]
+      : []),
     ...feedRows,
   ]
 }

@@ -58,7 +58,10 @@ export function selectModels(all: ModelSpec[], names: string | undefined, skippe
       return why === null
     })
   }
-  const wanted = names.split(',').map((s) => s.trim()).filter(Boolean)
+  const wanted = names
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   const out: ModelSpec[] = []
   for (const w of wanted) {
     // A group's plural selects its models in registry order: `--model baselines,profiles`.
