@@ -28,8 +28,9 @@ export type ItemMapper = typeof fromObject
  * `item_name` → title, `item_brand` → brand, `item_category`…`item_category5` → the category
  * path, `price` → price; items without an `item_id` are skipped (LocalRank keys on ids), and
  * at most 100 items of one event are kept (the event schema's limit; GA4 allows 200).
- * Events: the eight LocalRank types, which are GA4's names (`search` takes `search_term`).
- * Others (`view_item_list`, `view_cart`, `add_payment_info`…) are ignored.
+ * Events: the LocalRank types, which are GA4's names (`search` takes `search_term`;
+ * `view_item_list` is an impression, src/rank/impressions.ts). Others (`view_cart`,
+ * `add_payment_info`…) are ignored.
  *
  * **The shop's data layer is never changed or delayed.** The array stays the same object with
  * the same entries in the same order; entries are read, never written; `push` is wrapped the way
