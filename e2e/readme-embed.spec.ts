@@ -38,12 +38,14 @@ test('declarative tracking: 50% visible for 1 s is a view, clicks select, button
     return performance.timeOrigin + e.responseEnd
   })
   await page.waitForTimeout(300)
-  expect((await kinds(page)).filter((k) => k.startsWith('view_item'))).toEqual([]) // not yet 1 s
+  // `view_item:` only: a list's cards on screen are one `view_item_list` impression (issue 15 #3),
+  // which is not a view of any of them.
+  expect((await kinds(page)).filter((k) => k.startsWith('view_item:'))).toEqual([]) // not yet 1 s
   await expect.poll(() => kinds(page), { timeout: 5000 }).toEqual(expect.arrayContaining(['view_item:lamp-1', 'view_item:mug-1']))
   const views = (await history(page)).filter((e) => e.type === 'view_item')
   for (const v of views) expect(v.timestamp - t0).toBeGreaterThanOrEqual(990)
   // List cards opted out (data-lr-view="off"); the item below the fold was never on screen.
-  expect((await kinds(page)).filter((k) => k.startsWith('view_item'))).toEqual(['view_item:lamp-1', 'view_item:mug-1'])
+  expect((await kinds(page)).filter((k) => k.startsWith('view_item:'))).toEqual(['view_item:lamp-1', 'view_item:mug-1'])
 
   // Scrolled into view for less than 1 s: still no view. For more: a view.
   await page.locator('#far').scrollIntoViewIfNeeded()
