@@ -17,62 +17,13 @@
  * - A positive control leaks a history id through each channel (path, query, body, header)
  *   and shows that the same check reports every one.
  */
-import { expect, test, type Page, type Request } from '@playwright/test'
+import { expect, test, type Page } from '@playwright/test'
 import { serialize } from 'node:v8'
 import type { StoredEvent } from '../src/events/types'
 import { unpackRecord } from '../src/store/packed'
-import { dumpIndexedDB, requireBuild } from './support'
+import { captureRequests, dumpIndexedDB, requestLeaks, requireBuild } from './support'
 
 test.beforeAll(requireBuild)
-
-interface Seen {
-  method: string
-  url: string
-  headers: Record<string, string>
-  body: string | null
-  from: string
-}
-
-/** Every way `secret` could travel in one request: its decoded URL, its header values, its body. */
-function leaksOf(requests: readonly Seen[], secrets: readonly string[]): string[] {
-  const out: string[] = []
-  for (const r of requests) {
-    let url = r.url
-    try {
-      url = decodeURIComponent(r.url.replace(/\+/g, ' '))
-    } catch {
-      /* keep the raw URL */
-    }
-    const channels: Array<[string, string]> = [
-      ['url', url],
-      [
-        'headers',
-        Object.entries(r.headers)
-          .map(([k, v]) => `${k}: ${v}`)
-          .join('\n'),
-      ],
-      ['body', r.body ?? ''],
-    ]
-    for (const s of secrets) for (const [where, text] of channels) if (text.includes(s)) out.push(`${s} in the ${where} of ${r.method} ${r.url} (${r.from})`)
-  }
-  return out
-}
-
-/** Capture every request of the browser context (pages and workers) and count those in flight. */
-function capture(page: Page) {
-  const seen: Seen[] = []
-  const inFlight = new Set<Request>()
-  const ctx = page.context()
-  ctx.on('request', (r) => {
-    inFlight.add(r)
-    seen.push({ method: r.method(), url: r.url(), headers: r.headers(), body: r.postData(), from: r.serviceWorker() ? 'service worker' : r.frame() ? 'page' : 'worker' })
-  })
-  ctx.on('requestfinished', (r) => inFlight.delete(r))
-  ctx.on('requestfailed', (r) => inFlight.delete(r))
-  const sockets: string[] = []
-  page.on('websocket', (ws) => sockets.push(ws.url()))
-  return { seen, sockets, settled: () => expect.poll(() => inFlight.size, { timeout: 15_000, message: 'requests still in flight' }).toBe(0) }
-}
 
 /** The embed script has replaced its command-queue stub (`localrank.loaded`), and its engine is up. */
 async function loaded(page: Page) {
@@ -91,7 +42,7 @@ type Api = {
 
 test('items and candidates bring their data; no request names a history item', async ({ page }) => {
   test.setTimeout(90_000)
-  const net = capture(page)
+  const net = captureRequests(page)
   const pageErrors: string[] = []
   page.on('pageerror', (e) => pageErrors.push(e.message))
 
@@ -164,7 +115,7 @@ test('items and candidates bring their data; no request names a history item', a
   // --- nothing in flight any more: then the negative check -----------------------------------
   await net.settled()
   const session = net.seen.slice()
-  const leaks = leaksOf(session, historyIds)
+  const leaks = requestLeaks(session, historyIds)
   expect(leaks).toEqual([])
   expect(net.sockets).toEqual([])
   // The request keyed by candidate ids was made, and is allowed: it names candidates only.
@@ -189,7 +140,7 @@ test('items and candidates bring their data; no request names a history item', a
     ])
   }, 'hist-lamp-7f3a')
   await net.settled()
-  const control = leaksOf(net.seen.slice(before), historyIds)
+  const control = requestLeaks(net.seen.slice(before), historyIds)
   expect(control.map((l) => l.replace(/ of .*/, '')).sort()).toEqual(['hist-lamp-7f3a in the body', 'hist-lamp-7f3a in the headers', 'hist-lamp-7f3a in the url', 'hist-lamp-7f3a in the url'])
 })
 

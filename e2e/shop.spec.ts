@@ -12,11 +12,11 @@
  * - What the browser downloads for the model is the user-side artifact: no item rows, no
  *   similarity table, no whole-table model; under 1 MiB.
  */
-import { expect, test, type Page, type Request } from '@playwright/test'
+import { expect, test, type Page } from '@playwright/test'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { preview, type PreviewServer } from 'vite'
-import { requireBuild, ROOT } from './support'
+import { captureRequests, requestLeaks, requireBuild, ROOT } from './support'
 
 const PORT = Number(process.env.LOCALRANK_SHOP_PORT ?? 4391)
 const BASE = `http://localhost:${PORT}`
@@ -32,60 +32,8 @@ test.afterAll(async () => {
   await server?.close()
 })
 
-interface Seen {
-  method: string
-  url: string
-  headers: Record<string, string>
-  body: string | null
-  from: string
-}
-
-/** Requests that carry `id` as a whole product id (p12 must not match p123) in their decoded URL, headers or body. */
-function leaksOf(requests: readonly Seen[], ids: readonly string[]): string[] {
-  const out: string[] = []
-  for (const r of requests) {
-    let url = r.url
-    try {
-      url = decodeURIComponent(r.url.replace(/\+/g, ' '))
-    } catch {
-      /* keep the raw URL */
-    }
-    const channels: Array<[string, string]> = [
-      ['url', url],
-      [
-        'headers',
-        Object.entries(r.headers)
-          .map(([k, v]) => `${k}: ${v}`)
-          .join('\n'),
-      ],
-      ['body', r.body ?? ''],
-    ]
-    for (const id of ids) {
-      const re = new RegExp(`(?<![A-Za-z0-9])${id}(?![0-9])`)
-      for (const [where, text] of channels) if (re.test(text)) out.push(`${id} in the ${where} of ${r.method} ${r.url} (${r.from})`)
-    }
-  }
-  return out
-}
-
-function capture(page: Page) {
-  const seen: Seen[] = []
-  const bytes = new Map<string, number>()
-  const inFlight = new Set<Request>()
-  const ctx = page.context()
-  ctx.on('request', (r) => {
-    inFlight.add(r)
-    seen.push({ method: r.method(), url: r.url(), headers: r.headers(), body: r.postData(), from: r.frame() ? 'page' : 'worker' })
-  })
-  ctx.on('requestfailed', (r) => inFlight.delete(r))
-  ctx.on('requestfinished', async (r) => {
-    const res = await r.response()
-    const size = (await r.sizes().catch(() => null))?.responseBodySize ?? (await res?.body().catch(() => null))?.length ?? 0
-    bytes.set(r.url(), (bytes.get(r.url()) ?? 0) + size)
-    inFlight.delete(r)
-  })
-  return { seen, bytes, settled: () => expect.poll(() => inFlight.size, { timeout: 15_000, message: 'requests still in flight' }).toBe(0) }
-}
+/** A product id as a whole token: p12 must not match p123. */
+const wholeId = (id: string, text: string) => new RegExp(`(?<![A-Za-z0-9])${id}(?![0-9])`).test(text)
 
 interface ShopState {
   engine: {
@@ -115,7 +63,7 @@ async function routed(page: Page, hash: string) {
 
 test('1,000,000 products in item-data mode: browse, track, personalised best sellers; no request names a history item', async ({ page }) => {
   test.setTimeout(240_000)
-  const net = capture(page)
+  const net = captureRequests(page)
   const errors: string[] = []
   page.on('pageerror', (e) => errors.push(e.message))
 
@@ -191,7 +139,7 @@ test('1,000,000 products in item-data mode: browse, track, personalised best sel
   // No request of the session names a history item.
   await net.settled()
   expect(net.seen.length).toBeGreaterThan(10)
-  expect(leaksOf(net.seen, historyIds)).toEqual([])
+  expect(requestLeaks(net.seen, historyIds, wholeId)).toEqual([])
 
   // The model download: the user-side artifact only, from the worker, small.
   const modelUrls = [...net.bytes.keys()].filter((u) => u.includes('/shop-api/model/'))
@@ -212,6 +160,6 @@ test('1,000,000 products in item-data mode: browse, track, personalised best sel
   }, historyIds[0]!)
   await routed(page, `#/p/${historyIds[0]}`)
   await net.settled()
-  expect(leaksOf(net.seen, historyIds).some((l) => l.includes('/shop-api/product?id='))).toBe(true)
+  expect(requestLeaks(net.seen, historyIds, wholeId).some((l) => l.includes('/shop-api/product?id='))).toBe(true)
   expect(errors).toEqual([])
 })

@@ -3,7 +3,7 @@
  * *built* bundles in dist/ (run `npm run build` first); `requireBuild()` fails loudly if
  * they are missing rather than letting the specs time out on 404s.
  */
-import { expect, type Page } from '@playwright/test'
+import { expect, type Page, type Request } from '@playwright/test'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -136,4 +136,67 @@ export async function browseGenre(page: Page, slug: string, pick: (c: ShownCard)
   }
   if (opts.expectStored !== false) await expect.poll(async () => (await demoHistory(page)).filter((e) => e.type === 'view_item').length, { timeout: 10_000 }).toBeGreaterThanOrEqual(n)
   return opened
+}
+
+/** One request of the browser context as the privacy specs see it. */
+export interface SeenRequest {
+  method: string
+  url: string
+  headers: Record<string, string>
+  body: string | null
+  from: 'page' | 'worker' | 'service worker'
+}
+
+/**
+ * Capture every request of the browser context (pages, workers, service workers), the response
+ * bytes per URL and the page's websockets; `settled()` waits until none is in flight (a request
+ * counts until its bytes are counted).
+ */
+export function captureRequests(page: Page) {
+  const seen: SeenRequest[] = []
+  const bytes = new Map<string, number>()
+  const sockets: string[] = []
+  const inFlight = new Set<Request>()
+  const ctx = page.context()
+  ctx.on('request', (r) => {
+    inFlight.add(r)
+    seen.push({ method: r.method(), url: r.url(), headers: r.headers(), body: r.postData(), from: r.serviceWorker() ? 'service worker' : r.frame() ? 'page' : 'worker' })
+  })
+  ctx.on('requestfailed', (r) => inFlight.delete(r))
+  ctx.on('requestfinished', async (r) => {
+    const res = await r.response()
+    const size = (await r.sizes().catch(() => null))?.responseBodySize ?? (await res?.body().catch(() => null))?.length ?? 0
+    bytes.set(r.url(), (bytes.get(r.url()) ?? 0) + size)
+    inFlight.delete(r)
+  })
+  page.on('websocket', (ws) => sockets.push(ws.url()))
+  return { seen, bytes, sockets, settled: () => expect.poll(() => inFlight.size, { timeout: 15_000, message: 'requests still in flight' }).toBe(0) }
+}
+
+/**
+ * Every way a secret could travel in the requests: the decoded URL, the header values, the body.
+ * `matches` decides what counts as the secret in a text (default: any occurrence).
+ */
+export function requestLeaks(requests: readonly SeenRequest[], secrets: readonly string[], matches: (secret: string, text: string) => boolean = (secret, text) => text.includes(secret)): string[] {
+  const out: string[] = []
+  for (const r of requests) {
+    let url = r.url
+    try {
+      url = decodeURIComponent(r.url.replace(/\+/g, ' '))
+    } catch {
+      /* keep the raw URL */
+    }
+    const channels: Array<[string, string]> = [
+      ['url', url],
+      [
+        'headers',
+        Object.entries(r.headers)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('\n'),
+      ],
+      ['body', r.body ?? ''],
+    ]
+    for (const secret of secrets) for (const [where, text] of channels) if (matches(secret, text)) out.push(`${secret} in the ${where} of ${r.method} ${r.url} (${r.from})`)
+  }
+  return out
 }

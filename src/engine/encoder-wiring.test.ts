@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import type { ToWorker } from '../encoder/messages'
-import type { ClientOptions, WorkerLike } from '../encoder/client'
+import type { ClientOptions } from '../encoder/client'
 import { tinyArtifact, tinyItem } from '../encoder/testing'
 import { initTf } from '../offline/train/tf-node'
 
@@ -16,32 +16,18 @@ let files: Record<string, Uint8Array | string> = {}
 
 vi.mock('../encoder', async () => {
   const { createEncoderClient } = await import('../encoder/client')
-  const { WorkerHost } = await import('../encoder/host')
-  const inProcess = (): WorkerLike => {
-    const w: WorkerLike = {
-      onmessage: null,
-      onerror: null,
-      postMessage(m: ToWorker) {
-        if (m.type === 'score') seen.scoreNow.push(m.now)
-        const copy = structuredClone(m)
-        setTimeout(() => host.handle(copy), 0)
-      },
-      terminate() {},
-    }
-    const fetchFn = (async (input: RequestInfo | URL) => {
-      const body = files[String(input).slice(BASE.length)]
-      return body === undefined ? new Response('', { status: 404 }) : new Response(body as BodyInit)
-    }) as typeof fetch
-    const host = new WorkerHost((m) => setTimeout(() => w.onmessage?.({ data: structuredClone(m) } as MessageEvent), 0), {
-      probe: async () => ({ webgpu: null, webgpuMissing: 'test', wasm: false, simd: false, threads: false }),
-      loader: { fetch: fetchFn },
-    })
-    return w
+  const { inProcessWorker } = await import('../encoder/in-process')
+  const fetchFn = (async (input: RequestInfo | URL) => {
+    const body = files[String(input).slice(BASE.length)]
+    return body === undefined ? new Response('', { status: 404 }) : new Response(body as BodyInit)
+  }) as typeof fetch
+  const onPost = (m: ToWorker) => {
+    if (m.type === 'score') seen.scoreNow.push(m.now)
   }
   return {
     createEncoder: (o: ClientOptions) => {
       seen.options.push(o)
-      return createEncoderClient({ ...o, createWorker: inProcess })
+      return createEncoderClient({ ...o, createWorker: () => inProcessWorker({ fetch: fetchFn, onPost, webgpuMissing: 'test' }) })
     },
   }
 })

@@ -17,8 +17,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
-import type { ClientOptions, WorkerLike } from '../../encoder/client'
-import type { ToWorker } from '../../encoder/messages'
+import type { ClientOptions } from '../../encoder/client'
 import type { Engine } from '../../engine/types'
 import type { StoredEvent } from '../../events/types'
 import type { Candidate } from '../../rank/types'
@@ -46,30 +45,13 @@ let similarityJson = ''
 
 vi.mock('../../encoder', async () => {
   const { createEncoderClient } = await import('../../encoder/client')
-  const { WorkerHost } = await import('../../encoder/host')
-  const inProcess = (): WorkerLike => {
-    const w: WorkerLike = {
-      onmessage: null,
-      onerror: null,
-      postMessage(m: ToWorker) {
-        const copy = structuredClone(m)
-        setTimeout(() => host.handle(copy), 0)
-      },
-      terminate() {},
-    }
-    // The worker's loader fetches the shipped files, as the browser does, from public/model.
-    const fetchFn = (async (input: RequestInfo | URL) => {
-      const name = String(input).slice(BASE.length)
-      const file = join(MODEL_DIR, name)
-      return existsSync(file) ? new Response(readFileSync(file)) : new Response('', { status: 404 })
-    }) as typeof fetch
-    const host = new WorkerHost((m) => setTimeout(() => w.onmessage?.({ data: structuredClone(m) } as MessageEvent), 0), {
-      probe: async () => ({ webgpu: null, webgpuMissing: 'Node', wasm: false, simd: false, threads: false }),
-      loader: { fetch: fetchFn },
-    })
-    return w
-  }
-  return { createEncoder: (o: ClientOptions) => createEncoderClient({ ...o, createWorker: inProcess }) }
+  const { inProcessWorker } = await import('../../encoder/in-process')
+  // The worker's loader fetches the shipped files, as the browser does, from public/model.
+  const fetchFn = (async (input: RequestInfo | URL) => {
+    const file = join(MODEL_DIR, String(input).slice(BASE.length))
+    return existsSync(file) ? new Response(readFileSync(file)) : new Response('', { status: 404 })
+  }) as typeof fetch
+  return { createEncoder: (o: ClientOptions) => createEncoderClient({ ...o, createWorker: () => inProcessWorker({ fetch: fetchFn, webgpuMissing: 'Node' }) }) }
 })
 
 function requireInputs(): void {
