@@ -5,10 +5,10 @@
  * the model URL is a user-side artifact, and every candidate and tracked item carries its feed
  * row (`vector`, `neighbours`).
  */
-import type { WorkerStats } from '../../src/encoder/messages'
 import type { Engine, EngineOptions } from '../../src/engine/types'
 import type { Item, TrackInput } from '../../src/events/types'
 import type { Candidate } from '../../src/rank/types'
+import { workerStats } from './browser/bench-page'
 
 interface PerfGlobal {
   createEngine(o: EngineOptions): Promise<Engine>
@@ -21,21 +21,6 @@ const bench = { now: Date.UTC(2026, 1, 1) }
 const clock = () => bench.now
 
 const TYPES: TrackInput['type'][] = ['view_item', 'view_item', 'select_item', 'view_item', 'add_to_cart', 'view_item', 'add_to_wishlist', 'purchase']
-
-let statsId = 2_000_000_000
-function workerStats(w: Worker): Promise<WorkerStats> {
-  const id = statsId++
-  return new Promise((ok) => {
-    const on = (ev: MessageEvent<{ type: string; id?: number; stats?: WorkerStats }>) => {
-      if (ev.data?.type === 'stats' && ev.data.id === id) {
-        w.removeEventListener('message', on)
-        ok(ev.data.stats!)
-      }
-    }
-    w.addEventListener('message', on)
-    w.postMessage({ type: 'stats', id })
-  })
-}
 
 /** `n` one-item events of `items` (round robin), 10 minutes apart, ending an hour before the bench clock. */
 async function trackHistory(engine: Engine, items: Item[], n: number): Promise<void> {

@@ -16,6 +16,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { cpus, loadavg, release, totalmem, type as osType } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { BrowserContext, Page } from '@playwright/test'
+import type { longTasksSince, RerankRep } from './browser/bench-page'
 import { catalogueSection, cataloguePlan, catalogueSteps } from './catalogue'
 import { IDEAL_NOTES, profileRows } from './ideal'
 import { CHROMIUM, startHarness, type Harness } from './lib/browser'
@@ -266,23 +267,13 @@ async function sizeSection(h: Harness, plan: Plan, model: boolean, progress: Pro
 
 // ---------------------------------------------------------------------------------- rerank --
 
-interface Rep {
-  ms: number
-  path: string
-  reason: string
-  full: number
-  incremental: number
-  encodeMs: number | null
-  scoreMs: number
-  context: number
-}
 interface Suite {
   backend: string | null
   reason: string
   error?: string
   readyMs: number[]
   roundTripMs: number[]
-  runs: Array<{ candidates: number; state: string; reps: Rep[] }>
+  runs: Array<{ candidates: number; state: string; reps: RerankRep[] }>
 }
 
 async function rerankSection(h: Harness, plan: Plan, model: boolean, pool: Candidate[], progress: Progress, suites: Map<Backend, Suite>): Promise<Section> {
@@ -606,15 +597,7 @@ async function pageSection(h: Harness, plan: Plan, model: boolean, pool: Candida
         if (marks.encoderError) s.notes.push(`encoder error on load: ${marks.encoderError.message}`)
         paths.push(`${visit}: first answer ${marks.firstAnswer?.path ?? '—'}, then ${marks.firstEncoderAnswer?.path ?? '—'}`)
         await page.waitForTimeout(300) // let buffered long-task entries arrive
-        const lt = (await importHelpers(page, 'longTasksSince', 0)) as {
-          longtasks: number
-          longtaskMs: number[]
-          loafLocalRank: number
-          loafLocalRankFrames: number
-          loafAny: number
-          loafSupported: boolean
-          blockingScripts: string[]
-        }
+        const lt = (await importHelpers(page, 'longTasksSince', 0)) as ReturnType<typeof longTasksSince>
         longLoad += lt.longtasks
         loafLoad += lt.loafLocalRank
         framesLoad += lt.loafLocalRankFrames
