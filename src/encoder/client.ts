@@ -2,10 +2,11 @@ import type { Clock } from '../clock'
 import { systemClock } from '../clock'
 import type { LoadProgress } from '../engine/types'
 import { BackendError, LocalRankError, ModelError, ValidationError } from '../errors'
-import type { Item, StoredEvent } from '../events/types'
+import type { StoredEvent } from '../events/types'
 import type { Candidate } from '../rank/types'
 import { BACKENDS } from './backend-names'
 import type { FromWorker, ToWorker, WireError, WorkerStats } from './messages'
+import { ItemRows } from './item-rows'
 import type { EncoderHandle, EncoderOptions, EncoderStatus } from './types'
 import { TrustedWorker as Worker } from '../trusted-types'
 
@@ -29,20 +30,6 @@ export interface ClientOptions extends EncoderOptions {
   clock?: Clock
   /** Worker factory; default: the bundled module worker. */
   createWorker?: () => WorkerLike
-}
-
-/** Only the fields the model reads cross the boundary (a candidate may carry the shop's own data). */
-function slim(c: Item): Item {
-  const o: Item = { id: c.id }
-  if (c.category) o.category = c.category
-  if (c.tags) o.tags = c.tags
-  if (c.brand !== undefined) o.brand = c.brand
-  if (c.price !== undefined) o.price = c.price
-  if (c.title !== undefined) o.title = c.title
-  // Feed mode (issue 10): the worker embeds a candidate from its carried vector; neighbours are
-  // the profile's, which runs on the page, so they stay here.
-  if (c.vector !== undefined) o.vector = c.vector
-  return o
 }
 
 /**
@@ -80,6 +67,10 @@ export function createEncoderClient(options: ClientOptions): EncoderHandle & { s
   const pending = new Map<number, (v: Float32Array | null) => void>()
   const pendingStats = new Map<number, (s: WorkerStats | null) => void>()
   let disposed = false
+  // Only the fields the model reads cross the boundary (a candidate may carry the shop's own
+  // data), and each item once (item-rows.ts). Feed mode (issue 10): its carried `vector` goes
+  // too; neighbours are the profile's, which runs on the page, so they stay here.
+  const itemRows = new ItemRows()
   const progress = (p: LoadProgress) => {
     try {
       options.onProgress?.(p)
@@ -122,6 +113,8 @@ export function createEncoderClient(options: ClientOptions): EncoderHandle & { s
         fail(fromWire(m.error))
         return
       case 'scores': {
+        // No scores: the worker may not have stored this list's items, so send them all again.
+        if (m.scores === null) itemRows.clear()
         const r = pending.get(m.id)
         pending.delete(m.id)
         r?.(m.scores)
@@ -139,8 +132,8 @@ export function createEncoderClient(options: ClientOptions): EncoderHandle & { s
     ev.preventDefault?.()
     fail(new ModelError('model', `encoder worker failed: ${ev.message || 'unknown error'}`, { model: modelUrl }))
   }
-  const send = (m: ToWorker) => {
-    if (!disposed) worker.postMessage(m)
+  const send = (m: ToWorker, transfer?: Transferable[]) => {
+    if (!disposed) worker.postMessage(m, transfer)
   }
   send({ type: 'init', model: modelUrl, ...(options.sha256 ? { sha256: options.sha256.toLowerCase() } : {}), ...(options.backend ? { backend: options.backend } : {}) })
 
@@ -158,6 +151,14 @@ export function createEncoderClient(options: ClientOptions): EncoderHandle & { s
       if (disposed || !status.ready || signal?.aborted) return Promise.resolve(null)
       const id = nextId++
       return new Promise<Float32Array | null>((resolve) => {
+        let msg: Extract<ToWorker, { type: 'score' }>
+        try {
+          const { rows, added } = itemRows.resolve(candidates)
+          msg = { type: 'score', id, rows, now: clock(), ...(added.length > 0 ? { items: JSON.stringify(added) } : {}) }
+        } catch (err) {
+          itemRows.clear() // rows were handed out for items that were never sent
+          throw err
+        }
         const onAbort = () => {
           pending.delete(id)
           // Tell the worker, which then skips the request if it has not begun it: otherwise every
@@ -170,7 +171,7 @@ export function createEncoderClient(options: ClientOptions): EncoderHandle & { s
           signal?.removeEventListener('abort', onAbort)
           resolve(v)
         })
-        send({ type: 'score', id, candidates: JSON.stringify(candidates.map(slim)), now: clock() })
+        send(msg, [msg.rows.buffer])
       })
     },
     stats(): Promise<WorkerStats | null> {

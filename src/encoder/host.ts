@@ -1,6 +1,6 @@
 import type { BackendName } from '../engine/types'
 import { LocalRankError, ModelError, toLocalRankError } from '../errors'
-import type { StoredEvent } from '../events/types'
+import type { Item, StoredEvent } from '../events/types'
 import { chooseBackend, probeEnvironment, type BackendProbe } from './backend'
 import { fetchModel, type LoaderDeps } from './loader'
 import type { FromWorker, ToWorker, WireError, WorkerStats } from './messages'
@@ -36,9 +36,12 @@ export class WorkerHost {
    * Score requests not yet started. A request is not computed when its message arrives but in a
    * task of its own after the messages already queued, so that a 'cancel' sent by the page
    * after it (its deadline passed while the worker was busy) is seen first and the request is
-   * dropped: N missed deadlines cost nothing, not N encodes.
+   * not scored: N missed deadlines cost nothing, not N encodes. A cancelled request still
+   * stores its new items, in its turn: the page has numbered them, and later lists name their
+   * rows (storing them at arrival instead would let a list queued earlier, which named a row
+   * before the page reused it, score with the new item).
    */
-  private queue: Array<{ id: number; candidates: string; now: number }> = []
+  private queue: Array<{ id: number; rows: Int32Array; items: string | undefined; now: number; cancelled: boolean }> = []
   private draining = false
   private scoresRun = 0
   private scoresCancelled = 0
@@ -67,13 +70,13 @@ export class WorkerHost {
           this.post({ type: 'scores', id: msg.id, scores: null })
           return
         }
-        this.queue.push(msg)
+        this.queue.push({ id: msg.id, rows: msg.rows, items: msg.items, now: msg.now, cancelled: false })
         this.scheduleDrain()
         return
       case 'cancel': {
-        const i = this.queue.findIndex((q) => q.id === msg.id)
-        if (i >= 0) {
-          this.queue.splice(i, 1)
+        const q = this.queue.find((x) => x.id === msg.id)
+        if (q && !q.cancelled) {
+          q.cancelled = true
           this.scoresCancelled++
         }
         return
@@ -145,23 +148,35 @@ export class WorkerHost {
 
   private async drain(): Promise<void> {
     const next = this.queue.shift()
-    if (next && !this.disposed) await this.score(next.id, next.candidates, next.now)
+    if (next && !this.disposed) await this.score(next)
     this.draining = false
     if (this.queue.length > 0 && !this.disposed) this.scheduleDrain()
   }
 
-  private async score(id: number, json: string, now: number): Promise<void> {
+  private async score(q: { id: number; rows: Int32Array; items: string | undefined; now: number; cancelled: boolean }): Promise<void> {
+    const { id } = q
     if (!this.runtime) {
-      this.post({ type: 'scores', id, scores: null })
+      if (!q.cancelled) this.post({ type: 'scores', id, scores: null })
       return
     }
+    let putError: unknown = null
+    if (q.items !== undefined) {
+      try {
+        const pairs = JSON.parse(q.items) as unknown
+        if (!Array.isArray(pairs)) throw new ModelError('model', 'score request: items must be a JSON array of [row, item] pairs')
+        putError = this.runtime.putItems(pairs as Array<[number, Item]>)
+      } catch (err) {
+        putError = err
+      }
+    }
+    if (q.cancelled) return
     this.scoresRun++
     try {
-      const candidates = JSON.parse(json) as StoredEvent['items']
-      if (!Array.isArray(candidates)) throw new ModelError('model', 'score request: candidates must be a JSON array')
-      const scores = await this.runtime.score(candidates, now)
-      const copy = scores.slice()
-      this.post({ type: 'scores', id, scores: copy }, [copy.buffer])
+      if (putError) throw putError
+      if (!(q.rows instanceof Int32Array)) throw new ModelError('model', 'score request: rows must be an Int32Array')
+      // A fresh array (scoreRows allocates it), so its buffer can be transferred.
+      const scores = await this.runtime.scoreRows(q.rows, q.now)
+      this.post({ type: 'scores', id, scores }, [scores.buffer])
     } catch (err) {
       this.post({ type: 'scores', id, scores: null, error: toWire(err) })
     }

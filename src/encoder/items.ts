@@ -26,6 +26,9 @@ export interface EmbeddingSources {
 /** Default number of candidate embeddings kept (≈ 260 B each at d = 64: 5 MB). */
 export const DEFAULT_ITEM_CACHE = 20_000
 
+/** The highest item row + 1 a page may name (`putRow`): a bound on the worker's row matrix, 1M rows. */
+export const MAX_ROWS = 1 << 20
+
 /**
  * Candidate embeddings in plain JavaScript, cached per item.
  *
@@ -55,6 +58,8 @@ export const DEFAULT_ITEM_CACHE = 20_000
  */
 export class ItemTable {
   private readonly cache = new Map<string, Float32Array>()
+  private rowData = new Float32Array(0)
+  private rowOk = new Uint8Array(0)
   private readonly feats: Int32Array
   private readonly featW: Float32Array
   hits = 0
@@ -118,6 +123,55 @@ export class ItemTable {
 
   clear(): void {
     this.cache.clear()
+    this.rowData = new Float32Array(0)
+    this.rowOk = new Uint8Array(0)
+  }
+
+  /**
+   * Candidate rows (issue 14): the page numbers the items it has sent (client.ts `ItemRows`),
+   * and each rerank names its candidates by row, so scoring reads one Float32Array row per
+   * candidate instead of building a string key and looking it up in a Map. `putRow` stores
+   * [e, bias] of an item at its row, exactly as `embedding` computes it (no string cache);
+   * a row is overwritten only when the page reuses it, after its list of rows was cleared.
+   * A row whose item failed to embed is marked unusable, so a later list naming it fails
+   * loudly (the page then resends everything) instead of scoring with another item's vector.
+   */
+  putRow(row: number, item: Item): void {
+    if (!Number.isInteger(row) || row < 0 || row >= MAX_ROWS) throw new RangeError(`item row ${row} is outside 0..${MAX_ROWS - 1}`)
+    const w = this.cfg.d + 1
+    if (row >= this.rowOk.length) {
+      const cap = Math.min(MAX_ROWS, Math.max(row + 1, this.rowOk.length * 2, 256))
+      const data = new Float32Array(cap * w)
+      data.set(this.rowData)
+      const ok = new Uint8Array(cap)
+      ok.set(this.rowOk)
+      this.rowData = data
+      this.rowOk = ok
+    }
+    this.rowOk[row] = 0
+    const v = this.build(item)
+    this.rowData.set(v, row * w)
+    this.rowOk[row] = 1
+  }
+
+  /** score(c) = u·e(c) + bias(c) for the items stored at `rows` (`putRow`), in the order given. */
+  scoreRows(user: Float32Array, rows: Int32Array): Float32Array {
+    const d = this.cfg.d
+    const w = d + 1
+    const data = this.rowData
+    const ok = this.rowOk
+    const n = rows.length
+    const out = new Float32Array(n)
+    for (let i = 0; i < n; i++) {
+      const r = rows[i]!
+      if (!(ok[r] === 1)) throw new RangeError(`item row ${r} holds no item`)
+      const o = r * w
+      // The same arithmetic, in the same order, as `score`: bias first, then u·e in doubles.
+      let s = data[o + d]!
+      for (let k = 0; k < d; k++) s += user[k]! * data[o + k]!
+      out[i] = s
+    }
+    return out
   }
 
   private build(item: Item): Float32Array {

@@ -9,13 +9,18 @@ export type ToWorker =
   | { type: 'history'; events: StoredEvent[] }
   | { type: 'append'; event: StoredEvent }
   /**
-   * Candidates travel as one JSON string of `Item`s: for 2,000 candidates, JSON.stringify costs
-   * the page ~1 ms where structured-cloning the objects cost ~4 ms of main-thread time.
+   * Candidates travel as item rows (issue 14): `rows[i]` is the row of candidate i in the
+   * worker's item matrix (items.ts `putRow`), numbered by the page (client.ts `ItemRows`), and
+   * `items` is a JSON string of `[row, Item]` pairs for the items this list is the first to
+   * send (or sends changed), stored at their rows before the list is scored. A list of items
+   * already sent is a 4-byte row each, transferred, where it used to be all of its JSON: for
+   * 2,000 candidates JSON.stringify on the page and JSON.parse in the worker cost ~1–2 ms each.
    */
-  | { type: 'score'; id: number; candidates: string; now: number }
+  | { type: 'score'; id: number; rows: Int32Array; items?: string; now: number }
   /**
    * The page gave up on score request `id` (its rerank's deadline passed, or it was aborted).
-   * The worker drops it if it has not started it yet, so missed deadlines do not pile up work.
+   * The worker does not score it if it has not started it yet, so missed deadlines do not pile
+   * up work (its `items` are still stored: later lists name their rows).
    */
   | { type: 'cancel'; id: number }
   | { type: 'stats'; id: number }

@@ -109,6 +109,8 @@ export class Runtime {
   lastEncodeMs = 0
   lastEncodeKind: 'full' | 'incremental' | null = null
   lastScoreMs = 0
+  /** Time spent storing items since the last score (added to `lastScoreMs`). */
+  private putMs = 0
   private flushTimer: ReturnType<typeof setTimeout> | null = null
 
   constructor(artifact: ModelArtifact, bytes: Uint8Array) {
@@ -156,11 +158,34 @@ export class Runtime {
     } else this.scheduleFlush()
   }
 
-  async score(candidates: ReadonlyArray<Item>, now: number): Promise<Float32Array> {
+  /**
+   * Store candidate items at the rows the page gave them (items.ts `putRow`). Each pair on its
+   * own: one that fails (a malformed item) leaves its row unusable and the others stored; the
+   * first failure is returned, for the request that carried them. Its time counts as scoring.
+   */
+  putItems(pairs: ReadonlyArray<readonly [number, Item]>): unknown {
+    const t0 = performance.now()
+    let first: unknown = null
+    for (const p of pairs) {
+      try {
+        if (!Array.isArray(p) || typeof p[0] !== 'number' || typeof p[1] !== 'object' || p[1] === null) throw new Error('score request: an items entry is not a [row, item] pair')
+        this.model.items.putRow(p[0], p[1])
+      } catch (err) {
+        first ??= err
+      }
+    }
+    this.putMs += performance.now() - t0
+    return first
+  }
+
+  /** Scores of the items stored at `rows` (`putItems`), for the user at `now`. */
+  async scoreRows(rows: Int32Array, now: number): Promise<Float32Array> {
     this.flushNow()
     const t0 = performance.now()
-    const s = await this.session.score(candidates, now)
-    this.lastScoreMs = performance.now() - t0
+    const u = await this.session.userArray(now)
+    const s = this.model.items.scoreRows(u, rows)
+    this.lastScoreMs = performance.now() - t0 + this.putMs
+    this.putMs = 0
     return s
   }
 

@@ -173,6 +173,16 @@ export class EncoderSession {
     return this.model.items.score(u.js, candidates)
   }
 
+  /**
+   * u(now) as a JS array, read back once per user vector (asynchronously, as `score` does):
+   * for scoring the worker's item rows (runtime.ts `scoreRows`, items.ts). Shared: do not modify.
+   */
+  async userArray(nowMs: number): Promise<Float32Array> {
+    const u = this.userAt(nowMs)
+    if (!u.js) u.js = (await u.u.data()) as Float32Array
+    return u.js
+  }
+
   /** Synchronous variant for backends that can read back synchronously (CPU, WASM). */
   scoreSync(candidates: ReadonlyArray<Item>, nowMs: number): Float32Array {
     const u = this.userAt(nowMs)
