@@ -1,14 +1,17 @@
 /**
  * Issue 14: attention as per-head 2-D matMuls (model.ts `perHead`) computes what the batched
  * matMul computes, on the shipped model (public/model), within the conformance tolerance 1e-5;
- * and it is what a single-sequence encode uses on WASM.
+ * and it is what a single-sequence `forward` uses on WASM. The session's full encode on WASM and
+ * CPU (attention-encode.ts) stays within its kernel budget and releases what it makes; its
+ * scores are held to the code before it by conformance-golden.test.ts.
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { initTf, tf } from '../offline/train/tf-node'
 import { forward, type ForwardOptions } from './model'
-import { disposeModel, loadModel, type LoadedModel } from './session'
+import { disposeModel, EncoderSession, loadModel, type LoadedModel } from './session'
+import { tinyHistory } from './testing'
 import type { ModelArtifact } from './weights'
 
 const DIR = join(import.meta.dirname, '../../public/model')
@@ -74,4 +77,33 @@ describe('per-head attention (shipped model)', () => {
     expect(maxDiff(dflt.short, encode(200, { perHead: false }).short)).toBeGreaterThan(0)
     expect(dflt.short).toEqual(encode(200, { perHead: true }).short)
   }, 60_000)
+})
+
+/** Kernels per full encode of the session on WASM and CPU: the bench's budget (e2e/perf/ideal.ts KERNEL_BUDGET). */
+const KERNEL_BUDGET = 64
+
+describe('full encode of a session (attention-encode.ts, shipped model)', () => {
+  it.each(['wasm', 'cpu'] as const)(
+    'runs within the kernel budget at 50 and 200 events and leaks no tensor on %s',
+    async (backend) => {
+      expect(await tf.setBackend(backend)).toBe(true)
+      const vocab = [...model.vocab.keys()]
+      for (const n of [50, 200]) {
+        const ev = tinyHistory(n).map((e, i) => ({ ...e, items: [{ id: vocab[i]!, category: ['Drama'] }] }))
+        const s = new EncoderSession(model)
+        s.setHistory(ev)
+        s.flush() // first-call set-up out of the way
+        s.setHistory(ev)
+        const before = tf.memory().numTensors
+        const info = await tf.profile(() => s.flush())
+        expect(s.stats.fullEncodes).toBe(2)
+        const kernels = info.kernels.filter((k) => tf.getKernel(k.name, backend)).length
+        expect(kernels, `kernels at ${n} events`).toBeLessThanOrEqual(KERNEL_BUDGET)
+        expect(kernels).toBeGreaterThan(0)
+        expect(tf.memory().numTensors).toBe(before)
+        s.dispose()
+      }
+    },
+    60_000,
+  )
 })

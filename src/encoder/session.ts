@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs-core'
 import type { Item, StoredEvent } from '../events/types'
 import { contextStart, FIRST_ITEM_ROW, type EncoderConfig } from './config'
 import { ItemTable } from './items'
+import { disposeEncodeWeights, encodeSequence, fuseJs, prepareEncodeWeights, type EncodeWeights } from './attention-encode'
 import { embedItems, forward, fuse, gapLog, scoreItems, type EncoderCache, type Params } from './model'
-import { JsCache, stepToken, stepWeights, type StepWeights } from './step'
+import { JsCache, layerNorm, stepToken, stepWeights, type StepWeights } from './step'
 import { candidateInputs, eventsToTokens, tokenCount, type Tokens } from './tokens'
 import { modelIdOf, type ItemSideFields } from './vector-codec'
 import { decodeWeights, type ModelArtifact } from './weights'
@@ -19,6 +20,8 @@ export interface LoadedModel {
   items: ItemTable
   /** The token path's weights as plain arrays, for the incremental step (step.ts). */
   step: StepWeights
+  /** Prepared weights of the full encode on backends that read back synchronously (attention-encode.ts). */
+  encode: EncodeWeights
   /** The 8-hex id carried vectors must name (`itemSpace`), or null: no vectors used. */
   modelId: string | null
 }
@@ -42,11 +45,12 @@ export function loadModel(artifact: ModelArtifact, bytes: Uint8Array): LoadedMod
   if (space !== undefined && (typeof space !== 'string' || !/^[0-9a-f]{64}$/.test(space))) throw new Error(`model.json itemSpace must be 64 lower-case hex digits (got ${JSON.stringify(space)})`)
   const modelId = space === undefined ? null : modelIdOf(space)
   const items = new ItemTable(artifact.config, { itemEmb: data('item_emb'), itemBias: data('item_bias'), featEmb: data('feat_emb'), featBias: data('feat_bias') }, vocab, undefined, modelId)
-  return { cfg: artifact.config, params, vocab, items, step: stepWeights(artifact.config, data), modelId }
+  return { cfg: artifact.config, params, vocab, items, step: stepWeights(artifact.config, data), encode: prepareEncodeWeights(artifact.config, data), modelId }
 }
 
 export function disposeModel(m: LoadedModel): void {
   for (const t of Object.values(m.params)) t.dispose()
+  disposeEncodeWeights(m.encode)
   m.items.clear()
 }
 
@@ -63,9 +67,11 @@ export function withoutTime(m: LoadedModel): LoadedModel {
 }
 
 /**
- * How `append` encodes the new tokens.
- * - 'js': in plain JavaScript against a read-back copy of the KV cache (step.ts). A step is a
- *   fraction of a millisecond where tfjs ops cost 8–20 ms of dispatch on WASM.
+ * How `append` encodes the new tokens, and how a full encode runs.
+ * - 'js': appends in plain JavaScript against a plain-array KV cache (step.ts). A step is a
+ *   fraction of a millisecond where tfjs ops cost 8–20 ms of dispatch on WASM. Full encodes run
+ *   attention-encode.ts (fused products, JS for the per-row parts), which reads k and v back
+ *   as the cache's rows; the user vector is fused in JS.
  * - 'tensors': with `forward` and the cache as tensors. Kept for WebGPU, where reading the cache
  *   back after every full encode would stall on the GPU, and as the reference in tests.
  */
@@ -110,10 +116,15 @@ export class EncoderSession {
   readonly stepMode: StepMode
   private s: tf.Tensor2D | null = null
   private l: tf.Tensor2D | null = null
+  /** 'js' mode: the newest position's short- and long-term vectors as arrays (no tensors kept). */
+  private sl: { s: Float32Array; l: Float32Array } | null = null
   private originMs = 0
   private lastMs = 0
-  /** The fused user vector for one gap value, and its read-back once scoring needed it. */
-  private user: { key: number; u: tf.Tensor2D; js: Float32Array | null } | null = null
+  /**
+   * The fused user vector for one gap value: in 'js' mode an array (u made only for the tensor
+   * reference path); in 'tensors' mode a tensor and its read-back once scoring needed it.
+   */
+  private user: { key: number; u: tf.Tensor2D | null; js: Float32Array | null } | null = null
   private dirty = false
   readonly stats: SessionStats
 
@@ -169,7 +180,7 @@ export class EncoderSession {
   async score(candidates: ReadonlyArray<Item>, nowMs: number): Promise<Float32Array> {
     const u = this.userAt(nowMs)
     // Read back once per user vector (asynchronously: a GPU read-back must not block).
-    if (!u.js) u.js = (await u.u.data()) as Float32Array
+    if (!u.js) u.js = (await u.u!.data()) as Float32Array
     return this.model.items.score(u.js, candidates)
   }
 
@@ -179,14 +190,14 @@ export class EncoderSession {
    */
   async userArray(nowMs: number): Promise<Float32Array> {
     const u = this.userAt(nowMs)
-    if (!u.js) u.js = (await u.u.data()) as Float32Array
+    if (!u.js) u.js = (await u.u!.data()) as Float32Array
     return u.js
   }
 
   /** Synchronous variant for backends that can read back synchronously (CPU, WASM). */
   scoreSync(candidates: ReadonlyArray<Item>, nowMs: number): Float32Array {
     const u = this.userAt(nowMs)
-    if (!u.js) u.js = u.u.dataSync() as Float32Array
+    if (!u.js) u.js = u.u!.dataSync() as Float32Array
     return this.model.items.score(u.js, candidates)
   }
 
@@ -195,7 +206,7 @@ export class EncoderSession {
    * scores: the reference the plain-JS path is tested against.
    */
   scoreWithTensors(candidates: ReadonlyArray<Item>, nowMs: number): Float32Array {
-    const u = this.userAt(nowMs).u
+    const u = this.userTensor(nowMs)
     const { cfg, params, vocab } = this.model
     const inp = candidateInputs(candidates, vocab, cfg)
     const n = candidates.length
@@ -216,7 +227,8 @@ export class EncoderSession {
 
   /** The fused user vector at `nowMs` (a copy), for tests and diagnostics. */
   userVector(nowMs: number): Float32Array {
-    return this.userAt(nowMs).u.dataSync().slice() as Float32Array
+    const u = this.userAt(nowMs)
+    return (u.js ?? (u.u!.dataSync() as Float32Array)).slice()
   }
 
   dispose(): void {
@@ -225,16 +237,28 @@ export class EncoderSession {
     this.total = 0
   }
 
-  private userAt(nowMs: number): { key: number; u: tf.Tensor2D; js: Float32Array | null } {
+  private userAt(nowMs: number): { key: number; u: tf.Tensor2D | null; js: Float32Array | null } {
     this.flush()
     const { cfg, params } = this.model
-    const g = this.s ? gapLog(cfg, (nowMs - this.lastMs) / 1000) : 0
+    const g = this.s || this.sl ? gapLog(cfg, (nowMs - this.lastMs) / 1000) : 0
     const key = Math.round(g * 1000)
     if (this.user && this.user.key === key) return this.user
-    this.user?.u.dispose()
+    this.user?.u?.dispose()
+    if (this.stepMode === 'js') {
+      // The gate in JS: 2·d² multiply-adds, where the tensor ops were a dozen kernels.
+      this.user = { key, u: null, js: this.sl ? fuseJs(cfg, this.model.encode.gate, this.sl.s, this.sl.l, g) : new Float32Array(cfg.d) }
+      return this.user
+    }
     const u = tf.tidy(() => (this.s && this.l ? (fuse(params, cfg, this.s, this.l, tf.tensor1d([g])) as tf.Tensor2D) : tf.zeros([1, cfg.d]))) as tf.Tensor2D
     this.user = { key, u, js: null }
     return this.user
+  }
+
+  /** The user vector as a tensor, for the tensor reference path (`scoreWithTensors`). */
+  private userTensor(nowMs: number): tf.Tensor2D {
+    const u = this.userAt(nowMs)
+    u.u ??= tf.tensor2d(u.js!, [1, this.model.cfg.d])
+    return u.u
   }
 
   private clearState(): void {
@@ -250,8 +274,9 @@ export class EncoderSession {
     this.js = null
     this.s?.dispose()
     this.l?.dispose()
-    this.user?.u.dispose()
+    this.user?.u?.dispose()
     this.s = this.l = null
+    this.sl = null
     this.user = null
     this.stats.context = 0
   }
@@ -264,8 +289,8 @@ export class EncoderSession {
     const tok = eventsToTokens(this.events, vocab, cfg, this.total - this.start)
     if (tok.length === 0) return
     this.originMs = tok.timesMs[0]!
-    this.run(tok, null)
-    if (this.stepMode === 'js') this.cacheToJs()
+    if (this.stepMode === 'js') this.runJs(tok)
+    else this.run(tok, null)
     this.stats.fullEncodes++
   }
 
@@ -275,37 +300,19 @@ export class EncoderSession {
     this.stats.incrementalEncodes++
   }
 
-  /** Read the KV cache back once after a full encode and release its tensors. */
-  private cacheToJs(): void {
-    const c = this.cache
-    if (!c) return
-    const blocks = c.blocks.map((b) => ({ kT: b.kT.dataSync(), v: b.v.dataSync() }))
-    this.js = JsCache.fromTensorCache(this.model.cfg, c.n, blocks, c.times.dataSync(), c.sumE.dataSync())
-    for (const b of c.blocks) {
-      b.kT.dispose()
-      b.v.dispose()
-    }
-    c.times.dispose()
-    c.sumE.dispose()
-    this.cache = null
-  }
-
   private stepJs(tok: Tokens): void {
     const js = this.js!
-    const { cfg, items, step } = this.model
-    const unit = cfg.timeUnitSec * 1000
+    const { items, step } = this.model
+    const unit = this.model.cfg.timeUnitSec * 1000
     let out: { s: Float32Array; l: Float32Array } | null = null
     for (let i = 0; i < tok.length; i++) {
       const e = items.tokenEmbedding(tok, i)
       out = stepToken(step, js, e, tok.types[i]!, (tok.timesMs[i]! - this.originMs) / unit)
     }
     if (!out) return
-    this.s?.dispose()
-    this.l?.dispose()
-    this.user?.u.dispose()
+    this.user?.u?.dispose()
     this.user = null
-    this.s = tf.tensor2d(out.s, [1, cfg.d])
-    this.l = tf.tensor2d(out.l, [1, cfg.d])
+    this.sl = out
     this.lastMs = tok.timesMs[tok.length - 1]!
     this.stats.context = js.n
   }
@@ -323,6 +330,45 @@ export class EncoderSession {
     const E = new Float32Array(tok.length * d)
     for (let i = 0; i < tok.length; i++) E.set(this.model.items.tokenEmbedding(tok, i).subarray(0, d), i * d)
     return E
+  }
+
+  /**
+   * Full encode in 'js' mode (attention-encode.ts): the token rows (item embedding + type
+   * embedding) and the long-term mean in JS, the Transformer in fused tfjs kernels, its k and v
+   * read back straight into the JS step's cache, the final LayerNorm of the newest row in JS.
+   */
+  private runJs(tok: Tokens): void {
+    const { cfg, step, encode } = this.model
+    const { d } = cfg
+    const m = tok.length
+    const unit = cfg.timeUnitSec * 1000
+    const times = Float32Array.from(tok.timesMs, (t) => (t - this.originMs) / unit)
+    const E = this.tokenMatrix(tok)
+    const h0 = new Float32Array(m * d)
+    const sumE = new Float64Array(d)
+    for (let i = 0; i < m; i++) {
+      const te = tok.types[i]! * d
+      for (let x = 0; x < d; x++) {
+        const e = E[i * d + x]!
+        h0[i * d + x] = e + step.typeEmb[te + x]!
+        sumE[x] = sumE[x]! + e
+      }
+    }
+    const out = encodeSequence(cfg, encode, step, h0, times)
+    this.js = JsCache.fromRows(cfg, m, out.k, out.v, times, sumE)
+    const tmp = new Float64Array(d)
+    const s = Float32Array.from(layerNorm(out.hLast, step.lnfG, step.lnfB, tmp))
+    const l = Float32Array.from(
+      layerNorm(
+        Float64Array.from(sumE, (x) => x / m),
+        step.lnlG,
+        step.lnlB,
+        tmp,
+      ),
+    )
+    this.sl = { s, l }
+    this.lastMs = tok.timesMs[m - 1]!
+    this.stats.context = m
   }
 
   private run(tok: Tokens, past: EncoderCache | null): void {

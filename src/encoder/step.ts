@@ -129,10 +129,25 @@ export class JsCache {
     c.n = n
     return c
   }
+
+  /**
+   * Fill from keys and values as rows (attention-encode.ts `encodeSequence`): per block [n·d],
+   * which is this cache's own layout; times [n], ΣE [d].
+   */
+  static fromRows(cfg: EncoderConfig, n: number, k: Float32Array[], v: Float32Array[], times: ArrayLike<number>, sumE: ArrayLike<number>): JsCache {
+    if (n > cfg.maxLen) throw new Error(`context of ${n} tokens exceeds maxLen ${cfg.maxLen}`)
+    const c = new JsCache(cfg)
+    k.forEach((kb, b) => c.k[b]!.set(kb.subarray(0, n * cfg.d)))
+    v.forEach((vb, b) => c.v[b]!.set(vb.subarray(0, n * cfg.d)))
+    for (let j = 0; j < n; j++) c.times[j] = times[j]!
+    for (let x = 0; x < cfg.d; x++) c.sumE[x] = sumE[x]!
+    c.n = n
+    return c
+  }
 }
 
 /** out = LayerNorm(x)·g + b over d values, ε = 1e-6 in the variance (as model.ts). */
-function layerNorm(x: ArrayLike<number>, g: Float32Array, b: Float32Array, out: Float64Array): Float64Array {
+export function layerNorm(x: ArrayLike<number>, g: Float32Array, b: Float32Array, out: Float64Array): Float64Array {
   const d = out.length
   let mean = 0
   for (let i = 0; i < d; i++) mean += x[i]!
