@@ -18,7 +18,7 @@ import { DEFAULT_CONFIG, type EncoderConfig } from '../../encoder/config'
 import { countParams } from '../../encoder/model'
 import { leaveOneOut } from '../protocol'
 import { PROTOCOLS } from '../protocol/candidates'
-import { checkOutDir, DATASET_FLAGS, DATASET_HELP, describeError, loadFromFlags, parseFlags, runDir, UsageError, type Flags, type FlagSpec } from '../train/cli-common'
+import { checkOutDir, DATASET_FLAGS, DATASET_HELP, describeError, loadFromFlags, parseFlags, runDir, TRAINER_FLAGS, UsageError, type Flags, type FlagSpec } from '../train/cli-common'
 import { buildTrainData } from '../train/data'
 import { readModel, writeLicenseSection } from '../train/export'
 import { licenseFor } from '../train/license'
@@ -54,6 +54,13 @@ Processes
 Recipe (defaults: run a of src/offline/train/runs/README.md, the shipped model)
   --epochs N (200) --max-minutes M (55) --max-steps N (0: no limit) --batch N (32, global)
   --len N (64) --negatives N (256) --in-batch --lr X (0.001) --dropout X (0.2)
+  --loss softmax|full|gbce (softmax)  softmax: sampled softmax over --negatives; full: over the
+                        whole vocabulary, every item scored as the browser scores it (the cost
+                        grows with the vocabulary: ~10k items is cheap, millions are not);
+                        gbce: gSASRec's generalised BCE over --negatives, --gbce-t X (0.75)
+  --init-model DIR      start from an exported model with the same config and vocabulary (fine-tune)
+  --select uniform|full|sum (uniform)  validation NDCG@10 that picks the epoch and context:
+                        uniform-100, full ranking, or their sum
   --id-dropout X (0.1) --seed N (1) --eval-every N (3) --patience N (5) --eval-lens A,B (50,100,200)
   --quantize float32|float16|uint8 (float16) --protocol-seed N (42) --log-every N
   --d N --heads N --blocks N --ffn N --feat-buckets N (64, 2, 2, 128, 4096)
@@ -62,47 +69,40 @@ Recipe (defaults: run a of src/offline/train/runs/README.md, the shipped model)
 
 const SPEC: FlagSpec = {
   ...DATASET_FLAGS,
+  ...TRAINER_FLAGS,
   prepared: 'string',
   'prepare-only': 'boolean',
-  out: 'string',
-  force: 'boolean',
-  'no-export': 'boolean',
-  report: 'string',
-  checkpoint: 'string',
-  resume: 'boolean',
   nproc: 'number',
   threads: 'number',
   smoke: 'boolean',
   'no-test': 'boolean',
-  epochs: 'number',
-  'max-minutes': 'number',
   'max-steps': 'number',
-  batch: 'number',
-  len: 'number',
-  negatives: 'number',
-  'in-batch': 'boolean',
-  lr: 'number',
-  dropout: 'number',
-  'id-dropout': 'number',
-  seed: 'number',
-  'eval-every': 'number',
-  patience: 'number',
-  'eval-lens': 'string',
-  quantize: 'string',
-  'protocol-seed': 'number',
+  'init-model': 'string',
+  select: 'string',
   'log-every': 'number',
-  d: 'number',
-  heads: 'number',
-  blocks: 'number',
-  ffn: 'number',
-  'feat-buckets': 'number',
-  'no-time': 'boolean',
-  'no-gap': 'boolean',
-  help: 'boolean',
 }
 
 /** Trainer flags passed through to localrank_torch.train unchanged. */
-const PASS = ['epochs', 'max-minutes', 'max-steps', 'batch', 'len', 'negatives', 'lr', 'dropout', 'id-dropout', 'seed', 'eval-every', 'patience', 'eval-lens', 'quantize', 'log-every']
+const PASS = [
+  'epochs',
+  'max-minutes',
+  'max-steps',
+  'batch',
+  'len',
+  'negatives',
+  'lr',
+  'dropout',
+  'id-dropout',
+  'seed',
+  'eval-every',
+  'patience',
+  'eval-lens',
+  'quantize',
+  'log-every',
+  'loss',
+  'gbce-t',
+  'select',
+]
 
 const SMOKE_USERS = 48
 
@@ -115,6 +115,13 @@ export async function main(argv: string[], log: (s: string) => void = (s) => pro
   const smoke = f.smoke === true
   const q = (f.quantize as string | undefined) ?? 'float16'
   if (!['float32', 'float16', 'uint8'].includes(q)) throw new UsageError(`--quantize must be float32, float16 or uint8 (got "${q}")`)
+  const loss = (f.loss as string | undefined) ?? 'softmax'
+  if (!['softmax', 'full', 'gbce'].includes(loss)) throw new UsageError(`--loss must be softmax, full or gbce (got "${loss}")`)
+  if (loss !== 'softmax' && f['in-batch'] === true) throw new UsageError(`--in-batch is the log-Q-corrected sampled softmax; it does not combine with --loss ${loss}`)
+  const select = (f.select as string | undefined) ?? 'uniform'
+  if (!['uniform', 'full', 'sum'].includes(select)) throw new UsageError(`--select must be uniform, full or sum (got "${select}")`)
+  const initModel = f['init-model'] as string | undefined
+  if (initModel !== undefined && !existsSync(join(initModel, 'model.json'))) throw new UsageError(`--init-model ${initModel}: no model.json there`)
   const noExport = f['no-export'] === true
   let out = f.out as string | undefined
   if (!out && !noExport && !f['prepare-only']) {
@@ -168,6 +175,7 @@ export async function main(argv: string[], log: (s: string) => void = (s) => pro
   else args.push('--out', resolve(out!))
   for (const k of PASS) if (f[k] !== undefined) args.push(`--${k}`, String(f[k]))
   if (f['in-batch']) args.push('--in-batch')
+  if (initModel !== undefined) args.push('--init-model', resolve(initModel))
   if (f.resume) args.push('--resume')
   if (smoke) {
     if (f['max-steps'] === undefined) args.push('--max-steps', '4')

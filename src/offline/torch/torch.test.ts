@@ -250,6 +250,92 @@ describe('PyTorch trainer ↔ TypeScript trainer', () => {
   }
 })
 
+describe('PyTorch trainer: full-softmax loss (--loss full)', () => {
+  it('equals the TypeScript sampled softmax with every vocabulary item a negative, and Adam steps lower it', () => {
+    const ds = fixture()
+    const split = leaveOneOut(ds)
+    const data = buildTrainData(ds, split, { ...DEFAULT_CONFIG, d: 16, ffn: 32, featBuckets: 256, featSlots: 6, maxLen: 20 })
+    const dir = tmp()
+    writePrepared(join(dir, 'prep'), data, split, { dataset: 'fixture', license: 'test fixture', protocolSeed: 42 })
+    const o = { seed: 4, len: 12, batch: 16, idDropout: 0, lr: 0.01, steps: 3 }
+    writeFileSync(join(dir, 'spec.json'), JSON.stringify({ prepared: join(dir, 'prep'), ...o }))
+    py(['fullstep', join(dir, 'spec.json'), join(dir, 'out.json')])
+    const got = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as { losses: number[]; windows: number[][]; targetCol: number[] }
+    // The same windows, and the TS trainer's sampled softmax with K ≥ V: every vocabulary item a
+    // negative, the target's own column masked, i.e. the full softmax by another code path.
+    const rand = mulberry32((o.seed * 1_000_003 + 1) >>> 0)
+    const wins = epochWindows(data, o.len, rand).slice(0, o.batch)
+    expect(got.windows).toEqual(wins.map((w) => [w.user, w.start, w.end]))
+    const V = data.vocabCatalogue.length
+    const b = makeBatch(data, data.cfg, wins, o.len, { negatives: V + 5, idDropout: 0, inBatch: false }, rand)
+    expect(b.neg.length).toBe(V)
+    const w0 = initWeights(data.cfg, o.seed)
+    const params: Record<string, tf.Variable> = {}
+    for (const [name, shape] of paramShapes(data.cfg)) params[name] = tf.variable(tf.tensor(w0.get(name)!.data, shape), true, `full_${name}`)
+    const ts = tf.tidy(() => batchLoss(params, data.cfg, b, 0, 1).dataSync()[0]!)
+    for (const v of Object.values(params)) v.dispose()
+    console.info(`full softmax: ts (all negatives) ${ts} | torch --loss full ${got.losses.join(', ')}`)
+    expect(Math.abs(ts - got.losses[0]!)).toBeLessThan(1e-4)
+    // Every target has a column, and it is its own item's.
+    expect(got.targetCol.every((c) => c >= 0 && c < V)).toBe(true)
+    expect(got.losses[o.steps]!).toBeLessThan(got.losses[0]! - 0.05)
+  }, 120_000)
+
+  it('trains end to end: the epoch loss falls and validation reports full-ranking NDCG@10 that selects the epoch', () => {
+    const ds = fixture()
+    const split = leaveOneOut(ds)
+    const data = buildTrainData(ds, split, { ...DEFAULT_CONFIG, d: 16, ffn: 32, featBuckets: 256, featSlots: 6, maxLen: 20 })
+    const dir = tmp()
+    writePrepared(join(dir, 'prep'), data, split, { dataset: 'fixture', license: 'test fixture', protocolSeed: 42 })
+    const report = join(dir, 'report.json')
+    const r = spawnSync(
+      python(),
+      [
+        '-m',
+        'localrank_torch.train',
+        '--prepared',
+        join(dir, 'prep'),
+        '--no-export',
+        '--report',
+        report,
+        '--loss',
+        'full',
+        '--select',
+        'full',
+        '--epochs',
+        '6',
+        '--eval-every',
+        '2',
+        '--patience',
+        '10',
+        '--len',
+        '12',
+        '--batch',
+        '8',
+        '--lr',
+        '0.01',
+        '--eval-lens',
+        '20',
+        '--threads',
+        '1',
+      ],
+      { cwd: TORCH_DIR, env: pythonEnv(), encoding: 'utf8', timeout: 180_000 },
+    )
+    expect(r.status, r.stderr).toBe(0)
+    const rep = JSON.parse(readFileSync(report, 'utf8')) as { options: { loss: string }; history: { loss: number; val?: { fullNdcg10: number; selected: number } }[]; bestEpoch: number }
+    expect(rep.options.loss).toBe('full')
+    const h = rep.history
+    expect(h).toHaveLength(6)
+    console.info(`--loss full epoch losses: ${h.map((e) => e.loss.toFixed(4)).join(', ')}`)
+    expect(h[5]!.loss).toBeLessThan(h[0]!.loss - 0.1)
+    const vals = h.filter((e) => e.val)
+    expect(vals).toHaveLength(3)
+    for (const e of vals) expect(e.val!.selected).toBe(e.val!.fullNdcg10)
+    const best = vals.reduce((a, e) => (e.val!.selected > a.val!.selected ? e : a))
+    expect(rep.bestEpoch).toBe(h.indexOf(best) + 1)
+  }, 240_000)
+})
+
 describe('npm run train:torch -- --smoke', () => {
   it('runs a 2-process torchrun DDP job over loopback, exports, and the TypeScript loader accepts the artifact', async () => {
     if (!existsSync(join(DEFAULT_MOVIELENS_DIR, 'ratings.csv'))) throw new Error(`dataset missing: ${DEFAULT_MOVIELENS_DIR} (see ../shared/datasets/README.md)`)
@@ -282,11 +368,14 @@ describe('npm run train:torch (CLI)', () => {
   it('--help exits 0 listing the torchrun and dataset flags; an unknown flag or a missing --out is one line (exit 2)', () => {
     const h = cli(['--help'])
     expect(h.status).toBe(0)
-    for (const f of ['--nproc', '--smoke', '--prepare-only', '--items', '--time-unit', '--ratings', '--license', '--force']) expect(h.stdout).toContain(f)
+    for (const f of ['--nproc', '--smoke', '--prepare-only', '--items', '--time-unit', '--ratings', '--license', '--force', '--loss', '--init-model', '--select']) expect(h.stdout).toContain(f)
     for (const [args, what] of [
       [['--out', '/tmp/x', '--nprocs', '2'], /--nprocs/],
       [[], /--out DIR is required/],
       [['--out', 'public/model'], /shipped model/],
+      [['--out', '/tmp/x', '--loss', 'sampled'], /--loss must be softmax, full or gbce/],
+      [['--out', '/tmp/x', '--loss', 'full', '--in-batch'], /--in-batch .* does not combine with --loss full/],
+      [['--out', '/tmp/x', '--select', 'popularity'], /--select must be uniform, full or sum/],
     ] as const) {
       const r = cli([...args])
       expect(r.status, r.stderr).toBe(2)

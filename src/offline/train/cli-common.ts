@@ -47,6 +47,46 @@ export function parseFlags(argv: ReadonlyArray<string>, spec: FlagSpec): Flags {
 /** The evaluator's dataset flags (src/offline/eval/cli.ts). */
 export const DATASET_FLAGS: FlagSpec = { data: 'string', items: 'string', 'time-unit': 'string', ratings: 'string', license: 'string', 'license-file': 'string' }
 
+/**
+ * The flags both trainers take with the same meaning and kind (npm run train and
+ * npm run train:torch): output, checkpoints, the recipe and the model size. Each CLI spreads
+ * these into its spec and adds its own (TensorFlow.js: --val-users, --backend; PyTorch:
+ * processes, preparation, --init-model, --select, ...); the values are checked where they are used.
+ */
+export const TRAINER_FLAGS: FlagSpec = {
+  out: 'string',
+  force: 'boolean',
+  'no-export': 'boolean',
+  quantize: 'string',
+  report: 'string',
+  checkpoint: 'string',
+  resume: 'boolean',
+  epochs: 'number',
+  'max-minutes': 'number',
+  len: 'number',
+  batch: 'number',
+  negatives: 'number',
+  lr: 'number',
+  'in-batch': 'boolean',
+  loss: 'string',
+  'gbce-t': 'number',
+  dropout: 'number',
+  'id-dropout': 'number',
+  seed: 'number',
+  'eval-every': 'number',
+  patience: 'number',
+  'eval-lens': 'string',
+  d: 'number',
+  heads: 'number',
+  blocks: 'number',
+  ffn: 'number',
+  'feat-buckets': 'number',
+  'no-time': 'boolean',
+  'no-gap': 'boolean',
+  'protocol-seed': 'number',
+  help: 'boolean',
+}
+
 export const DATASET_HELP = `  --data PATH           MovieLens dir (latest CSV, ML-1M .dat, ML-100k) or an event log
                         (.csv/.jsonl: user,item,timestamp[,type][,text]). Default ${DEFAULT_MOVIELENS_DIR}
   --items PATH          item file for an event log (.csv/.jsonl: id,title,category,brand,price)

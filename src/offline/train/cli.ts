@@ -18,7 +18,7 @@ import { countParams } from '../../encoder/model'
 import type { Quantization } from '../../encoder/weights'
 import { leaveOneOut } from '../protocol'
 import { PROTOCOLS } from '../protocol/candidates'
-import { checkOutDir, DATASET_FLAGS, DATASET_HELP, describeError, loadFromFlags, parseFlags, runDir, UsageError, type Flags, type FlagSpec } from './cli-common'
+import { checkOutDir, DATASET_FLAGS, DATASET_HELP, describeError, loadFromFlags, parseFlags, runDir, TRAINER_FLAGS, UsageError, type Flags, type FlagSpec } from './cli-common'
 import { buildTrainData } from './data'
 import type { EvalResult } from './evaluate'
 import { exportModel, readModel, writeLicenseSection } from './export'
@@ -65,39 +65,9 @@ Recipe (defaults: run a of src/offline/train/runs/README.md, the shipped model)
 
 const SPEC: FlagSpec = {
   ...DATASET_FLAGS,
-  out: 'string',
-  force: 'boolean',
-  'no-export': 'boolean',
-  quantize: 'string',
-  report: 'string',
-  checkpoint: 'string',
-  resume: 'boolean',
-  epochs: 'number',
-  'max-minutes': 'number',
-  len: 'number',
-  batch: 'number',
-  negatives: 'number',
-  lr: 'number',
-  'in-batch': 'boolean',
-  loss: 'string',
-  'gbce-t': 'number',
-  dropout: 'number',
-  'id-dropout': 'number',
-  seed: 'number',
-  'eval-every': 'number',
-  patience: 'number',
-  'eval-lens': 'string',
+  ...TRAINER_FLAGS,
   'val-users': 'number',
-  d: 'number',
-  heads: 'number',
-  blocks: 'number',
-  ffn: 'number',
-  'feat-buckets': 'number',
-  'no-time': 'boolean',
-  'no-gap': 'boolean',
-  'protocol-seed': 'number',
   backend: 'string',
-  help: 'boolean',
 }
 
 function intFlag(f: Flags, k: string, def: number, min = 1): number {

@@ -126,6 +126,34 @@ def cmd_step(spec_path, out_path):
     json.dump(out, open(out_path, "w"))
 
 
+def cmd_fullstep(spec_path, out_path):
+    """SPEC: {prepared, seed, len, batch, idDropout, lr, steps}. The full-softmax loss (loss="full")
+    on the first batch of epoch 1 from init_weights(seed), then `steps` Adam steps on that batch
+    and the loss after each; plus the batch's targets' catalogue columns, for the TypeScript side
+    to compute the same loss as its sampled softmax with every vocabulary item a negative."""
+    spec = json.load(open(spec_path))
+    data = TrainData(spec["prepared"])
+    cfg = data.cfg
+    rand = Mulberry32((spec["seed"] * 1_000_003 + 1) & 0xFFFFFFFF)
+    windows = epoch_windows(data.train_len, spec["len"], rand)
+    batch = make_batch(data, windows[: spec["batch"]], spec["len"], 0, spec["idDropout"], False, rand, full=True)
+    model = Encoder(cfg, init_weights(cfg, spec["seed"]))
+    opt = torch.optim.Adam(model.parameters(), lr=spec["lr"], betas=(0.9, 0.999), eps=1e-7)
+    tb = to_torch(batch, "cpu")
+    model.train()
+    losses = []
+    for _ in range(spec["steps"]):
+        opt.zero_grad()
+        loss = model(tb, 0.0, "full")
+        loss.backward()
+        opt.step()
+        losses.append(float(loss))
+    with torch.no_grad():
+        losses.append(float(model(tb, 0.0, "full")))
+    out = {"losses": losses, "windows": [list(w) for w in windows[: spec["batch"]]], "targetCol": batch["targetCol"].tolist(), "fullRows": batch["fullRows"].tolist()}
+    json.dump(out, open(out_path, "w"))
+
+
 if __name__ == "__main__":
     cmd, *args = sys.argv[1:]
-    {"features": cmd_features, "init": cmd_init, "scores": cmd_scores, "step": cmd_step}[cmd](*args)
+    {"features": cmd_features, "init": cmd_init, "scores": cmd_scores, "step": cmd_step, "fullstep": cmd_fullstep}[cmd](*args)

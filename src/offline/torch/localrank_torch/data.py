@@ -55,6 +55,10 @@ class TrainData:
         # the conformance test compares them with buildTrainData's.
         self.feats, self.featw = item_features(items, self.cfg["featBuckets"], self.cfg["featSlots"])
         self.vocab_catalogue = np.array([self.catalogue_index[i] for i in self.vocab], dtype=np.int64)
+        # Catalogue index → its column in the full softmax (−1: no vocabulary row; such items are
+        # never training targets, since the vocabulary is built from training interactions).
+        self.vocab_col = np.full(C, -1, dtype=np.int64)
+        self.vocab_col[self.vocab_catalogue] = np.arange(len(self.vocab_catalogue))
         # Share of training tokens per catalogue item (data.ts `freq`).
         counts = np.zeros(C, dtype=np.float64)
         total = 0
@@ -98,10 +102,15 @@ def epoch_windows(train_len, L: int, rand) -> list:
     return out
 
 
-def make_batch(data: TrainData, windows, L: int, negatives: int, id_dropout: float, in_batch: bool, rand) -> dict:
+def make_batch(data: TrainData, windows, L: int, negatives: int, id_dropout: float, in_batch: bool, rand, full: bool = False) -> dict:
     """batches.ts `makeBatch`, draw for draw: unique items, right-padded tokens, next-item targets,
     K shared uniform negatives without replacement (accidental hits masked to −10⁹), and with
-    `in_batch` the batch's targets as log-Q-corrected negatives."""
+    `in_batch` the batch's targets as log-Q-corrected negatives.
+
+    With `full` (the full-softmax loss, PyTorch only) no negatives are drawn: every vocabulary
+    item is a column (`fullRows`, `fullFeats`, `fullFeatW`, and `targetCol`, each target's column),
+    and each column loses its id with probability `id_dropout`, from a generator seeded by one
+    draw of `rand` (vectorised: 9,684 per-item draws per step would dominate the step)."""
     cfg = data.cfg
     B = len(windows)
     unit = cfg["timeUnitSec"] * 1000.0
@@ -143,6 +152,22 @@ def make_batch(data: TrainData, windows, L: int, negatives: int, id_dropout: flo
             target_cat.append(int(items[ws + i + 1]))
             gap_log.append(math.log1p(max(0.0, float(tms[ws + i + 1]) - float(tms[ws + i])) / unit))
     V = len(data.vocab_catalogue)
+    if full:
+        g = np.random.default_rng(int(rand() * 4294967296))
+        drop = g.random(V) < id_dropout if id_dropout > 0 else np.zeros(V, dtype=bool)
+        ucat = np.array(u_cat, dtype=np.int64)
+        vc = data.vocab_catalogue
+        empty_f = np.zeros(0, np.float32)
+        return {
+            "B": B, "L": L,
+            "uRows": np.array(u_rows, dtype=np.int64), "uFeats": data.feats[ucat], "uFeatW": data.featw[ucat],
+            "tok": tok, "types": types, "times": times,
+            "pos": np.array(pos, dtype=np.int64), "target": np.array(target, dtype=np.int64), "gapLog": np.array(gap_log, dtype=np.float32),
+            "neg": np.zeros(0, np.int64), "negMask": empty_f, "negLogQ": empty_f, "posLogQ": empty_f,
+            "fullRows": np.where(drop, ROW_OOV, data.row[vc]), "fullFeats": data.feats[vc], "fullFeatW": data.featw[vc],
+            "targetCol": data.vocab_col[np.array(target_cat, dtype=np.int64)],
+            "tokens": tokens,
+        }
     K = min(negatives, V)
     neg_cat = [int(c) for c in data.vocab_catalogue] if K >= V else []
     taken = set()

@@ -74,12 +74,32 @@ def encode_users(model, data, queries, max_len: int, device, batch_size: int = 1
     return out
 
 
-def evaluate_val(model, data, max_len: int, device, rank: int = 0, world: int = 1):
-    """Sums (hr, ndcg, mrr, users) of this rank's share of the validation queries."""
+def full_ranks(scores: torch.Tensor, data, users, targets) -> tuple:
+    """HR@10 and NDCG@10 sums of full ranking (the harness's `full` protocol): each target
+    against every catalogue item the user never interacted with (train, validation and test
+    items), ties counted as `rank_metrics` counts them."""
+    hr = nd = 0.0
+    for i, u in enumerate(users):
+        row = scores[i].clone()
+        items, _, _ = data.user(int(u))
+        t = int(targets[i])
+        ts = float(row[t])
+        row[torch.as_tensor(np.asarray(items, dtype=np.int64))] = -np.inf
+        g = int((row > ts).sum())
+        k = int((row == ts).sum())  # the target itself is masked: k ties besides it
+        h, n, _ = rank_metrics(np.array([[ts] + [np.inf] * g + [ts] * k]))
+        hr += float(h[0])
+        nd += float(n[0])
+    return hr, nd
+
+
+def evaluate_val(model, data, max_len: int, device, rank: int = 0, world: int = 1, with_full: bool = False):
+    """Sums (hr, ndcg, mrr, users) of this rank's share of the validation queries; with
+    `with_full`, also (full HR@10, full NDCG@10)."""
     qs = [(int(u), int(data.val_at[u]), float(data.seq_times[int(data.offsets[u]) + int(data.val_at[u])])) for u in data.val_users]
     mine = list(range(rank, len(qs), world))
     if not mine:
-        return np.zeros(4)
+        return np.zeros(6 if with_full else 4)
     was = model.training
     model.eval()
     try:
@@ -91,7 +111,18 @@ def evaluate_val(model, data, max_len: int, device, rank: int = 0, world: int = 
             cands = T(np.maximum(raw, 0))
             scores = ((e_all[cands] * vecs.to(device).unsqueeze(1)).sum(-1) + b_all[cands]).cpu().numpy().astype(np.float64)
             scores[raw < 0] = -np.inf  # padding of a short list (small catalogue): never ahead, never tied
+            if with_full:
+                users = [int(data.val_users[i]) for i in mine]
+                targets = raw[:, 0]
+                fh = fn = 0.0
+                for c in range(0, len(users), 64):
+                    sc = (vecs[c : c + 64].to(device) @ e_all.t() + b_all).cpu()
+                    h, n = full_ranks(sc, data, users[c : c + 64], targets[c : c + 64])
+                    fh += h
+                    fn += n
     finally:
         model.train(was)
     hr, nd, rr = rank_metrics(scores)
+    if with_full:
+        return np.array([hr.sum(), nd.sum(), rr.sum(), len(mine), fh, fn])
     return np.array([hr.sum(), nd.sum(), rr.sum(), len(mine)])

@@ -184,9 +184,17 @@ class Encoder(torch.nn.Module):
         return g * s + (1 - g) * l
 
     # --- training ----------------------------------------------------------------------------
-    def forward(self, batch: dict, dropout: float = 0.0):
-        """Sampled-softmax cross-entropy of the next item (loss.ts `batchLoss`):
-        ℓ_t = −log(exp(s⁺_t) / (exp(s⁺_t) + Σ_k exp(s_tk))), s = u_t·e + bias (− log Q with in-batch negatives)."""
+    def forward(self, batch: dict, dropout: float = 0.0, loss: str = "softmax", gbce_beta: float = 1.0):
+        """The training loss of the next item. s = u_t·e + bias, every item scored as the browser
+        scores it (src/encoder/items.ts: its id row, or the out-of-vocabulary row, plus its content).
+
+        - `softmax` (loss.ts `batchLoss`, the sampled softmax): ℓ_t = −log(exp(s⁺_t) / (exp(s⁺_t) + Σ_k exp(s_tk))) over
+          K shared negatives (− log Q with in-batch negatives);
+        - `full`: the same cross-entropy with every vocabulary item as a negative (`batch["full*"]`,
+          make_batch with loss="full"): the softmax the full-ranking protocol ranks by, so popular
+          items are not over-rewarded the way K uniform negatives reward them;
+        - `gbce` (loss.ts `gbce`, gSASRec): β·softplus(−s⁺_t) + Σ_k softplus(s_tk) over the sampled negatives.
+        """
         d = self.cfg["d"]
         B, L = batch["B"], batch["L"]
         e, bias = self.embed_items(batch["uRows"], batch["uFeats"], batch["uFeatW"])
@@ -196,12 +204,26 @@ class Encoder(torch.nn.Module):
         u = self.fuse(s.reshape(B * L, d)[pos], l.reshape(B * L, d)[pos], batch["gapLog"])
         t = batch["target"]
         pos_logit = (u * e[t]).sum(1) + bias[t]
+        if loss == "full":
+            # Every vocabulary item is a column, with its id (or, for a share id_dropout of the
+            # columns, only its content: the OOV path is trained as a negative as often as it is
+            # an input, as in batches.ts). The target's own column is masked: its logit is the
+            # positive (the same value unless one of the two lost its id).
+            # [positions × vocabulary] is the big tensor (2,016 × 9,681 on ml-latest-small): one
+            # fused addmm, the mask written in place, and log(e^pos + Σ e^neg) as logaddexp
+            # instead of a concatenated copy.
+            fe, fb = self.embed_items(batch["fullRows"], batch["fullFeats"], batch["fullFeatW"])
+            neg_logits = torch.addmm(fb, u, fe.t())
+            neg_logits[torch.arange(t.numel(), device=u.device), batch["targetCol"]] = -1e9
+            return (torch.logaddexp(torch.logsumexp(neg_logits, 1), pos_logit) - pos_logit).mean()
         if batch["posLogQ"].numel():
             pos_logit = pos_logit - batch["posLogQ"]
         ng = batch["neg"]
         neg_logits = u @ e[ng].t() + bias[ng] + batch["negMask"].view(pos.numel(), ng.numel())
         if batch["negLogQ"].numel():
             neg_logits = neg_logits - batch["negLogQ"]
+        if loss == "gbce":
+            return (gbce_beta * Fn.softplus(-pos_logit) + Fn.softplus(neg_logits).sum(1)).mean()
         logits = torch.cat([pos_logit.unsqueeze(1), neg_logits], 1)
         return (torch.logsumexp(logits, 1) - logits[:, 0]).mean()
 

@@ -3,7 +3,7 @@
     python3 -m torch.distributed.run --nproc_per_node N -m localrank_torch.train --prepared DIR --out DIR [flags]
 
 (`npm run train:torch` prepares the data and runs this for you.) The recipe is the TypeScript
-trainer's (src/offline/train/trainer.ts): Adam on the sampled-softmax loss over shuffled
+trainer's (src/offline/train/trainer.ts): Adam on the loss of --loss (default: its sampled softmax) over shuffled
 windows, validation NDCG@10 (uniform-100) every `--eval-every` epochs, early stopping with
 `--patience`, a time budget, then the inference context length chosen on validation among
 `--eval-lens`, and the best weights exported as the browser artifact.
@@ -31,7 +31,7 @@ import torch.distributed as dist
 
 from .data import TrainData, epoch_windows, make_batch, to_torch
 from .evaluate import evaluate_val
-from .export import export_model
+from .export import export_model, read_model
 from .model import Encoder, count_params, init_weights
 from .rng import Mulberry32
 
@@ -47,6 +47,12 @@ def parse(argv):
     p.add_argument("--len", type=int, default=64)
     p.add_argument("--negatives", type=int, default=256)
     p.add_argument("--in-batch", action="store_true")
+    p.add_argument("--loss", default="softmax", choices=["softmax", "full", "gbce"],
+                   help="softmax: sampled softmax over --negatives (the TS trainer's --loss softmax); full: softmax over the whole vocabulary; gbce: gSASRec's generalised BCE over --negatives")
+    p.add_argument("--gbce-t", type=float, default=0.75, help="gBCE calibration t (0: plain BCE, 1: fully calibrated)")
+    p.add_argument("--init-model", default="", help="start from the weights of an exported artifact (model.json + weights.bin) with the same config and vocabulary: fine-tuning")
+    p.add_argument("--select", default="uniform", choices=["uniform", "full", "sum"],
+                   help="validation NDCG@10 that picks the best epoch and the context length: uniform-100 (the TS trainer's), full ranking, or their sum")
     p.add_argument("--lr", type=float, default=0.001)
     p.add_argument("--dropout", type=float, default=0.2)
     p.add_argument("--id-dropout", type=float, default=0.1)
@@ -64,6 +70,10 @@ def parse(argv):
     a = p.parse_args(argv)
     if not a.no_export and not a.out:
         p.error("--out DIR is required (or --no-export)")
+    if a.loss != "softmax" and a.in_batch:
+        p.error("--in-batch is the log-Q-corrected sampled softmax; use it with --loss softmax")
+    if not 0 <= a.gbce_t <= 1:
+        p.error("--gbce-t must be in [0, 1] (got %s)" % a.gbce_t)
     return a
 
 
@@ -84,6 +94,20 @@ def log(rank, msg):
     if rank == 0:
         sys.stderr.write(msg + "\n")
         sys.stderr.flush()
+
+
+def initial_from_artifact(dirpath: str, cfg: dict, vocab: list) -> dict:
+    """The weights of an exported artifact, as the start of a fine-tuning run. Its config must be
+    the prepared data's (maxLen aside: an export records the context chosen on validation) and
+    its vocabulary the same, row for row, or the item rows would mean other items."""
+    art, weights = read_model(dirpath)
+    theirs = {k: v for k, v in art["config"].items() if k != "maxLen"}
+    ours = {k: v for k, v in cfg.items() if k != "maxLen"}
+    if theirs != ours:
+        raise ValueError("--init-model %s: config %s differs from the prepared data's %s" % (dirpath, json.dumps(theirs, sort_keys=True), json.dumps(ours, sort_keys=True)))
+    if list(art["vocab"]) != list(vocab):
+        raise ValueError("--init-model %s: its vocabulary (%d items) is not the prepared data's (%d items) in the same order" % (dirpath, len(art["vocab"]), len(vocab)))
+    return weights
 
 
 def save_checkpoint(path, state):
@@ -122,7 +146,19 @@ def main(argv=None):
         if prior.get("config") != cfg:
             log(rank, "checkpoint %s was made with another config; starting afresh" % a.checkpoint)
             prior = None
-    model = Encoder(cfg, prior["params"] if prior else init_weights(cfg, a.seed)).to(device)
+    if prior:
+        start = prior["params"]
+    elif a.init_model:
+        start = initial_from_artifact(a.init_model, cfg, data.vocab)
+        log(rank, "starting from the weights of %s" % a.init_model)
+    else:
+        start = init_weights(cfg, a.seed)
+    model = Encoder(cfg, start).to(device)
+    full = a.loss == "full"
+    V = len(data.vocab)
+    # gSASRec eq. 10 (loss.ts gbceBeta): α = K / (V − 1), β = α·(t·(1 − 1/α) + 1/α).
+    alpha = min(1.0, min(a.negatives, V) / max(1, V - 1))
+    gbce_beta = alpha * (a.gbce_t * (1 - 1 / alpha) + 1 / alpha)
     # tfjs's Adam: ε = 1e-7 (its float32 backend epsilon), same update rule as torch's.
     opt = torch.optim.Adam(model.parameters(), lr=a.lr, betas=(0.9, 0.999), eps=1e-7)
     if prior:
@@ -147,9 +183,14 @@ def main(argv=None):
         return t.cpu().numpy()
 
     def validate(max_len):
-        s = all_sum(evaluate_val(model, data, max_len, device, rank, world))
+        s = all_sum(evaluate_val(model, data, max_len, device, rank, world, with_full=a.select != "uniform"))
         n = max(1.0, s[3])
-        return {"users": int(s[3]), "hr10": s[0] / n, "ndcg10": s[1] / n, "mrr": s[2] / n}
+        r = {"users": int(s[3]), "hr10": s[0] / n, "ndcg10": s[1] / n, "mrr": s[2] / n}
+        if a.select != "uniform":
+            r["fullHr10"], r["fullNdcg10"] = s[4] / n, s[5] / n
+        # The figure that selects (best epoch, context length): `--select`.
+        r["selected"] = r["ndcg10"] if a.select == "uniform" else r["fullNdcg10"] if a.select == "full" else r["ndcg10"] + r["fullNdcg10"]
+        return r
 
     stopped_by = "epochs"
     total_steps = 0
@@ -171,11 +212,11 @@ def main(argv=None):
         done = 0
         for s in range(steps):
             mine = windows[s * a.batch : (s + 1) * a.batch][rank::world]
-            batch = make_batch(data, mine, a.len, a.negatives, a.id_dropout, a.in_batch, brand)
+            batch = make_batch(data, mine, a.len, a.negatives, a.id_dropout, a.in_batch, brand, full=full)
             tokens += batch["tokens"]
             tb = to_torch(batch, device)
             opt.zero_grad(set_to_none=True)
-            loss = net(tb, a.dropout)
+            loss = net(tb, a.dropout, a.loss, gbce_beta)
             loss.backward()
             opt.step()
             v = float(loss.detach())
@@ -209,14 +250,16 @@ def main(argv=None):
         if epoch % a.eval_every == 0 or epoch == a.epochs or out_of_time or out_of_steps:
             te = time.time()
             rec["val"] = validate(cfg["maxLen"])
-            improved = best_val is None or rec["val"]["ndcg10"] > best_val["ndcg10"]
+            improved = best_val is None or rec["val"]["selected"] > best_val.get("selected", best_val["ndcg10"])
             if improved:
                 best = model.weights()
                 best_epoch, best_val, since_best = epoch, rec["val"], 0
             else:
                 since_best += 1
-            log(rank, "epoch %d: loss %.4f, %.1f s train (%.0f interactions/s) + %.1f s val; val HR@10 %.4f NDCG@10 %.4f%s; elapsed %.1f min"
-                % (epoch, rec["loss"], seconds, rec["tokens"] / max(1e-9, seconds), time.time() - te, rec["val"]["hr10"], rec["val"]["ndcg10"], " (best)" if improved else "", elapsed_min))
+            vf = rec["val"]
+            log(rank, "epoch %d: loss %.4f, %.1f s train (%.0f interactions/s) + %.1f s val; val HR@10 %.4f NDCG@10 %.4f%s%s; elapsed %.1f min"
+                % (epoch, rec["loss"], seconds, rec["tokens"] / max(1e-9, seconds), time.time() - te, vf["hr10"], vf["ndcg10"],
+                   "; full HR@10 %.4f NDCG@10 %.4f" % (vf["fullHr10"], vf["fullNdcg10"]) if "fullNdcg10" in vf else "", " (best)" if improved else "", elapsed_min))
         else:
             log(rank, "epoch %d: loss %.4f, %.1f s (%.0f interactions/s); elapsed %.1f min" % (epoch, rec["loss"], seconds, rec["tokens"] / max(1e-9, seconds), elapsed_min))
         history.append(rec)
@@ -249,8 +292,9 @@ def main(argv=None):
     best_len = lens[0]
     for L in lens:
         val_by_len[L] = validate(L)
-        log(rank, "val (uniform) with context %d: HR@10 %.4f NDCG@10 %.4f" % (L, val_by_len[L]["hr10"], val_by_len[L]["ndcg10"]))
-        if val_by_len[L]["ndcg10"] > val_by_len[best_len]["ndcg10"]:
+        log(rank, "val (uniform) with context %d: HR@10 %.4f NDCG@10 %.4f%s" % (L, val_by_len[L]["hr10"], val_by_len[L]["ndcg10"],
+            "; full NDCG@10 %.4f" % val_by_len[L]["fullNdcg10"] if "fullNdcg10" in val_by_len[L] else ""))
+        if val_by_len[L]["selected"] > val_by_len[best_len]["selected"]:
             best_len = L
     out_cfg = dict(cfg)
     out_cfg["maxLen"] = best_len
