@@ -20,6 +20,7 @@ import type { RankerConfig } from '../../rank/defaults'
 import { profileModel } from './models/profile'
 import type { ModelSpec } from './types'
 import { registry, selectModels, type ItemPath, type TunedPoints } from './models'
+import { DEFAULT_ENCODER_DIR, encoderModel } from './models/encoder'
 import { pointFromJSON, pointToJSON, START, type TunePoint } from './params'
 import { Progress, note } from './progress'
 import { resultTable, toJSON, writeReport, type Comparison, type ReportData, type TuningReport } from './report'
@@ -47,6 +48,8 @@ const HELP = `npm run eval -- [flags]
   --limit-users N       evaluate only the first N users with a test item
   --model LIST          comma-separated model names, groups (baselines, profiles, encoders) or all (default all)
   --negatives N         sampled negatives per list (default 100)
+  --encoder DIR         the encoder model of the encoder rows (model.json + weights.bin; default
+                        $LOCALRANK_ENCODER_MODEL, else public/model)
   --item-path P         table (default) | feed | both: where the encoder rows get item data: the
                         whole-table model + similarity table, or feed mode (user-side artifact,
                         vector + neighbours carried by candidates and tracked items; rows
@@ -63,7 +66,11 @@ const HELP = `npm run eval -- [flags]
   --tune                tune on validation items first, then write --tuned
   --tuned PATH          tuned parameters file (default src/offline/eval/tuned.json)
   --config FILE         a localrank-tuned file from npm run tune: adds the row profile-tuned
-                        (with the similarity table unless the file was tuned without one)
+                        (with the similarity table unless the file was tuned without one) and,
+                        when an encoder row is selected, encoder+profile-tuned (the encoder
+                        fused with the file's profile and ranker weights, as the browser ranks
+                        with that file and the model; npm run tune -- --encoder DIR tunes its
+                        encoder weight)
   --write-similarity P  write the similarity table (browser format) + LICENSE-DATA.md beside it
   --render PATH         only re-render README.md and the plots from a results.json (into --report or its folder)
   --help`
@@ -95,18 +102,37 @@ export function readTuned(path: string): (TunedPoints & { report?: TuningReport 
   return out
 }
 
-/** The row of a `npm run tune` file (src/tuned/format.ts), exactly as the engine would load it. */
-function tunedFileModel(path: string): ModelSpec {
+/** A `npm run tune` file (src/tuned/format.ts), parsed exactly as the engine loads it. */
+export interface TunedFileRows {
+  /** The profile with the file's options, no encoder: row `profile-tuned`. */
+  profile: ModelSpec
+  /**
+   * The encoder fused with the file's profile and ranker options (its `ranker.weights.encoder`,
+   * or the library default where the file has none): row `encoder+profile-tuned`, what
+   * `createEngine({ model, ...parseTunedConfig(file) })` ranks with.
+   */
+  encoder: (dir: string) => ModelSpec
+}
+
+export function tunedFileRows(path: string): TunedFileRows {
   if (!existsSync(path)) throw new DatasetError(path, `tuned file not found: ${path}`)
   const json = JSON.parse(readFileSync(path, 'utf8')) as { meta?: { similarity?: string; dataset?: string; objective?: string } }
   const o = parseTunedConfig(json)
-  return profileModel({
-    name: 'profile-tuned',
-    description: `decay profile with ${relative(process.cwd(), path)} (npm run tune on ${json.meta?.dataset ?? '?'}, ${json.meta?.objective ?? '?'})`,
-    profile: o.profile,
-    ranker: o.ranker as Partial<RankerConfig>,
-    similarity: json.meta?.similarity !== 'none',
-  })
+  const similarity = json.meta?.similarity !== 'none'
+  const what = `${relative(process.cwd(), path)} (npm run tune on ${json.meta?.dataset ?? '?'}, ${json.meta?.objective ?? '?'})`
+  return {
+    profile: profileModel({ name: 'profile-tuned', description: `decay profile with ${what}`, profile: o.profile, ranker: o.ranker as Partial<RankerConfig>, similarity }),
+    encoder: (dir) =>
+      encoderModel({
+        name: 'encoder+profile-tuned',
+        description: `encoder (${dir}) fused with the profile and ranker weights of ${what}, as the browser ranks with that file`,
+        dir,
+        withProfile: true,
+        profile: o.profile,
+        ranker: o.ranker as Partial<RankerConfig>,
+        similarity,
+      }),
+  }
 }
 
 export async function main(argv: string[]): Promise<CliResult> {
@@ -123,6 +149,7 @@ export async function main(argv: string[]): Promise<CliResult> {
       'limit-users': { type: 'string' },
       model: { type: 'string' },
       negatives: { type: 'string' },
+      encoder: { type: 'string' },
       ties: { type: 'string' },
       'item-path': { type: 'string' },
       retention: { type: 'string' },
@@ -240,8 +267,20 @@ export async function main(argv: string[]): Promise<CliResult> {
   const best: TunePoint = tuned?.best ?? START
   // Without a tuning for this dataset the table is built with the library's DEFAULT_ARTIFACT_OPTIONS.
   const ctx = createContext(ds, { seed, ...(tuned ? { similarity: best.sim } : {}) }, split)
-  const models = selectModels(registry(tuned, itemPaths), values.model, (name, why) => note(`skipping model ${name}: ${why}`), ctx)
-  if (values.config) models.push(tunedFileModel(values.config))
+  const encoderDir = values.encoder ?? DEFAULT_ENCODER_DIR
+  const models = selectModels(registry(tuned, itemPaths, encoderDir), values.model, (name, why) => note(`skipping model ${name}: ${why}`), ctx)
+  if (values.config) {
+    const rows = tunedFileRows(values.config)
+    models.push(rows.profile)
+    // With an encoder row selected (and a model trained on this catalogue), also the encoder
+    // fused with the file's weights: a tuned file is what the browser loads beside the model.
+    const enc = rows.encoder(encoderDir)
+    if (models.some((m) => m.group === 'encoder')) {
+      const why = enc.unavailable?.(ctx) ?? null
+      if (why === null) models.push(enc)
+      else note(`skipping model ${enc.name}: ${why}`)
+    }
+  }
 
   // 4. Run.
   const evalN = limitUsers !== undefined ? Math.min(limitUsers, split.evalUsers) : split.evalUsers
@@ -292,6 +331,10 @@ export async function main(argv: string[]): Promise<CliResult> {
     ['encoder', 'encoder-timeoff'],
     ['encoder+profile', 'profile'],
     ['encoder+profile', 'encoder'],
+    ['encoder', 'profile-tuned'],
+    ['encoder+profile-tuned', 'profile-tuned'],
+    ['encoder+profile-tuned', 'encoder'],
+    ['encoder+profile-tuned', 'encoder+profile'],
     ['encoder/feed', 'encoder'],
     ['encoder+profile/feed', 'encoder+profile'],
   ] as const)

@@ -2,10 +2,10 @@
  * `npm run tune -- --dataset LOG [--items ITEMS] --out tuned.json`: per-shop tuning in one
  * command. See index.ts for what is tuned and how; `--help` prints the flags.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
-import { dirname, relative } from 'node:path'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { serializeTuned, type TunedMeta, type TunedScores } from '../../tuned/format'
+import { serializeTuned, type TunedMeta, type TunedOptions, type TunedScores } from '../../tuned/format'
 import { DatasetError, formatReports, loadDataset, type LoadOptions } from '../data'
 import { createContext } from '../eval/context'
 import { profileModel } from '../eval/models/profile'
@@ -14,6 +14,8 @@ import { parseFlags, UsageError, type FlagSpec } from '../train/cli-common'
 import { DEFAULT_OBJECTIVE, parseObjective, ValidationLists, type ObjectiveScore } from './objective'
 import { dimensions, optionsOf, signalsOf } from './space'
 import { coordinateDescent, DEFAULT_SEARCH, type SearchProgress } from './tuner'
+import { fusedModel, tuneFusion, withWeights } from './fusion'
+import { sha256Hex } from '../../encoder/weights'
 
 const HELP = `npm run tune -- --dataset PATH [--items PATH] --out FILE [flags]
 
@@ -36,6 +38,13 @@ the library (createEngine({ ...parseTunedConfig(json) })) and the embed script
   --seed N              negatives seed (default 42)
   --limit-users N       tune on the first N users with a validation target (faster, noisier)
   --negatives N         negatives per list (default 100)
+  --encoder DIR         an encoder trained on this log (model.json + weights.bin, npm run train
+                        or train:torch): after the profile, tune the encoder's fusion weight
+                        with it on the same validation lists (the server's and the profile's
+                        stay as tuned, so without the encoder the file ranks as the tuned
+                        profile) and write it into the same file (ranker.weights.encoder); the
+                        encoder scores each list once. Without it the file keeps the library's
+                        encoder weight.
   --force               overwrite --out
   --help`
 
@@ -51,6 +60,7 @@ const SPEC: FlagSpec = {
   seed: 'number',
   'limit-users': 'number',
   negatives: 'number',
+  encoder: 'string',
   force: 'boolean',
   help: 'boolean',
 }
@@ -66,6 +76,19 @@ function fmtS(s: number): string {
   if (s >= 3600) return `${(s / 3600).toFixed(1)}h`
   if (s >= 60) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`
   return `${Math.round(s)}s`
+}
+
+/** What the file's meta says of the encoder its fusion weights were tuned with (for people; the library never reads meta). */
+export interface EncoderMeta {
+  dir: string
+  /** The weights' SHA-256 (model.json `sha256`): the file's weights belong to this model. */
+  sha256: string
+  modelSha256?: string
+  weights: { server: number; profile: number; encoder: number }
+  evaluations: number
+  seconds: number
+  /** Validation figures on the same lists: the tuned profile alone (encoder weight 0) and fused. */
+  validation: { profile: TunedScores; fused: TunedScores }
 }
 
 const scoresOf = (s: ObjectiveScore): TunedScores => ({ objective: s.value, protocols: { ...s.protocols } as Record<string, number> })
@@ -125,6 +148,13 @@ export async function main(argv: string[], io: CliIO = { out: (s) => process.std
     const a = ctx.artifact()
     io.err(`tune: similarity table from training interactions: ${a.json.items.length} items, ${a.bytes} bytes\n`)
   }
+  const encoderDir = f.encoder as string | undefined
+  if (encoderDir !== undefined) {
+    if (!existsSync(join(encoderDir, 'model.json'))) throw new DatasetError(join(encoderDir, 'model.json'), `--encoder: no model.json in ${encoderDir}`)
+    // A model trained on another catalogue would fuse content-only scores (issue 11): refuse it.
+    const why = fusedModel(encoderDir, { profile: {}, ranker: {} }, similarity).unavailable?.(ctx) ?? null
+    if (why !== null) throw new UsageError(`--encoder: ${why}`)
+  }
   const lists = new ValidationLists(ctx, objective, { seed, ...(limitUsers !== undefined ? { limitUsers } : {}), ...(negatives !== undefined ? { negatives } : {}) })
   const signals = signalsOf(ds, similarity)
   const dims = dimensions(signals)
@@ -153,8 +183,29 @@ export async function main(argv: string[], io: CliIO = { out: (s) => process.std
   const shipped = await lists.score(profileModel({ name: 'defaults', description: 'library defaults as shipped', similarity }))
   const keep = shipped.value >= res.best.score.value
   if (keep) io.err(`tune: the library defaults as shipped (${shipped.value.toFixed(4)}) are at least as good as the best tuned point (${res.best.score.value.toFixed(4)}): the file keeps them\n`)
-  const final = keep ? shipped : res.best.score
-  const meta: TunedMeta = {
+  let final = keep ? shipped : res.best.score
+  let options: TunedOptions = keep ? { profile: {}, ranker: {} } : optionsOf(res.best.point)
+  let encoderMeta: EncoderMeta | undefined
+  if (encoderDir !== undefined) {
+    io.err(`tune: fusion with the encoder ${encoderDir}: its scores of the ${lists.users.length} users' validation lists once, then the ranker's weights\n`)
+    lastLine = ''
+    const fr = await tuneFusion(lists, options, encoderDir, { maxPasses: 1, minGain: DEFAULT_SEARCH.minGain, similarity, onProgress })
+    if (io.tty) io.err('\n')
+    for (const st of fr.trace) io.err(`tune: fusion pass ${st.pass} ${st.dim} = ${st.chosen} (objective ${st.objective.toFixed(4)})\n`)
+    const model = JSON.parse(readFileSync(join(encoderDir, 'model.json'), 'utf8')) as { sha256?: string; modelSha256?: string }
+    encoderMeta = {
+      dir: relative(process.cwd(), encoderDir),
+      sha256: model.sha256 ?? (await sha256Hex(new Uint8Array(readFileSync(join(encoderDir, 'weights.bin'))))),
+      ...(model.modelSha256 ? { modelSha256: model.modelSha256 } : {}),
+      weights: fr.best.weights,
+      evaluations: fr.evaluations,
+      seconds: Math.round(fr.seconds),
+      validation: { profile: scoresOf(fr.start.score), fused: scoresOf(fr.best.score) },
+    }
+    options = withWeights(options, fr.best.weights)
+    final = fr.best.score
+  }
+  const meta: TunedMeta & { encoder?: EncoderMeta } = {
     dataset: ds.name,
     files: ds.files.map((p) => relative(process.cwd(), p)),
     objective: objective.label,
@@ -164,15 +215,22 @@ export async function main(argv: string[], io: CliIO = { out: (s) => process.std
     created: new Date().toISOString(),
     evaluations: res.evaluations,
     seconds: Math.round(res.seconds),
-    validation: { defaults: scoresOf(shipped), tuned: scoresOf(final) },
+    validation: { defaults: scoresOf(shipped), tuned: scoresOf(keep ? shipped : res.best.score) },
+    ...(encoderMeta ? { encoder: encoderMeta } : {}),
   }
   mkdirSync(dirname(out), { recursive: true })
-  writeFileSync(out, serializeTuned(keep ? { profile: {}, ranker: {} } : optionsOf(res.best.point), meta))
+  writeFileSync(out, serializeTuned(options, meta))
   type P = keyof ObjectiveScore['protocols']
   const rows = Object.keys(final.protocols).map((p) => `| ${p} | ${shipped.protocols[p as P]!.toFixed(4)} | ${final.protocols[p as P]!.toFixed(4)} | ${final.lists[p as P]} |`)
   io.out(
-    `\nvalidation NDCG@10 (${lists.users.length} users, similarity ${meta.similarity}):\n| protocol | library defaults | this file | lists |\n|---|---|---|---|\n${rows.join('\n')}\n| objective | ${shipped.value.toFixed(4)} | ${final.value.toFixed(4)} | |\n`,
+    `\nvalidation NDCG@10 (${lists.users.length} users, similarity ${meta.similarity}${encoderMeta ? `, this file with the encoder ${encoderMeta.dir}` : ''}):\n| protocol | library defaults | this file | lists |\n|---|---|---|---|\n${rows.join('\n')}\n| objective | ${shipped.value.toFixed(4)} | ${final.value.toFixed(4)} | |\n`,
   )
+  if (encoderMeta) {
+    const pr = encoderMeta.validation.profile
+    io.out(
+      `\nfusion weights with the encoder: server ${encoderMeta.weights.server}, profile ${encoderMeta.weights.profile}, encoder ${encoderMeta.weights.encoder} (validation objective ${pr.objective.toFixed(4)} with the profile alone -> ${final.value.toFixed(4)})\n`,
+    )
+  }
   io.out(`\nwrote ${out} (${res.evaluations} points, ${res.passes} passes, ${fmtS((performance.now() - t0) / 1000)})\n`)
   return 0
 }

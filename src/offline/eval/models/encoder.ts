@@ -10,7 +10,7 @@ import { EncoderSession, loadModel, withoutTime, type LoadedModel } from '../../
 import { artifactProblem, modelSha256, sha256Hex, type ModelArtifact } from '../../../encoder/weights'
 import { encodeVector, modelIdOf, type VectorEncoding } from '../../../encoder/vector-codec'
 import type { ItemTable } from '../../../encoder/items'
-import type { SimilarityTable } from '../../../interest/types'
+import type { ProfileOptions, SimilarityTable } from '../../../interest/types'
 import { readSource } from '../../feed/cli'
 import { MAX_NEIGHBOURS, sourceItemTable } from '../../feed/feed'
 import { buildArtifact, sourceItemSpace } from '../../feed/userside'
@@ -35,6 +35,19 @@ export interface EncoderModelOptions {
   /** Also feed the decay profile (with the similarity table), as the browser engine does. */
   withProfile?: boolean
   /**
+   * The profile's options (a tuned file's `profile`, merged over the library defaults by the
+   * profile itself, as `createEngine({ profile })` does); default: the library defaults.
+   */
+  profile?: ProfileOptions
+  /** Give the profile the similarity table (default true; false for a file tuned without one). */
+  similarity?: boolean
+  /**
+   * Encoder scores already computed for the same history and list (the tuner scores many fusion
+   * weights over the same validation lists: the encoder's part does not change with them, so it
+   * runs once). Filled on a miss; the fusion itself is always done here, by the ranker.
+   */
+  scoreCache?: EncoderScoreCache
+  /**
    * Switch the trained model's time inputs off at inference (no decay bias on attention, no gap
    * in the gate): how much the *trained* model leans on time. Not a substitute for the ablation
    * trained without them (`encoder-notime`), which can learn to compensate.
@@ -53,6 +66,31 @@ export interface EncoderModelOptions {
 }
 
 export type ItemPath = 'table' | 'feed'
+
+/**
+ * Encoder scores by (user, time, list). The key holds every candidate id in list order, so a
+ * cached answer can only serve the very list it was computed for.
+ */
+export class EncoderScoreCache {
+  private readonly map = new Map<string, Float32Array>()
+  hits = 0
+  misses = 0
+  static key(user: string, now: number, cands: ReadonlyArray<Candidate>): string {
+    return `${user}\u0000${now}\u0000${cands.map((c) => c.id).join('\u0001')}`
+  }
+  get(key: string): Float32Array | undefined {
+    const v = this.map.get(key)
+    if (v) this.hits++
+    else this.misses++
+    return v
+  }
+  set(key: string, v: Float32Array): void {
+    this.map.set(key, v)
+  }
+  get size(): number {
+    return this.map.size
+  }
+}
 
 /** The user-side model of a whole-table export, and the exporter's view of its item table. */
 export interface FeedSide {
@@ -179,7 +217,8 @@ export function encoderModel(o: EncoderModelOptions): ModelSpec {
     params: {
       dir,
       ...(o.ranker ? { ranker: o.ranker } : {}),
-      ...(o.withProfile ? { profile: true } : {}),
+      ...(o.withProfile ? { profile: o.profile ?? true } : {}),
+      ...(o.similarity === false ? { similarity: false } : {}),
       ...(o.timeOff ? { timeOff: true } : {}),
       ...(feed ? { itemPath: 'feed', feedEncoding: o.feedEncoding ?? 'f16' } : {}),
     },
@@ -187,18 +226,18 @@ export function encoderModel(o: EncoderModelOptions): ModelSpec {
       const base = feed ? loadFeed(dir).then((f) => f.model) : load(dir)
       const modelP = o.timeOff ? base.then(withoutTime) : base
       // Feed mode: the neighbours travel with the items; the profile gets no table.
-      const table = o.withProfile || feed ? ctx.similarity() : undefined
+      const table = (o.withProfile && o.similarity !== false) || feed ? ctx.similarity() : undefined
       const sim = o.withProfile && !feed ? table : undefined
       const joinP = feed ? loadFeed(dir).then((f) => new FeedJoin(f, table, o.feedEncoding)) : null
       let previous: EncoderSession | null = null
       return {
-        session: () => {
+        session: (user) => {
           // The runner replays one user at a time: release the previous user's tensors.
           previous?.dispose()
           previous = null
           let session: EncoderSession | null = null
           const pendingEvents: StoredEvent[] = []
-          const profile = o.withProfile ? createProfile(undefined, sim) : null
+          const profile = o.withProfile ? createProfile(o.profile, sim) : null
           const purchases = new Map<string, number>()
           const added: StoredEvent[] = []
           let join: FeedJoin | null = null
@@ -220,12 +259,17 @@ export function encoderModel(o: EncoderModelOptions): ModelSpec {
                 for (const e of added.splice(0)) take(join.event(e))
               }
               const cands = join ? candsIn.map((c) => join!.item(c)) : candsIn
-              if (!session) {
-                session = new EncoderSession(await modelP)
-                session.setHistory(pendingEvents)
-                previous = session
+              const key = o.scoreCache ? EncoderScoreCache.key(user.user, now, cands) : ''
+              let enc = o.scoreCache?.get(key)
+              if (!enc) {
+                if (!session) {
+                  session = new EncoderSession(await modelP)
+                  session.setHistory(pendingEvents)
+                  previous = session
+                }
+                enc = await session.score(cands, now)
+                o.scoreCache?.set(key, enc)
               }
-              const enc = await session.score(cands, now)
               // rankAll: the ranker without the page's 10,000-candidate guard (full ranking of a shop's catalogue).
               return scoresOf(rankAll(cands, { now, profile, purchases, encoderScores: enc, ...(o.ranker ? { config: o.ranker } : {}) }, { explain: false }), cands.length)
             },

@@ -23,8 +23,11 @@ export interface TunedPoints {
 
 export const PROFILE_KERNELS: KernelName[] = ['exponential', 'linear', 'window', 'power']
 
-/** `itemPaths`: which item paths the encoder rows run (`--item-path`; encoder.ts `ItemPath`). */
-export function registry(tuned: TunedPoints | null, itemPaths: ReadonlyArray<ItemPath> = ['table']): ModelSpec[] {
+/**
+ * `itemPaths`: which item paths the encoder rows run (`--item-path`; encoder.ts `ItemPath`);
+ * `encoderDir`: the model they load (`--encoder`, else `LOCALRANK_ENCODER_MODEL`, else public/model).
+ */
+export function registry(tuned: TunedPoints | null, itemPaths: ReadonlyArray<ItemPath> = ['table'], encoderDir = DEFAULT_ENCODER_DIR): ModelSpec[] {
   const best = tuned?.best ?? START
   const kernelPoint = (k: KernelName): TunePoint => tuned?.perKernel[k] ?? { ...best, kernel: k }
   return [
@@ -42,7 +45,7 @@ export function registry(tuned: TunedPoints | null, itemPaths: ReadonlyArray<Ite
         ]
       : []),
     profileModel({ name: 'profile-nosim', description: 'library defaults without the similarity table (categories only)', similarity: false }),
-    ...encoderModels(DEFAULT_ENCODER_DIR, NOTIME_ENCODER_DIR, itemPaths),
+    ...encoderModels(encoderDir, NOTIME_ENCODER_DIR, itemPaths),
   ]
 }
 
