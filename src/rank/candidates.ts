@@ -39,23 +39,24 @@ export function sanitizeCandidates<C extends Candidate>(input: unknown, strict =
     n = MAX_CANDIDATES
   }
   const valid: C[] = []
-  const scores: number[] = []
+  const scores = new Float64Array(n)
   const seen = new Set<string>()
+  // The field path is built only when something is reported (`candidates[${i}]` for each of
+  // 2,000 valid candidates was a string per candidate for nothing; issue 14).
   for (let i = 0; i < n; i++) {
     const c = input[i] as unknown
-    const at = `candidates[${i}]`
     if (typeof c !== 'object' || c === null || Array.isArray(c)) {
-      report(i, at, 'must be an object', 'dropped')
+      report(i, `candidates[${i}]`, 'must be an object', 'dropped')
       continue
     }
     let id = (c as { id?: unknown }).id
     if (typeof id === 'number' && Number.isFinite(id)) id = String(id)
     if (typeof id !== 'string' || id.length === 0) {
-      report(i, `${at}.id`, id === undefined ? 'is missing' : 'must be a non-empty string', 'dropped')
+      report(i, `candidates[${i}].id`, id === undefined ? 'is missing' : 'must be a non-empty string', 'dropped')
       continue
     }
     if (seen.has(id)) {
-      report(i, `${at}.id`, `duplicate of an earlier candidate "${id}"`, 'dropped')
+      report(i, `candidates[${i}].id`, `duplicate of an earlier candidate "${id}"`, 'dropped')
       continue
     }
     seen.add(id)
@@ -63,37 +64,33 @@ export function sanitizeCandidates<C extends Candidate>(input: unknown, strict =
     let score = Number.NaN
     if (s !== undefined) {
       if (typeof s === 'number' && Number.isFinite(s)) score = s
-      else report(i, `${at}.score`, 'must be a finite number', 'score_ignored')
+      else report(i, `candidates[${i}].score`, 'must be a finite number', 'score_ignored')
     }
     const cat = (c as { category?: unknown }).category
-    if (cat !== undefined && !(Array.isArray(cat) && cat.every((x) => typeof x === 'string'))) {
-      report(i, `${at}.category`, 'must be an array of strings', 'field_ignored')
-    }
+    if (cat !== undefined && !isStringArray(cat)) report(i, `candidates[${i}].category`, 'must be an array of strings', 'field_ignored')
     const tags = (c as { tags?: unknown }).tags
-    if (tags !== undefined && !(Array.isArray(tags) && tags.every((x) => typeof x === 'string'))) {
-      report(i, `${at}.tags`, 'must be an array of strings', 'field_ignored')
-    }
+    if (tags !== undefined && !isStringArray(tags)) report(i, `candidates[${i}].tags`, 'must be an array of strings', 'field_ignored')
     const price = (c as { price?: unknown }).price
     if (price !== undefined && !(typeof price === 'number' && Number.isFinite(price))) {
-      report(i, `${at}.price`, 'must be a finite number', 'field_ignored')
+      report(i, `candidates[${i}].price`, 'must be a finite number', 'field_ignored')
     }
     const vector = readField(c, 'vector')
-    if (vector.error !== undefined) report(i, `${at}.vector`, vector.error, 'field_ignored')
+    if (vector.error !== undefined) report(i, `candidates[${i}].vector`, vector.error, 'field_ignored')
     else if (vector.value !== undefined) {
       const reason = vectorProblem(vector.value)
-      if (reason !== undefined) report(i, `${at}.vector`, reason, 'field_ignored')
+      if (reason !== undefined) report(i, `candidates[${i}].vector`, reason, 'field_ignored')
     }
     const nb = readField(c, 'neighbours')
-    if (nb.error !== undefined) report(i, `${at}.neighbours`, nb.error, 'field_ignored')
+    if (nb.error !== undefined) report(i, `candidates[${i}].neighbours`, nb.error, 'field_ignored')
     else if (nb.value !== undefined) {
       const p = neighboursProblem(nb.value)
-      if (p) report(i, p.at === undefined ? `${at}.neighbours` : `${at}.neighbours[${p.at}]`, p.reason, 'field_ignored')
+      if (p) report(i, p.at === undefined ? `candidates[${i}].neighbours` : `candidates[${i}].neighbours[${p.at}]`, p.reason, 'field_ignored')
       else checkedRows.add(nb.value as object)
     }
+    scores[valid.length] = score
     valid.push((typeof (c as Candidate).id === 'string' ? c : { ...c, id }) as C)
-    scores.push(score)
   }
-  return { valid, serverScores: Float64Array.from(scores), issues }
+  return { valid, serverScores: valid.length === n ? scores : scores.slice(0, valid.length), issues }
 }
 
 /**
@@ -103,11 +100,18 @@ export function sanitizeCandidates<C extends Candidate>(input: unknown, strict =
  */
 const checkedRows = new WeakSet<object>()
 
+/** An array whose every element is a string (a loop: `every` with a callback per candidate field cost more). */
+function isStringArray(v: unknown): v is string[] {
+  if (!Array.isArray(v)) return false
+  for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string') return false
+  return true
+}
+
 /** The item fields personalisation may read, with malformed ones removed. */
 export function cleanFeatures(c: Candidate): Candidate {
   const out: Candidate = { id: c.id }
-  if (Array.isArray(c.category) && c.category.every((x) => typeof x === 'string')) out.category = c.category
-  if (Array.isArray(c.tags) && c.tags.every((x) => typeof x === 'string')) out.tags = c.tags
+  if (isStringArray(c.category)) out.category = c.category
+  if (isStringArray(c.tags)) out.tags = c.tags
   if (typeof c.brand === 'string') out.brand = c.brand
   if (typeof c.price === 'number' && Number.isFinite(c.price) && c.price >= 0) out.price = c.price
   if (typeof c.title === 'string') out.title = c.title
@@ -118,13 +122,16 @@ export function cleanFeatures(c: Candidate): Candidate {
   return out
 }
 
+const ABSENT: { readonly value?: unknown; readonly error?: string } = Object.freeze({})
+
 /**
  * An own field of a candidate, read once; a throwing getter or Proxy trap becomes an `error`
  * (the field is then ignored, not the list). Inherited properties are not fields.
  */
-function readField(c: object, key: 'vector' | 'neighbours'): { value?: unknown; error?: string } {
+function readField(c: object, key: 'vector' | 'neighbours'): { readonly value?: unknown; readonly error?: string } {
   try {
-    return Object.hasOwn(c, key) ? { value: (c as Record<string, unknown>)[key] } : {}
+    // The common case, an absent field, allocates nothing.
+    return Object.hasOwn(c, key) ? { value: (c as Record<string, unknown>)[key] } : ABSENT
   } catch (err) {
     let m = 'unknown error'
     try {

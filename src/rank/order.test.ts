@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest'
+import { rankOrder } from './ranker'
+
+/** The comparator sort rankOrder replaces (issue 14): demoted last, final descending, ties in index order. */
+function reference(final: Float64Array, demoted: Uint8Array): number[] {
+  const order = Array.from({ length: final.length }, (_, i) => i)
+  return order.sort((a, b) => (demoted[a] as number) - (demoted[b] as number) || (final[b] as number) - (final[a] as number) || a - b)
+}
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32
+}
+
+describe('rankOrder', () => {
+  it('equals the comparator sort: ties, ±0, ±Infinity, demoted items, every size around the run length', () => {
+    const r = rng(3)
+    for (const n of [0, 1, 2, 15, 16, 17, 31, 33, 100, 257, 2000]) {
+      for (let trial = 0; trial < 4; trial++) {
+        // Few distinct values so that ties are common; some specials.
+        const final = Float64Array.from({ length: n }, () => {
+          const x = r()
+          if (x < 0.05) return 0
+          if (x < 0.1) return -0
+          if (x < 0.12) return Number.POSITIVE_INFINITY
+          if (x < 0.14) return Number.NEGATIVE_INFINITY
+          return trial % 2 ? Math.round(r() * 6) / 3 - 1 : r() * 4 - 2
+        })
+        const demoted = Uint8Array.from({ length: n }, () => (r() < (trial < 2 ? 0 : 0.2) ? 1 : 0))
+        expect(Array.from(rankOrder(final, demoted))).toEqual(reference(final, demoted))
+      }
+    }
+  })
+})
