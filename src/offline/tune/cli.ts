@@ -5,10 +5,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { serializeTuned, type TunedMeta, type TunedOptions, type TunedScores } from '../../tuned/format'
+import { parseTunedConfig, serializeTuned, type TunedMeta, type TunedOptions, type TunedScores } from '../../tuned/format'
 import { DatasetError, formatReports, loadDataset, type LoadOptions } from '../data'
 import { createContext } from '../eval/context'
 import { profileModel } from '../eval/models/profile'
+import type { RankerConfig } from '../../rank/defaults'
 import { leaveOneOut } from '../protocol/split'
 import { parseFlags, UsageError, type FlagSpec } from '../train/cli-common'
 import { DEFAULT_OBJECTIVE, parseObjective, ValidationLists, type ObjectiveScore } from './objective'
@@ -45,6 +46,10 @@ the library (createEngine({ ...parseTunedConfig(json) })) and the embed script
                         profile) and write it into the same file (ranker.weights.encoder); the
                         encoder scores each list once. Without it the file keeps the library's
                         encoder weight.
+  --from FILE           with --encoder: keep FILE's profile and weights (a file this command
+                        wrote, with the same --dataset, --objective, --seed and --limit-users) and
+                        tune only the encoder's weight: after retraining the encoder, minutes
+                        instead of the whole search
   --force               overwrite --out
   --help`
 
@@ -61,6 +66,7 @@ const SPEC: FlagSpec = {
   'limit-users': 'number',
   negatives: 'number',
   encoder: 'string',
+  from: 'string',
   force: 'boolean',
   help: 'boolean',
 }
@@ -89,6 +95,11 @@ export interface EncoderMeta {
   seconds: number
   /** Validation figures on the same lists: the tuned profile alone (encoder weight 0) and fused. */
   validation: { profile: TunedScores; fused: TunedScores }
+}
+
+/** The profile of a tuned file alone (no encoder), as profile-tuned rows score it. */
+function fusedProfileModel(o: TunedOptions, similarity: boolean) {
+  return profileModel({ name: 'from', description: 'the --from file without the encoder', profile: o.profile, ranker: o.ranker as Partial<RankerConfig>, similarity })
 }
 
 const scoresOf = (s: ObjectiveScore): TunedScores => ({ objective: s.value, protocols: { ...s.protocols } as Record<string, number> })
@@ -136,6 +147,16 @@ export async function main(argv: string[], io: CliIO = { out: (s) => process.std
   if (r === 'graded') loadOpts.ratings = { kind: 'graded', threshold: 4, strong: 'add_to_wishlist' }
   else if (r !== undefined && r !== 'implicit') throw new UsageError(`--ratings must be implicit or graded (got "${r}")`)
 
+  const fromPath = f.from as string | undefined
+  let from: { options: TunedOptions; meta: TunedMeta } | undefined
+  if (fromPath !== undefined) {
+    if (f.encoder === undefined) throw new UsageError('--from needs --encoder (it re-tunes only the encoder weight of FILE)')
+    if (!existsSync(fromPath)) throw new DatasetError(fromPath, `--from: tuned file not found: ${fromPath}`)
+    const json = JSON.parse(readFileSync(fromPath, 'utf8')) as { meta?: TunedMeta }
+    if (!json.meta) throw new UsageError(`--from: ${fromPath} has no meta (not written by npm run tune): its lists cannot be checked`)
+    from = { options: parseTunedConfig(json), meta: json.meta }
+  }
+
   const t0 = performance.now()
   const ds = loadDataset(dataset, loadOpts)
   for (const line of formatReports(ds.reports)) io.err(`warning: ${line}\n`)
@@ -156,10 +177,19 @@ export async function main(argv: string[], io: CliIO = { out: (s) => process.std
     if (why !== null) throw new UsageError(`--encoder: ${why}`)
   }
   const lists = new ValidationLists(ctx, objective, { seed, ...(limitUsers !== undefined ? { limitUsers } : {}), ...(negatives !== undefined ? { negatives } : {}) })
+  if (from) {
+    // The file's profile was chosen on its lists: the encoder's weight must be tuned on the same ones.
+    const m = from.meta
+    const same = m.dataset === ds.name && m.objective === objective.label && m.seed === seed && m.users === lists.users.length && m.similarity === (similarity ? 'table' : 'none')
+    if (!same)
+      throw new UsageError(
+        `--from: ${fromPath} was tuned on ${m.dataset}, ${m.objective}, seed ${m.seed}, ${m.users} users, similarity ${m.similarity}; this run has ${ds.name}, ${objective.label}, seed ${seed}, ${lists.users.length} users, similarity ${similarity ? 'table' : 'none'}`,
+      )
+  }
   const signals = signalsOf(ds, similarity)
-  const dims = dimensions(signals)
+  const dims = from ? [] : dimensions(signals)
   io.err(`tune: ${ds.name}: ${lists.users.length} users with a validation target; objective ${objective.label}\n`)
-  io.err(`tune: tuning ${dims.map((d) => d.name).join(', ')}\n`)
+  io.err(from ? `tune: profile and weights from ${fromPath}; tuning ranker.weights.encoder only\n` : `tune: tuning ${dims.map((d) => d.name).join(', ')}\n`)
   let lastLine = ''
   const onProgress = (p: SearchProgress) => {
     const line = `tune: pass ${p.pass}/${p.maxPasses} ${p.dim}: ${p.done}/${p.planned} points, best ${p.best.toFixed(4)}, ${fmtS(p.elapsedS)} elapsed, ETA ${fmtS(p.etaPassS)} for this pass${p.pass < p.maxPasses ? ` (+ up to ${p.maxPasses - p.pass} more)` : ''}`
@@ -173,18 +203,19 @@ export async function main(argv: string[], io: CliIO = { out: (s) => process.std
       }
     }
   }
-  const res = await coordinateDescent(lists, dims, { ...DEFAULT_SEARCH, maxPasses, similarity, onProgress })
-  if (io.tty) io.err('\n')
-  for (const st of res.trace) io.err(`tune: pass ${st.pass} ${st.dim} = ${st.chosen} (objective ${st.objective.toFixed(4)})\n`)
+  const res = from ? null : await coordinateDescent(lists, dims, { ...DEFAULT_SEARCH, maxPasses, similarity, onProgress })
+  if (io.tty && res) io.err('\n')
+  for (const st of res?.trace ?? []) io.err(`tune: pass ${st.pass} ${st.dim} = ${st.chosen} (objective ${st.objective.toFixed(4)})\n`)
 
   // The search starts from the default constants with an explicit profile weight, which switches
   // the signal-dependent default (src/tuned/signals.ts) off. The library as shipped keeps it on:
   // if that scores at least as well, the file keeps the defaults (empty options) instead.
   const shipped = await lists.score(profileModel({ name: 'defaults', description: 'library defaults as shipped', similarity }))
-  const keep = shipped.value >= res.best.score.value
+  const keep = res !== null && shipped.value >= res.best.score.value
   if (keep) io.err(`tune: the library defaults as shipped (${shipped.value.toFixed(4)}) are at least as good as the best tuned point (${res.best.score.value.toFixed(4)}): the file keeps them\n`)
-  let final = keep ? shipped : res.best.score
-  let options: TunedOptions = keep ? { profile: {}, ranker: {} } : optionsOf(res.best.point)
+  // The profile alone, as the file (or FILE) ranks without an encoder.
+  let final = res === null ? await lists.score(fusedProfileModel(from!.options, similarity)) : keep ? shipped : res.best.score
+  let options: TunedOptions = from ? from.options : keep || res === null ? { profile: {}, ranker: {} } : optionsOf(res.best.point)
   let encoderMeta: EncoderMeta | undefined
   if (encoderDir !== undefined) {
     io.err(`tune: fusion with the encoder ${encoderDir}: its scores of the ${lists.users.length} users' validation lists once, then the ranker's weights\n`)
@@ -205,7 +236,14 @@ export async function main(argv: string[], io: CliIO = { out: (s) => process.std
     options = withWeights(options, fr.best.weights)
     final = fr.best.score
   }
+  const profileAlone = res === null ? encoderMeta!.validation.profile : scoresOf(keep ? shipped : res.best.score)
+  if (from && Math.abs(profileAlone.objective - from.meta.validation.tuned.objective) > 1e-9)
+    io.err(
+      `tune: warning: ${fromPath} says its validation objective is ${from.meta.validation.tuned.objective.toFixed(4)}, here it scores ${profileAlone.objective.toFixed(4)} (another code version?)\n`,
+    )
   const meta: TunedMeta & { encoder?: EncoderMeta } = {
+    // --from: the profile search's own record stays as FILE wrote it.
+    ...(from ? from.meta : {}),
     dataset: ds.name,
     files: ds.files.map((p) => relative(process.cwd(), p)),
     objective: objective.label,
@@ -213,9 +251,9 @@ export async function main(argv: string[], io: CliIO = { out: (s) => process.std
     seed,
     users: lists.users.length,
     created: new Date().toISOString(),
-    evaluations: res.evaluations,
-    seconds: Math.round(res.seconds),
-    validation: { defaults: scoresOf(shipped), tuned: scoresOf(keep ? shipped : res.best.score) },
+    evaluations: res ? res.evaluations : from!.meta.evaluations,
+    seconds: res ? Math.round(res.seconds) : from!.meta.seconds,
+    validation: { defaults: scoresOf(shipped), tuned: profileAlone },
     ...(encoderMeta ? { encoder: encoderMeta } : {}),
   }
   mkdirSync(dirname(out), { recursive: true })
@@ -231,7 +269,8 @@ export async function main(argv: string[], io: CliIO = { out: (s) => process.std
       `\nfusion weights with the encoder: server ${encoderMeta.weights.server}, profile ${encoderMeta.weights.profile}, encoder ${encoderMeta.weights.encoder} (validation objective ${pr.objective.toFixed(4)} with the profile alone -> ${final.value.toFixed(4)})\n`,
     )
   }
-  io.out(`\nwrote ${out} (${res.evaluations} points, ${res.passes} passes, ${fmtS((performance.now() - t0) / 1000)})\n`)
+  const points = (res?.evaluations ?? 0) + (encoderMeta?.evaluations ?? 0)
+  io.out(`\nwrote ${out} (${points} points${res ? `, ${res.passes} passes` : ''}, ${fmtS((performance.now() - t0) / 1000)})\n`)
   return 0
 }
 

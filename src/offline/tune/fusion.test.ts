@@ -151,6 +151,28 @@ describe('npm run tune -- --encoder, then npm run eval -- --config', () => {
     }
   }, 300_000)
 
+  it('--from FILE re-tunes only the encoder weight of a file, on the lists it was tuned on', async () => {
+    const first = join(dir, 'tuned-enc.json')
+    const again = join(dir, 'tuned-from.json')
+    const common = ['--dataset', events, '--items', items, '--limit-users', '50', '--encoder', modelDir]
+    const a = io()
+    expect(await main([...common, '--from', first, '--out', again], a.io)).toBe(0)
+    expect(a.o.err).toMatch(/tuning ranker.weights.encoder only/)
+    expect(a.o.err).not.toMatch(/pass 1\/\d featureWeights/)
+    const j1 = JSON.parse(readFileSync(first, 'utf8'))
+    const j2 = JSON.parse(readFileSync(again, 'utf8'))
+    // Same profile, same lists, same model: the same weights and validation figures.
+    expect(j2.profile).toEqual(j1.profile)
+    expect(j2.ranker).toEqual(j1.ranker)
+    expect(j2.meta.encoder.validation).toEqual(j1.meta.encoder.validation)
+    expect(j2.meta.validation.tuned).toEqual(j1.meta.validation.tuned)
+    // Other lists than the file's, or no encoder: refused.
+    await expect(main(['--dataset', events, '--items', items, '--limit-users', '40', '--encoder', modelDir, '--from', first, '--out', join(dir, 'x.json')], io().io)).rejects.toThrow(
+      /--from: .* 50 users.* 40 users/,
+    )
+    await expect(main(['--dataset', events, '--items', items, '--from', first, '--out', join(dir, 'y.json')], io().io)).rejects.toThrow(/--from needs --encoder/)
+  }, 300_000)
+
   it('refuses an encoder trained on another catalogue, and a directory without a model', async () => {
     const out = join(dir, 'never.json')
     await expect(main(['--dataset', events, '--items', items, '--out', out, '--encoder', foreignDir], io().io)).rejects.toThrow(/--encoder: .*trained on another catalogue/)
