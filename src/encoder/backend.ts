@@ -152,19 +152,39 @@ export async function probeEnvironment(
 }
 
 /**
+ * Threads for threaded WASM (XNNPACK's pool; the encoder worker's own thread is one of them):
+ * one core left to the page, at most 4 (the encodes are small). tfjs-wasm then caps the pool
+ * at navigator.hardwareConcurrency / 2 (its backend.cc assumes two hardware threads per core),
+ * so on a 2-core machine the threaded build computes on 1 thread: scores bit-identical to the
+ * single-thread build, no speed-up. Left so on purpose: on the shared 2-core bench machine,
+ * 2 threads measured slower than 1 (e2e/perf/threads.ts, issue 14). `activate` reports the
+ * count tfjs really uses, so info() says it.
+ */
+export function wasmThreadCount(hardwareConcurrency: number | undefined): number {
+  return Math.max(1, Math.min(4, (hardwareConcurrency ?? 2) - 1))
+}
+
+/** What activation set up: for WASM, the threads tfjs-wasm computes with (1 without threads). */
+export interface Activated {
+  wasmThreads?: number
+}
+
+/**
  * Import the chosen backend (its chunk only) and make it tfjs's current backend.
  * The WASM binaries are bundled assets (`?url`), never fetched from a CDN.
  */
-export async function activateBackend(tf: typeof import('@tensorflow/tfjs-core'), choice: BackendChoice): Promise<void> {
+export async function activateBackend(tf: typeof import('@tensorflow/tfjs-core'), choice: BackendChoice): Promise<Activated> {
+  let wasmMod: typeof import('@tensorflow/tfjs-backend-wasm') | null = null
   if (choice.backend === 'webgpu') {
     await import('@tensorflow/tfjs-backend-webgpu')
   } else if (choice.backend === 'wasm') {
-    const [wasmMod, plain, simd, threaded] = await Promise.all([
+    const [mod, plain, simd, threaded] = await Promise.all([
       import('@tensorflow/tfjs-backend-wasm'),
       import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url&no-inline'),
       import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url&no-inline'),
       import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url&no-inline'),
     ])
+    wasmMod = mod
     wasmMod.setWasmPaths({
       'tfjs-backend-wasm.wasm': plain.default,
       'tfjs-backend-wasm-simd.wasm': simd.default,
@@ -172,11 +192,13 @@ export async function activateBackend(tf: typeof import('@tensorflow/tfjs-core')
     })
     // Threads only under cross-origin isolation; tfjs would otherwise probe on its own.
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', choice.threads === true)
-    if (choice.threads) wasmMod.setThreadsCount(Math.max(1, Math.min(4, (globalThis.navigator?.hardwareConcurrency ?? 2) - 1)))
+    if (choice.threads) wasmMod.setThreadsCount(wasmThreadCount(globalThis.navigator?.hardwareConcurrency))
   } else {
     await import('@tensorflow/tfjs-backend-cpu')
   }
   const ok = await tf.setBackend(choice.backend)
   if (!ok) throw new BackendError('backend_unavailable', `backend "${choice.backend}" failed to initialise`, { backend: choice.backend })
   await tf.ready()
+  // tfjs-wasm's own count, read back after init (what XNNPACK's pool really has).
+  return wasmMod ? { wasmThreads: wasmMod.getThreadsCount() } : {}
 }

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import type { BackendName } from '../engine/types'
 import { BackendError } from '../errors'
 import type { Item, StoredEvent } from '../events/types'
-import { activateBackend, type BackendChoice } from './backend'
+import { type Activated, activateBackend, type BackendChoice } from './backend'
 import { disposeModel, EncoderSession, loadModel, type LoadedModel } from './session'
 import type { ModelArtifact } from './weights'
 
@@ -15,7 +15,8 @@ import type { ModelArtifact } from './weights'
 export const ACTIVATE_TIMEOUT_MS = 15_000
 
 export interface ActivateDeps {
-  activate?: (tf: typeof import('@tensorflow/tfjs-core'), choice: BackendChoice) => Promise<void>
+  /** Returns what `activateBackend` does (a test double may return nothing: no thread count then). */
+  activate?: (tf: typeof import('@tensorflow/tfjs-core'), choice: BackendChoice) => Promise<unknown>
   /** The worker's global scope, whose 'error' events a failing pthread raises (default globalThis). */
   scope?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'>
   timeoutMs?: number
@@ -54,7 +55,7 @@ export async function activate(choice: BackendChoice, deps: ActivateDeps = {}): 
     let onError: ((ev: Event) => void) | null = null
     let timer: ReturnType<typeof setTimeout> | undefined
     try {
-      await Promise.race([
+      const got = await Promise.race([
         run(tf, a),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs)
@@ -70,6 +71,11 @@ export async function activate(choice: BackendChoice, deps: ActivateDeps = {}): 
         }),
       ])
       if (a !== choice) reason = reason.replace(/WASM \(([^,]+), threads\)/, 'WASM ($1, no threads)')
+      // The thread count as tfjs-wasm reports it after init, so info() says whether threads compute.
+      else if (a.threads) {
+        const n = (got as Activated | undefined)?.wasmThreads
+        if (n !== undefined) reason += `; ${n} WASM threads`
+      }
       return { backend: a.backend, reason }
     } catch (err) {
       lastErr = err
