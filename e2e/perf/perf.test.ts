@@ -104,6 +104,7 @@ function fixture(): Omit<Results, 'targets'> {
       page: section([derived('longtasks/localrank', 'Long frames', 'count', 2, {}, '')]),
       storage: section([], { status: 'skipped', reason: 'not selected (--only)' }),
       catalogue: section([], { status: 'skipped', reason: 'not selected (--only)' }),
+      threads: section([], { status: 'skipped', reason: 'not selected (--only)' }),
     },
   }
 }

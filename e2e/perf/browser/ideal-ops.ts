@@ -19,6 +19,8 @@ export interface EncodeProfile {
   kernelMs: number
   /** BatchMatMul's part of kernelMs, 0–1. */
   matmulShare: number
+  /** BatchMatMul's and _FusedMatMul's (the products with a fused bias/ReLU) part of kernelMs, 0–1. */
+  productShare: number
   /** The kernel names, with counts, most time first (top 8). */
   top: Array<{ name: string; count: number; ms: number }>
 }
@@ -79,12 +81,14 @@ export const idealOps: Record<string, (args: Record<string, number | string>) =>
               byName.set(k.name, e)
             }
             const mm = byName.get('BatchMatMul')?.ms ?? 0
+            const fused = byName.get('_FusedMatMul')?.ms ?? 0
             runs.push({
               history: h,
               kernels: info.kernels.length - wrappers,
               wrappers,
               kernelMs: total,
               matmulShare: total > 0 ? mm / total : 0,
+              productShare: total > 0 ? (mm + fused) / total : 0,
               top: [...byName]
                 .map(([name, e]) => ({ name, ...e }))
                 .sort((a, b) => b.ms - a.ms)

@@ -42,7 +42,9 @@ export async function startHarness(genDir: string): Promise<Harness> {
       const file = normalize(join(genDir, name))
       if (!file.startsWith(genDir)) return route.fulfill({ status: 404 })
       try {
-        return route.fulfill({ body: readFileSync(file), contentType: TYPES[extname(file)] ?? 'application/octet-stream' })
+        // COEP on every helper, as serve.ts does for an isolated page's resources: a worker that an
+        // isolated page (?coi=1, the threads section) starts must itself be require-corp to load.
+        return route.fulfill({ body: readFileSync(file), contentType: TYPES[extname(file)] ?? 'application/octet-stream', headers: { 'cross-origin-embedder-policy': 'require-corp' } })
       } catch {
         return route.fulfill({ status: 404 })
       }

@@ -30,6 +30,7 @@ export async function bundleBrowserHelpers(): Promise<{ dir: string; files: stri
           'bench-page': join(ROOT, 'e2e/perf/browser/bench-page.ts'),
           'bench-worker': join(ROOT, 'e2e/perf/browser/bench-worker.ts'),
           'catalogue-page': join(ROOT, 'e2e/perf/catalogue-page.ts'),
+          'threads-worker': join(ROOT, 'e2e/perf/threads-worker.ts'),
         },
         formats: ['es'],
         fileName: (_f, name) => `${name}.js`,

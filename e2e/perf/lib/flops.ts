@@ -19,6 +19,9 @@
  * Context length: the encoder sees at most `maxLen` tokens, starting at
  *   start = ⌈max(0, T − maxLen)/step⌉·step, step = ⌊maxLen/4⌋ (config.ts `contextStart`),
  * so m = T − start for a history of T tokens (one token per single-item event).
+ * Not counted: products an implementation adds to save kernels rather than to compute the model
+ * (src/encoder/attention-encode.ts centres each LayerNorm's input as x·(I − 1/d), 2·m·d² each),
+ * so the ratio to the ideal stays a ratio to the model's own arithmetic.
  */
 export interface FlopConfig {
   d: number

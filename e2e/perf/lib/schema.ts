@@ -7,7 +7,7 @@
  */
 import * as v from 'valibot'
 
-export const SECTIONS = ['size', 'rerank', 'limits', 'page', 'storage', 'catalogue'] as const
+export const SECTIONS = ['size', 'rerank', 'limits', 'page', 'storage', 'catalogue', 'threads'] as const
 export type SectionName = (typeof SECTIONS)[number]
 
 const finite = v.pipe(v.number(), v.finite())
@@ -107,6 +107,8 @@ export const ResultsSchema = v.object({
     storage: SectionSchema,
     /** Issue 10's scale check (e2e/perf/catalogue.ts). */
     catalogue: SectionSchema,
+    /** Issue 14: threaded vs single-thread WASM on a cross-origin-isolated page (e2e/perf/threads.ts). */
+    threads: SectionSchema,
   }),
   targets: v.array(TargetSchema),
   /** Sections kept from an earlier run by `--merge` (lib/merge.ts), with that run's date. */
