@@ -276,6 +276,7 @@ interface Suite {
   readyMs: number[]
   roundTripMs: number[]
   runs: Array<{ candidates: number; state: string; reps: RerankRep[] }>
+  warmup?: { passes: number; ms: number }
   /** Matmul peak samples (GFLOP/s) taken between this backend's history sizes (peakSample). */
   peakGflops?: number[]
 }
@@ -331,6 +332,7 @@ async function rerankSection(h: Harness, plan: Plan, model: boolean, pool: Candi
     return s
   }
   const ctx = await h.newContext()
+  const warmups: string[] = []
   try {
     const page = await h.openBenchPage(ctx)
     for (const hh of plan.histories) {
@@ -359,7 +361,9 @@ async function rerankSection(h: Harness, plan: Plan, model: boolean, pool: Candi
           readyTimeoutMs: 120_000,
           states,
           roundTrips: plan.roundTrips,
+          warmupMs: plan.quick ? 0 : 1500,
         })) as Suite
+        if (r.warmup) warmups.push(`${b.name} h${hh}: ${r.warmup.passes} passes in ${Math.round(r.warmup.ms)} ms`)
         if (r.error) s.notes.push(`${b.name} history ${hh}: ${r.error}`)
         merged.backend = r.backend ?? merged.backend
         merged.reason = r.reason || merged.reason
@@ -425,6 +429,9 @@ async function rerankSection(h: Harness, plan: Plan, model: boolean, pool: Candi
   )
   s.notes.push(
     "warm: the history is re-sent to the engine's worker inside the timed window (the message the engine itself sends after forget/clear/another tab's write), so each rep is a full re-encode of the context + scoring; the worker's counters confirm one full encode per rep (fullEncodes).",
+  )
+  s.notes.push(
+    `warm-up: before the first timed size, the timed engine runs unmeasured full encodes at the largest list for ~1.5 s (at least 3, at most 40; --quick: 3), so V8 has tiered the worker's WASM up (Liftoff → TurboFan) before any rep is timed: ${warmups.join('; ') || 'none run'}.`,
   )
   s.notes.push('cached: no new event since the last rerank and a clock that does not move, so the worker reuses the user vector and only embeds and scores the candidates.')
   s.notes.push(
