@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { cpus, loadavg, release, totalmem, type as osType } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { BrowserContext, Page } from '@playwright/test'
-import type { longTasksSince, RerankRep } from './browser/bench-page'
+import type { longTasksSince, RerankRep, SuiteResult } from './browser/bench-page'
 import { catalogueSection, cataloguePlan, catalogueSteps } from './catalogue'
 import { IDEAL_NOTES, profileRows } from './ideal'
 import { CHROMIUM, startHarness, type Harness } from './lib/browser'
@@ -276,7 +276,7 @@ interface Suite {
   readyMs: number[]
   roundTripMs: number[]
   runs: Array<{ candidates: number; state: string; reps: RerankRep[] }>
-  warmup?: { passes: number; ms: number }
+  warmup?: SuiteResult['warmup']
   /** Matmul peak samples (GFLOP/s) taken between this backend's history sizes (peakSample). */
   peakGflops?: number[]
 }
@@ -307,6 +307,9 @@ async function peakSample(page: Page, backend: string, size: number, reps: numbe
   )
 }
 
+/** How long the timed engine warms up before the first timed size (bench-page.ts rerankSuite). */
+const WARMUP_MS = 1500
+
 async function rerankSection(h: Harness, plan: Plan, model: boolean, pool: Candidate[], progress: Progress, suites: Map<Backend, Suite>): Promise<Section> {
   const s = emptySection()
   const states = ['cold', 'warm', 'cached', 'incremental']
@@ -331,6 +334,7 @@ async function rerankSection(h: Harness, plan: Plan, model: boolean, pool: Candi
     )
     return s
   }
+  const warmupMs = plan.quick ? 0 : WARMUP_MS
   const ctx = await h.newContext()
   const warmups: string[] = []
   try {
@@ -361,7 +365,7 @@ async function rerankSection(h: Harness, plan: Plan, model: boolean, pool: Candi
           readyTimeoutMs: 120_000,
           states,
           roundTrips: plan.roundTrips,
-          warmupMs: plan.quick ? 0 : 1500,
+          warmupMs,
         })) as Suite
         if (r.warmup) warmups.push(`${b.name} h${hh}: ${r.warmup.passes} passes in ${Math.round(r.warmup.ms)} ms`)
         if (r.error) s.notes.push(`${b.name} history ${hh}: ${r.error}`)
@@ -431,7 +435,7 @@ async function rerankSection(h: Harness, plan: Plan, model: boolean, pool: Candi
     "warm: the history is re-sent to the engine's worker inside the timed window (the message the engine itself sends after forget/clear/another tab's write), so each rep is a full re-encode of the context + scoring; the worker's counters confirm one full encode per rep (fullEncodes).",
   )
   s.notes.push(
-    `warm-up: before the first timed size, the timed engine runs unmeasured full encodes at the largest list for ~1.5 s (at least 3, at most 40; --quick: 3), so V8 has tiered the worker's WASM up (Liftoff → TurboFan) before any rep is timed: ${warmups.join('; ') || 'none run'}.`,
+    `warm-up: before the first timed size, the timed engine runs unmeasured full encodes at the largest list for ~${WARMUP_MS / 1000} s (at least 3, at most 40; --quick: 3), so V8 has tiered the worker's WASM up (Liftoff → TurboFan) before any rep is timed: ${warmups.join('; ') || 'none run'}.`,
   )
   s.notes.push('cached: no new event since the last rerank and a clock that does not move, so the worker reuses the user vector and only embeds and scores the candidates.')
   s.notes.push(
