@@ -28,7 +28,6 @@ import { validateEvent } from '../events/validate'
 import { loadSimilarityTable, resolveProfileConfig } from '../interest'
 import type { RankerConfig } from '../rank/defaults'
 import { parseRankerOptions } from '../tuned/format'
-import { profileSpeaks } from '../tuned/signals'
 import type { Interest } from '../interest/types'
 import { rankCandidates, rerank as rerankPath } from '../rank'
 import type { Candidate, RankOptions, RankResult } from '../rank/types'
@@ -428,14 +427,19 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
         // Signal-dependent default (src/tuned/signals.ts, issue 11 part 4): content-only evidence
         // that matches most of the list does not reorder it, unless the page set the profile's
         // weight (a tuned file does). Item data = a loaded table or neighbours carried by tracked items.
-        const itemData = similarityReady || view.all().some((e) => e.items.some((it) => Array.isArray(it.neighbours) && it.neighbours.length > 0))
-        const speaks = options.ranker?.weights?.profile !== undefined || !Array.isArray(candidates) || profileSpeaks(profile, candidates, now, itemData)
+        // The ranker applies the rule to the profile values it computes for the ranking anyway,
+        // while the worker encodes (issue 14: checking it here first cost a second walk of the
+        // whole list, before the encoder was even asked).
+        const contentRule =
+          options.ranker?.weights?.profile !== undefined
+            ? null
+            : { itemData: similarityReady || view.all().some((e) => e.items.some((it) => Array.isArray(it.neighbours) && it.neighbours.length > 0)) }
         return await rerankPath(
           candidates,
           {
             now,
-            profile: speaks ? profile : null,
-            ...(speaks || encoder ? {} : { reason: 'your history says nothing specific about these items' }),
+            profile,
+            contentRule,
             encoder,
             // 0 events: the server's order, whatever the encoder says about an empty history
             // (issue 13 #5: its item biases reordered a first visit as "your recent activity").

@@ -5,6 +5,7 @@ import type { Item } from '../events/types'
 import type { Contribution, InterestProfile, ProfileConfig } from '../interest/types'
 import { MAX_CANDIDATES, rankCandidates, rerank, sanitizeCandidates } from '.'
 import type { Candidate, EncoderScorer } from './types'
+import { profileSpeaks } from '../tuned/signals'
 
 const NOW = Date.UTC(2026, 0, 1)
 
@@ -332,5 +333,30 @@ describe('issue 13: honest answers', () => {
       expect(r.items[r.items.length - 1]?.id, `diversity ${diversity}`).toBe('m0')
       expect(r.items[r.items.length - 1]?.explanation[0]?.source).toBe('demotion')
     }
+  })
+})
+
+describe('the content rule inside the ranker', () => {
+  it('decides exactly as profileSpeaks over the same list (the evaluator applies that one), and says why it kept the order', () => {
+    const cats = ['drama', 'comedy', 'horror', 'action']
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...cats), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.tuple(fc.constantFrom(...cats), fc.boolean()), { minLength: 0, maxLength: 60 }),
+        fc.boolean(),
+        (liked, rows, itemData) => {
+          const profile = fixtureProfile(liked)
+          const cands: Candidate[] = rows.map(([c, two], i) => ({ id: `c${i}`, category: two ? [c, 'drama'] : [c], score: 100 - i }))
+          const r = rankCandidates(cands, { now: NOW, profile, contentRule: { itemData } })
+          const speaks = profileSpeaks(profile, cands, NOW, itemData)
+          if (!speaks) {
+            expect(r.path).toBe('server')
+            expect(r.reason).toBe('your history says nothing specific about these items')
+            expect(r.items.map((i) => i.id)).toEqual(cands.map((c) => c.id))
+          } else expect(r).toEqual({ ...rankCandidates(cands, { now: NOW, profile }), timings: r.timings })
+        },
+      ),
+      { numRuns: 300 },
+    )
   })
 })

@@ -6,6 +6,7 @@ import { DEFAULT_RANKER_CONFIG, type RankerConfig } from './defaults'
 import { serverSignal, standardise } from './fuse'
 import { DEFAULT_IMPRESSION_CONFIG, impressionPenalty, type ImpressionConfig, type ImpressionLog } from './impressions'
 import { mmr } from './mmr'
+import { profileSpeaksWith } from '../tuned/signals'
 import type { Candidate, EncoderScorer, RankOptions, RankPath, RankResult, RankedItem } from './types'
 
 /** What the ranker knows besides the list. Everything is optional: with nothing, it returns the server's order. */
@@ -37,6 +38,14 @@ export interface RankContext {
    */
   historySize?: number
   config?: Partial<RankerConfig>
+  /**
+   * The signal-dependent default of src/tuned/signals.ts, applied here to the values the
+   * ranking computes anyway: when set, a profile whose only evidence is content matching most
+   * of the list does not reorder it (the result says why). `itemData`: a similarity table is
+   * loaded or tracked items carried neighbours. Absent: the profile always speaks (a tuned
+   * file's explicit weight, the evaluator, which applies the rule itself).
+   */
+  contentRule?: { itemData: boolean } | null
   /** Why a higher path was not taken (carried into the result). */
   reason?: string
   strict?: boolean
@@ -73,7 +82,12 @@ export interface PreparedRanking<C extends Candidate> {
   personal: Float64Array
   profile: InterestProfile | null
   path: RankPath
+  /** The content rule (`RankContext.contentRule`) kept a profile with a history from reordering the list. */
+  silenced: boolean
 }
+
+/** Why a list kept its order when the content rule silenced the profile (and nothing else spoke). */
+export const SILENCED_REASON = 'your history says nothing specific about these items'
 
 export function prepareRanking<C extends Candidate>(candidates: ReadonlyArray<C>, ctx: RankContext, sanitized?: SanitizedCandidates<C>): PreparedRanking<C> {
   const t0 = now()
@@ -89,15 +103,27 @@ export function prepareRanking<C extends Candidate>(candidates: ReadonlyArray<C>
   if (m.size > 0 || (ids && ids.size > 0)) for (let i = 0; i < n; i++) isBlocked[i] = m.blocks(features[i]!, ids) ? 1 : 0
   let path: RankPath = 'server'
   const personal = new Float64Array(n)
-  const profile = ctx.historySize !== 0 && ctx.profile && ctx.profile.size > 0 ? ctx.profile : null
+  let profile = ctx.historySize !== 0 && ctx.profile && ctx.profile.size > 0 ? ctx.profile : null
+  let silenced = false
+  let raw: Float64Array | null = null
   if (profile) {
-    const raw = new Float64Array(n)
+    raw = new Float64Array(n)
     for (let i = 0; i < n; i++) {
       // A blocked candidate is one the history says nothing about: 0, exactly like an item
       // that matches no interest, so it neither rises nor sinks against those. (Not NaN, "no
       // opinion", which standardises to the list's mean: above every unmatched item, a boost.)
       raw[i] = isBlocked[i] ? 0 : profile.value(features[i]!, ctx.now)
     }
+    // The rule counts what the profile knows about each candidate, blocked or not (as the
+    // evaluator's profileSpeaks over the list does): only a blocked one needs its value now.
+    const pr = profile
+    const values = raw
+    if (ctx.contentRule && !profileSpeaksWith(pr, features, (i) => (isBlocked[i] ? pr.value(features[i]!, ctx.now) : (values[i] as number)), ctx.now, ctx.contentRule.itemData)) {
+      profile = null
+      silenced = true
+    }
+  }
+  if (profile && raw) {
     const z = standardise(raw)
     let informative = false
     for (let i = 0; i < n; i++) {
@@ -106,7 +132,7 @@ export function prepareRanking<C extends Candidate>(candidates: ReadonlyArray<C>
     }
     if (informative) path = 'profile'
   }
-  return { t0, cfg, valid, issues, features, server, isBlocked, personal, profile, path }
+  return { t0, cfg, valid, issues, features, server, isBlocked, personal, profile, path, silenced }
 }
 
 /** Add the encoder's scores (`ctx.encoderScores`, aligned with `p.valid`), sort, cut and explain. */
@@ -192,11 +218,13 @@ export function finishRanking<C extends Candidate>(p: PreparedRanking<C>, ctx: R
       ? undefined
       : ctx.historySize === 0
         ? 'no history yet'
-        : allBlocked && (profile || enc)
-          ? 'every candidate is in a category you blocked'
-          : profile
-            ? 'no personal signal for these candidates'
-            : 'no history yet')
+        : p.silenced
+          ? SILENCED_REASON
+          : allBlocked && (profile || enc)
+            ? 'every candidate is in a category you blocked'
+            : profile
+              ? 'no personal signal for these candidates'
+              : 'no history yet')
   if (reason !== undefined) result.reason = reason
   return result
 }

@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto'
 import { IDBFactory } from 'fake-indexeddb'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createEngine } from '../engine/engine'
+import { buildProfile } from '../interest'
 import type { Engine, EngineOptions } from '../engine/types'
 import type { LocalRankError } from '../errors'
 import type { Candidate } from '../rank/types'
@@ -70,5 +71,23 @@ describe('a tuned file in the library', () => {
     expect(d.reason).toMatch(/nothing specific/)
     const tuned = await run({ ranker: { weights: { profile: 3 } } })
     expect(tuned.items.map((i) => i.id)).not.toEqual(['m0', 'm1', 'm2', 'm3', 'm4'])
+  })
+
+  it('the default rule reads the values the ranking computes: one profile walk per candidate, not two (issue 14)', async () => {
+    // A history of Horror and a list where a quarter is Horror: content that speaks, so the
+    // profile reorders, and the rule had to look at every candidate to know it.
+    const { e } = await make({})
+    for (const id of ['h1', 'h2']) await e.track({ type: 'view_item', items: [{ id, category: ['Horror'] }] })
+    const proto = Object.getPrototypeOf(buildProfile([])) as { value: (...a: unknown[]) => number }
+    const spy = vi.spyOn(proto, 'value')
+    try {
+      const r = await e.rerank(catalogue, { explain: false })
+      expect(r.path).toBe('profile')
+      expect(r.items.slice(0, 10).filter((i) => Number(i.id.slice(1)) % 4 === 2).length).toBe(10)
+      // Before: profileSpeaks walked the 40 candidates in the engine, then the ranker again (80).
+      expect(spy.mock.calls.length).toBe(catalogue.length)
+    } finally {
+      spy.mockRestore()
+    }
   })
 })

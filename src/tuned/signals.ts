@@ -45,6 +45,16 @@ interface Listed {
  * of a table is answered at once).
  */
 export function profileSpeaks(profile: InterestProfile, candidates: ReadonlyArray<unknown>, now: number, itemData: boolean): boolean {
+  return profileSpeaksWith(profile, candidates, (i) => profile.value(candidates[i] as never, now), now, itemData)
+}
+
+/**
+ * The same rule with the profile's value of candidate `i` supplied by the caller: the ranker
+ * has just computed every value for the ranking itself, so the rule costs no second profile
+ * walk (issue 14: the engine ran one walk of 2,000 candidates for the rule before it even asked
+ * the encoder, and the ranker a second one for the scores).
+ */
+export function profileSpeaksWith(profile: InterestProfile, candidates: ReadonlyArray<unknown>, value: (i: number) => number, now: number, itemData: boolean): boolean {
   if (itemData) return true
   const n = candidates.length
   if (n < CONTENT_RULE_MIN_CANDIDATES) return true
@@ -56,7 +66,7 @@ export function profileSpeaks(profile: InterestProfile, candidates: ReadonlyArra
     valid++
     if (Array.isArray(c.neighbours) && c.neighbours.length > 0) return true
     if (profile.weight('item', c.id, now) > 0) return true
-    if (profile.value(c as never, now) > 0) covered++
+    if (value(i) > 0) covered++
   }
   return valid < CONTENT_RULE_MIN_CANDIDATES || covered / valid <= CONTENT_COVERAGE_LIMIT
 }
