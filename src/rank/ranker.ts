@@ -103,36 +103,32 @@ export function prepareRanking<C extends Candidate>(candidates: ReadonlyArray<C>
   if (m.size > 0 || (ids && ids.size > 0)) for (let i = 0; i < n; i++) isBlocked[i] = m.blocks(features[i]!, ids) ? 1 : 0
   let path: RankPath = 'server'
   const personal = new Float64Array(n)
-  let profile = ctx.historySize !== 0 && ctx.profile && ctx.profile.size > 0 ? ctx.profile : null
+  const withHistory = ctx.historySize !== 0 && ctx.profile && ctx.profile.size > 0 ? ctx.profile : null
   let silenced = false
-  let raw: Float64Array | null = null
-  if (profile) {
-    raw = new Float64Array(n)
+  if (withHistory) {
+    const raw = new Float64Array(n)
     for (let i = 0; i < n; i++) {
       // A blocked candidate is one the history says nothing about: 0, exactly like an item
       // that matches no interest, so it neither rises nor sinks against those. (Not NaN, "no
       // opinion", which standardises to the list's mean: above every unmatched item, a boost.)
-      raw[i] = isBlocked[i] ? 0 : profile.value(features[i]!, ctx.now)
+      raw[i] = isBlocked[i] ? 0 : withHistory.value(features[i]!, ctx.now)
     }
     // The rule counts what the profile knows about each candidate, blocked or not (as the
     // evaluator's profileSpeaks over the list does): only a blocked one needs its value now.
-    const pr = profile
-    const values = raw
-    if (ctx.contentRule && !profileSpeaksWith(pr, features, (i) => (isBlocked[i] ? pr.value(features[i]!, ctx.now) : (values[i] as number)), ctx.now, ctx.contentRule.itemData)) {
-      profile = null
+    const value = (i: number) => (isBlocked[i] ? withHistory.value(features[i]!, ctx.now) : (raw[i] as number))
+    if (ctx.contentRule && !profileSpeaksWith(withHistory, features, value, ctx.now, ctx.contentRule.itemData)) {
       silenced = true
+    } else {
+      const z = standardise(raw)
+      let informative = false
+      for (let i = 0; i < n; i++) {
+        personal[i] = cfg.weights.profile * (z[i] as number)
+        if (z[i] !== 0) informative = true
+      }
+      if (informative) path = 'profile'
     }
   }
-  if (profile && raw) {
-    const z = standardise(raw)
-    let informative = false
-    for (let i = 0; i < n; i++) {
-      personal[i] = cfg.weights.profile * (z[i] as number)
-      if (z[i] !== 0) informative = true
-    }
-    if (informative) path = 'profile'
-  }
-  return { t0, cfg, valid, issues, features, server, isBlocked, personal, profile, path, silenced }
+  return { t0, cfg, valid, issues, features, server, isBlocked, personal, profile: silenced ? null : withHistory, path, silenced }
 }
 
 /** Add the encoder's scores (`ctx.encoderScores`, aligned with `p.valid`), sort, cut and explain. */
