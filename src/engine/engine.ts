@@ -430,10 +430,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
         // The ranker applies the rule to the profile values it computes for the ranking anyway,
         // while the worker encodes (issue 14: checking it here first cost a second walk of the
         // whole list, before the encoder was even asked).
-        const contentRule =
-          options.ranker?.weights?.profile !== undefined
-            ? null
-            : { itemData: similarityReady || view.all().some((e) => e.items.some((it) => Array.isArray(it.neighbours) && it.neighbours.length > 0)) }
+        const contentRule = options.ranker?.weights?.profile !== undefined ? null : { itemData: similarityReady || view.carriesNeighbours }
         return await rerankPath(
           candidates,
           {

@@ -37,6 +37,12 @@ export class HistoryView {
   private personal = 0
   /** Impressions and engagement (issue 15 #3, src/rank/impressions.ts), after blocks. */
   private shown = new ImpressionLog()
+  /**
+   * Held events whose items carry `neighbours`, counted as events come and go: every rerank
+   * asks whether the history carries item data (the signal rule, src/tuned/signals.ts), and
+   * walking up to 5,000 events for it on each call was work on the hot path.
+   */
+  private withNeighbours = 0
 
   constructor(
     private readonly profileOptions: ProfileOptions | undefined,
@@ -53,11 +59,20 @@ export class HistoryView {
     return this.events
   }
 
+  /** Whether any held event (blocked ones too) carries item-to-item neighbours. */
+  get carriesNeighbours(): boolean {
+    return this.withNeighbours > 0
+  }
+
   /** Replace everything (a store opened or switched, a clear). */
   reset(events: readonly StoredEvent[]): void {
     this.events = events.slice().sort(compareEvents)
     this.ids.clear()
-    for (const e of this.events) this.ids.add(e.id)
+    this.withNeighbours = 0
+    for (const e of this.events) {
+      this.ids.add(e.id)
+      if (hasNeighbours(e)) this.withNeighbours++
+    }
     this.stale = true
     this.fresh()
   }
@@ -67,6 +82,7 @@ export class HistoryView {
     for (const e of events.slice().sort(compareEvents)) {
       if (this.ids.has(e.id)) continue
       this.ids.add(e.id)
+      if (hasNeighbours(e)) this.withNeighbours++
       const last = this.events.at(-1)
       if (!last || compareEvents(last, e) <= 0) {
         this.events.push(e)
@@ -105,6 +121,7 @@ export class HistoryView {
     this.events = this.events.filter((e) => {
       if (!drop(e)) return true
       this.ids.delete(e.id)
+      if (hasNeighbours(e)) this.withNeighbours--
       return false
     })
     const n = before - this.events.length
@@ -154,4 +171,8 @@ export class HistoryView {
     if (e.type !== 'purchase') return
     for (const it of e.items) this.purchased.set(it.id, Math.max(this.purchased.get(it.id) ?? 0, e.timestamp))
   }
+}
+
+function hasNeighbours(e: StoredEvent): boolean {
+  return e.items.some((it) => Array.isArray(it.neighbours) && it.neighbours.length > 0)
 }
