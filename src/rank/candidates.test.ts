@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
 import { ValidationError } from '../errors'
 import { cleanFeatures, sanitizeCandidates } from './candidates'
 import type { Candidate } from './types'
@@ -73,5 +74,42 @@ describe('candidates that carry item data (vector, neighbours)', () => {
     const c = Object.assign(Object.create(proto) as Candidate, { id: 'a' })
     expect(sanitizeCandidates([c]).issues).toEqual([])
     expect(cleanFeatures(c)).toEqual({ id: 'a' })
+  })
+})
+
+describe('sanitizeCandidates: the features it returns', () => {
+  it('are exactly cleanFeatures of each valid candidate, for well-formed and malformed fields alike', () => {
+    // Every field drawn from valid values and from the malformed ones the check reports or drops.
+    const any = fc.oneof(
+      fc.constant(undefined),
+      fc.constant(null),
+      fc.integer(),
+      fc.double(),
+      fc.string(),
+      fc.array(fc.string(), { maxLength: 3 }),
+      fc.array(fc.oneof(fc.string(), fc.integer()), { maxLength: 3 }),
+    )
+    const candidate = fc.record(
+      {
+        id: fc.oneof(fc.constantFrom('a', 'b', 'c', 'd', 'e'), fc.integer({ min: 0, max: 4 }), fc.constant('')),
+        score: fc.oneof(fc.double(), fc.constant(undefined)),
+        category: any,
+        tags: any,
+        brand: any,
+        price: fc.oneof(fc.double({ min: -10, max: 1e6 }), fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -0), any),
+        title: any,
+        vector: fc.oneof(fc.constant(vector), fc.constant('f16:zz:AAAA'), any),
+        neighbours: fc.oneof(fc.constant(neighbours), fc.constant([['b', Number.NaN]]), fc.constant([['b']]), any),
+      },
+      { requiredKeys: ['id'] },
+    )
+    fc.assert(
+      fc.property(fc.array(fc.oneof(candidate, fc.constant(null), fc.integer()), { maxLength: 12 }), (list) => {
+        const s = sanitizeCandidates<Candidate>(list)
+        expect(s.features).toHaveLength(s.valid.length)
+        for (let i = 0; i < s.valid.length; i++) expect(s.features[i]).toEqual(cleanFeatures(s.valid[i]!))
+      }),
+      { numRuns: 500 },
+    )
   })
 })

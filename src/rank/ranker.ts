@@ -1,7 +1,7 @@
 import type { EventType } from '../events/types'
 import type { Contribution, InterestProfile } from '../interest/types'
 import { blockMatcher } from './blocks'
-import { cleanFeatures, sanitizeCandidates, type SanitizedCandidates } from './candidates'
+import { sanitizeCandidates, type SanitizedCandidates } from './candidates'
 import { DEFAULT_RANKER_CONFIG, type RankerConfig } from './defaults'
 import { serverSignal, standardise } from './fuse'
 import { DEFAULT_IMPRESSION_CONFIG, impressionPenalty, type ImpressionConfig, type ImpressionLog } from './impressions'
@@ -92,9 +92,8 @@ export const SILENCED_REASON = 'your history says nothing specific about these i
 export function prepareRanking<C extends Candidate>(candidates: ReadonlyArray<C>, ctx: RankContext, sanitized?: SanitizedCandidates<C>): PreparedRanking<C> {
   const t0 = now()
   const cfg: RankerConfig = { ...DEFAULT_RANKER_CONFIG, ...ctx.config, weights: { ...DEFAULT_RANKER_CONFIG.weights, ...ctx.config?.weights } }
-  const { valid, serverScores, issues } = sanitized ?? sanitizeCandidates<C>(candidates, ctx.strict)
+  const { valid, serverScores, features, issues } = sanitized ?? sanitizeCandidates<C>(candidates, ctx.strict)
   const n = valid.length
-  const features = valid.map(cleanFeatures) as Candidate[]
 
   const server = standardise(serverSignal(serverScores, cfg.serverTransform))
   const isBlocked = new Uint8Array(n)

@@ -35,6 +35,7 @@ import type { Candidate, RankOptions, RankResult } from '../../rank/types'
 export function rankAll<C extends Candidate>(candidates: ReadonlyArray<C>, ctx: RankContext, options?: RankOptions | null): RankResult<C> {
   if (candidates.length <= MAX_CANDIDATES) return rankCandidates(candidates, ctx, options)
   const valid: C[] = []
+  const features: Candidate[] = []
   const scores: number[] = []
   const issues: SanitizedCandidates<C>['issues'] = []
   const seen = new Set<string>()
@@ -46,10 +47,11 @@ export function rankAll<C extends Candidate>(candidates: ReadonlyArray<C>, ctx: 
       if (seen.has(c.id)) return void issues.push({ index: from + i, field: `candidates[${from + i}].id`, reason: `duplicate of an earlier candidate "${c.id}"`, action: 'dropped' })
       seen.add(c.id)
       valid.push(c)
+      features.push(part.features[i]!)
       scores.push(part.serverScores[i]!)
     })
   }
-  return finishRanking(prepareRanking(candidates, ctx, { valid, serverScores: Float64Array.from(scores), issues }), ctx, options)
+  return finishRanking(prepareRanking(candidates, ctx, { valid, serverScores: Float64Array.from(scores), features, issues }), ctx, options)
 }
 
 /** The fused scores of a ranking, aligned with the (valid) input order. */
