@@ -80,8 +80,12 @@ export function makePlan(quick: boolean): Plan {
     histories: H,
     candidates: C,
     backends: [
-      { name: 'wasm', histories: H, candidates: C, reps: 5, coldReps: 2 },
-      { name: 'cpu', histories: H, candidates: C, reps: 3, coldReps: 1 },
+      // Reps per state and size. A WASM rerank is 0.3–10 ms, read through a clock coarsened to
+      // 0.1 ms on this (not cross-origin-isolated) page: the median of 5 moved a ratio by a
+      // tenth between runs (h50/c500's raw pass read 2.7 ms beside 1.5 ms at c100 and c2000),
+      // and 25 cost seconds. CPU encodes take ~90 ms at 200 events, hence fewer.
+      { name: 'wasm', histories: H, candidates: C, reps: 25, coldReps: 2 },
+      { name: 'cpu', histories: H, candidates: C, reps: 7, coldReps: 1 },
       // SwiftShader takes seconds per rerank (3–15 s at 500–2,000 candidates in trials here):
       // the grid would take most of an hour, so only the 100-candidate column is run.
       {

@@ -185,7 +185,7 @@ export function renderMarkdown(r: Results): string {
     '',
   )
   L.push(
-    'Timed cells read "p50 / p95 (n)", in milliseconds unless the row says otherwise. n is small on purpose (medians of a few reps keep the run under ten minutes); p95 of n < 20 is close to the maximum.',
+    'Timed cells read "p50 / p95 (n)", in milliseconds unless the row says otherwise. n is 25 for a WASM rerank (a few ms, read through a clock coarsened to 0.1 ms) and smaller where one rep is slow (CPU encodes, software WebGPU), to keep the run under ten minutes; p95 of n < 20 is close to the maximum.',
     '',
   )
 
