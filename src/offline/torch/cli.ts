@@ -196,7 +196,13 @@ export async function main(argv: string[], log: (s: string) => void = (s) => pro
   const accepted = await acceptByLoader(out!)
   log(`TypeScript loader accepted ${out}/model.json (sha256 ${back.artifact.sha256}, ${accepted.weights} weights, ${accepted.scores} finite scores)`)
   if (/movielens/i.test(ds.name) && lic.source !== '--license' && lic.source !== f['license-file']) {
-    writeLicenseSection(out!, { dataset: path.split('/').filter(Boolean).pop() ?? ds.name, users: split.users.length, parameters: countParams(back.artifact.config), sha256: back.artifact.sha256 })
+    writeLicenseSection(out!, {
+      dataset: path.split('/').filter(Boolean).pop() ?? ds.name,
+      users: split.users.length,
+      parameters: countParams(back.artifact.config),
+      sha256: back.artifact.sha256,
+      trainedBy: '`npm run train:torch` (src/offline/torch/)',
+    })
   }
   if (smoke || f['no-test']) return 0
 

@@ -88,15 +88,16 @@ const END = '<!-- end encoder model -->'
  * Add or refresh the encoder's section of `LICENSE-DATA.md` in `dir`, leaving every other
  * section (e.g. the similarity table's) untouched: the trained weights are a transformation of
  * MovieLens and travel under the GroupLens terms, not the project's MIT licence.
+ * `trainedBy` names the trainer in the text (default the TypeScript one, `npm run train`).
  */
-export function writeLicenseSection(dir: string, facts: { dataset: string; users: number; parameters: number; sha256: string }): void {
+export function writeLicenseSection(dir: string, facts: { dataset: string; users: number; parameters: number; sha256: string; trainedBy?: string }): void {
   const file = join(dir, 'LICENSE-DATA.md')
   const section = [
     BEGIN,
     '## model.json + weights.bin (the encoder)',
     '',
     `\`model.json\` and \`weights.bin\` (format \`localrank-encoder\` v1, weights SHA-256 \`${facts.sha256}\`) hold a`,
-    `sequence encoder with ${facts.parameters.toLocaleString('en')} parameters trained by \`npm run train\` (src/offline/train/) on the`,
+    `sequence encoder with ${facts.parameters.toLocaleString('en')} parameters trained by ${facts.trainedBy ?? '`npm run train` (src/offline/train/)'} on the`,
     `TRAINING interactions of the MovieLens "${facts.dataset}" data (${facts.users} users; each user's last two`,
     'ratings, the validation and test items, are left out), with item ids, titles and genres in',
     'its vocabulary and feature tables. It is a transformation of that dataset and is redistributed',
