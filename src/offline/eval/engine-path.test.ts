@@ -191,14 +191,15 @@ describe('the evaluator through createEngine (ml-latest-small, shipped model)', 
       console.log(`engine path, first ${USERS} users, uniform-100 NDCG@10: test ${test.toFixed(4)}, val ${val.toFixed(4)}`)
       // Measured when this test was written (shipped model ce5a85bb…, seed 1): test 0.5361,
       // val 0.5450 for these 40 users (the README's 0.566 is all 610); with its out-of-vocabulary
-      // row re-learned (model 90554c0f…, issue 11): test 0.5265, val 0.5457. The engine and the
-      // evaluator agree exactly above, so the band is only for a deliberate change: a new
-      // model, new defaults or a new protocol must move these figures on purpose, here and in
-      // the README.
-      expect(test).toBeGreaterThan(0.516)
-      expect(test).toBeLessThan(0.556)
-      expect(val).toBeGreaterThan(0.525)
-      expect(val).toBeLessThan(0.565)
+      // row re-learned (model 90554c0f…, issue 11): test 0.5265, val 0.5457; with the
+      // full-softmax model f3 (cc5c7842…, issue 11, 4 Dec 2026): test 0.5144, val 0.5484. The
+      // engine and the evaluator agree exactly above, so the band is only for a deliberate
+      // change: a new model, new defaults or a new protocol must move these figures on
+      // purpose, here and in the README.
+      expect(test).toBeGreaterThan(0.494)
+      expect(test).toBeLessThan(0.534)
+      expect(val).toBeGreaterThan(0.528)
+      expect(val).toBeLessThan(0.568)
     } finally {
       await eng.dispose()
     }
