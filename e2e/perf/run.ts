@@ -305,7 +305,9 @@ async function peakSample(page: Page, backend: string, size: number, reps: numbe
         g.__peakWorkers[backend] = w
       }
       const r = await w.call<{ times: number[]; flops: number }>('matmul', { size, reps })
-      return r.times.map((t) => r.flops / (t / 1000) / 1e9)
+      // A rep that read 0 ms (under the page clock's 0.1 ms: the quick plan's 64×64 product)
+      // has no rate: left out, never Infinity.
+      return r.times.filter((t) => t > 0).map((t) => r.flops / (t / 1000) / 1e9)
     },
     [backend, size, reps] as const,
   )
@@ -482,7 +484,7 @@ async function limitsSection(h: Harness, plan: Plan, model: ReturnType<typeof re
         },
         [b, size, plan.matmulReps, plan.candidates, plan.baselineReps, shape] as const,
       )
-      const own = r.mm ? r.mm.times.map((t) => r.mm!.flops / (t / 1000) / 1e9) : []
+      const own = r.mm ? r.mm.times.filter((t) => t > 0).map((t) => r.mm!.flops / (t / 1000) / 1e9) : []
       const between = suites.get(b)?.peakGflops ?? []
       const gflops = [...own, ...between]
       const best = gflops.length ? Math.max(...gflops) : null
