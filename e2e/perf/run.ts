@@ -292,7 +292,7 @@ interface Suite {
  * size and after the last, so that the peak is measured under the same load as the passes.
  */
 async function peakSample(page: Page, backend: string, size: number, reps: number): Promise<number[]> {
-  return page.evaluate(
+  const r = await page.evaluate(
     async ([backend, size, reps]) => {
       type W = { call<T>(op: string, a?: Record<string, number | string>): Promise<T> }
       const g = window as unknown as { __peakWorkers?: Record<string, W> }
@@ -304,13 +304,19 @@ async function peakSample(page: Page, backend: string, size: number, reps: numbe
         await w.call('init', { backend })
         g.__peakWorkers[backend] = w
       }
-      const r = await w.call<{ times: number[]; flops: number }>('matmul', { size, reps })
-      // A rep that read 0 ms (under the page clock's 0.1 ms: the quick plan's 64×64 product)
-      // has no rate: left out, never Infinity.
-      return r.times.filter((t) => t > 0).map((t) => r.flops / (t / 1000) / 1e9)
+      return w.call<{ times: number[]; flops: number }>('matmul', { size, reps })
     },
     [backend, size, reps] as const,
   )
+  return gflopsPerRep(r)
+}
+
+/**
+ * GFLOP/s of each timed matmul rep. A rep that read 0 ms (under the page clock's 0.1 ms: the
+ * quick plan's 64×64 product) has no rate: left out, never Infinity.
+ */
+function gflopsPerRep(r: { times: number[]; flops: number }): number[] {
+  return r.times.filter((t) => t > 0).map((t) => r.flops / (t / 1000) / 1e9)
 }
 
 /** How long the timed engine warms up before the first timed size (bench-page.ts rerankSuite). */
@@ -484,7 +490,7 @@ async function limitsSection(h: Harness, plan: Plan, model: ReturnType<typeof re
         },
         [b, size, plan.matmulReps, plan.candidates, plan.baselineReps, shape] as const,
       )
-      const own = r.mm ? r.mm.times.filter((t) => t > 0).map((t) => r.mm!.flops / (t / 1000) / 1e9) : []
+      const own = r.mm ? gflopsPerRep(r.mm) : []
       const between = suites.get(b)?.peakGflops ?? []
       const gflops = [...own, ...between]
       const best = gflops.length ? Math.max(...gflops) : null
