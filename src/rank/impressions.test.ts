@@ -66,6 +66,27 @@ describe('impressions in the ranker', () => {
     expect(off.items.map((i) => i.id)).toEqual(rankCandidates(list, ctx({ impressions: null })).items.map((i) => i.id))
   })
 
+  // Issue 11: the encoder's default weight went from 3 to 50. The penalty scales with the
+  // weights in use, so its pull against the fused scores is the same at any weights.
+  const order = (r: { items: ReadonlyArray<{ id: string }> }) => r.items.map((i) => i.id)
+  const encoderScores = Float64Array.from([1, 0.97, 0.5, 0.2, 0.1])
+  it('scaling every fusion weight leaves the order with impressions alone (profile and encoder paths)', () => {
+    for (const extra of [{}, { encoderScores }]) {
+      const base = order(rankCandidates(list, ctx({ ...extra, config: { weights: { server: 1, profile: 3, encoder: 50 } } })))
+      for (const k of [0.1, 7]) expect(order(rankCandidates(list, ctx({ ...extra, config: { weights: { server: k, profile: 3 * k, encoder: 50 * k } } })))).toEqual(base)
+    }
+  })
+
+  it('on the encoder path at the default weights, the default penalty still moves an ignored item down', () => {
+    const dflt = (extra: object) => ctx({ encoderScores, impressions: { log: impressionLog(history), config: {} }, ...extra })
+    const r = rankCandidates(list, dflt({}), { explain: true })
+    expect(r.path).toBe('encoder')
+    // Positive control: the encoder alone puts it first, just ahead of x1.
+    expect(order(rankCandidates(list, dflt({ impressions: null })))[0]).toBe('ignored')
+    expect(order(r)[0]).toBe('x1')
+    expect(r.items[1]!.explanation.map((e) => e.text)).toContain('Moved down: shown to you 10 times, never opened')
+  })
+
   it('the profile and the encoder do not learn from impressions', () => {
     const onlyShows = shows('ignored', 10)
     expect(buildProfile(onlyShows).size).toBe(0)

@@ -8,7 +8,9 @@ import type { StoredEvent } from '../events/types'
  * each recent impression, and says so ("Moved down: shown to you 6 times, never opened").
  *
  * The penalty, subtracted from the item's fused score (whose parts are z-scores within the
- * list, so 1 = one standard deviation):
+ * list, so 1 = one standard deviation), times the weights of the signals in use over the
+ * profile path's default weights (server 1 + profile 3 = 1; the encoder path at the defaults,
+ * 1 + 3 + 50, is 13.5; see ranker.ts), so that its pull is the same against any weights:
  *
  *   s(c) = Σ_{impressions t of c} 2^(−(now − t)/halfLife)        (decayed count)
  *   penalty(c) = weight · log(1 + max(0, s(c) − grace))           if c was never engaged

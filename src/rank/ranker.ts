@@ -156,11 +156,18 @@ export function finishRanking<C extends Candidate>(p: PreparedRanking<C>, ctx: R
   const imp = path !== 'server' && ctx.impressions && ctx.impressions.log.size > 0 ? ctx.impressions : null
   const impCfg: ImpressionConfig = { ...DEFAULT_IMPRESSION_CONFIG, ...imp?.config }
   const shown = imp && impCfg.weight > 0 ? new Float64Array(n) : null
+  // The penalty's unit is the fused score's scale at the library's profile path (server 1 +
+  // profile 3, where its weight was measured): it grows with the weights of the signals in use,
+  // so scaling every weight leaves the order alone, and the encoder path (weight 50) moves an
+  // ignored item as much, relative to its scores, as the profile path does. Unscaled, the same
+  // penalty was 1/13 as strong there and an item shown a dozen times never moved.
+  const used = cfg.weights.server + (p.path === 'profile' ? cfg.weights.profile : 0) + (path === 'encoder' ? cfg.weights.encoder : 0)
+  const impScale = Math.max(0, used) / (DEFAULT_RANKER_CONFIG.weights.server + DEFAULT_RANKER_CONFIG.weights.profile)
   const purchases = ctx.purchases && ctx.purchases.size > 0 ? ctx.purchases : null
   for (let i = 0; i < n; i++) {
     final[i] = cfg.weights.server * (server[i] as number) + (personal[i] as number)
     if (shown && !isBlocked[i]) {
-      const pen = impressionPenalty(imp!.log, (valid[i] as C).id, ctx.now, impCfg)
+      const pen = impressionPenalty(imp!.log, (valid[i] as C).id, ctx.now, impCfg) * impScale
       shown[i] = pen
       final[i] = (final[i] as number) - pen
     }

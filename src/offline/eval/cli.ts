@@ -331,6 +331,7 @@ export async function main(argv: string[]): Promise<CliResult> {
     ['encoder', 'encoder-timeoff'],
     ['encoder+profile', 'profile'],
     ['encoder+profile', 'encoder'],
+    ['encoder+profile', 'profile-tuned'],
     ['encoder', 'profile-tuned'],
     ['encoder+profile-tuned', 'profile-tuned'],
     ['encoder+profile-tuned', 'encoder'],

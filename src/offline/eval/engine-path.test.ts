@@ -192,14 +192,16 @@ describe('the evaluator through createEngine (ml-latest-small, shipped model)', 
       // Measured when this test was written (shipped model ce5a85bb…, seed 1): test 0.5361,
       // val 0.5450 for these 40 users (the README's 0.566 is all 610); with its out-of-vocabulary
       // row re-learned (model 90554c0f…, issue 11): test 0.5265, val 0.5457; with the
-      // full-softmax model f3 (cc5c7842…, issue 11, 4 Dec 2026): test 0.5144, val 0.5484. The
+      // full-softmax model f3 (cc5c7842…, issue 11, 4 Dec 2026): test 0.5144, val 0.5484; with
+      // the default encoder weight re-chosen on validation for f3 (3 → 50, src/rank/defaults.ts):
+      // test 0.5992, val 0.5563. The
       // engine and the evaluator agree exactly above, so the band is only for a deliberate
       // change: a new model, new defaults or a new protocol must move these figures on
       // purpose, here and in the README.
-      expect(test).toBeGreaterThan(0.494)
-      expect(test).toBeLessThan(0.534)
-      expect(val).toBeGreaterThan(0.528)
-      expect(val).toBeLessThan(0.568)
+      expect(test).toBeGreaterThan(0.579)
+      expect(test).toBeLessThan(0.619)
+      expect(val).toBeGreaterThan(0.536)
+      expect(val).toBeLessThan(0.576)
     } finally {
       await eng.dispose()
     }
