@@ -15,6 +15,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { build } from 'vite'
+import { DEFAULT_RANKER_CONFIG } from '../src/rank/defaults'
 import { chromiumArgs } from './playwright.config'
 import { requireModel, requireBuild, ROOT } from './support'
 
@@ -56,7 +57,7 @@ test('tfjs ops on the forced WebGPU backend match the CPU backend within 1e-3', 
   for (const [op, diff] of Object.entries(r.maxAbs)) expect(diff, op).toBeLessThanOrEqual(1e-3)
 })
 
-test('the encoder scores the same on WebGPU as on WASM, within 1e-3 (the bundled model)', async ({ page }) => {
+test('the encoder scores the same on WebGPU as on WASM, within 1e-4 list standard deviations (the bundled model)', async ({ page }) => {
   // No silent skip: a build without the model must not pass as if WebGPU parity had been checked.
   requireModel()
   test.setTimeout(300_000)
@@ -91,8 +92,13 @@ test('the encoder scores the same on WebGPU as on WASM, within 1e-3 (the bundled
   expect(ids).toHaveLength(100)
   const diffs = ids.map((id) => Math.abs(gpu.scores[id]! - wasm.scores[id]!))
   const max = Math.max(...diffs)
+  // The page ranks at the default weights: the fused score holds the encoder's z-score times
+  // its weight (50 since issue 11), where the backends' rounding lands. The bound is per unit
+  // of that weight, i.e. in list standard deviations of the encoder's scores (measured
+  // 1.4e-5 to 2.0e-5): a fixed 1e-3 on the fused score had become 7e-4 to 9.8e-4, a flake.
+  const w = DEFAULT_RANKER_CONFIG.weights.encoder
   console.log(
-    `[webgpu] encoder path on both; fused scores max |webgpu − wasm| = ${max.toExponential(2)} over ${ids.length} candidates; encoder ${gpu.encoderMs?.toFixed(1)} ms (webgpu, SwiftShader here) vs ${wasm.encoderMs?.toFixed(1)} ms (wasm)`,
+    `[webgpu] encoder path on both; fused scores max |webgpu − wasm| = ${max.toExponential(2)} over ${ids.length} candidates (${(max / w).toExponential(2)} per unit of encoder weight ${w}); encoder ${gpu.encoderMs?.toFixed(1)} ms (webgpu, SwiftShader here) vs ${wasm.encoderMs?.toFixed(1)} ms (wasm)`,
   )
-  expect(max).toBeLessThanOrEqual(1e-3)
+  expect(max / w).toBeLessThanOrEqual(1e-4)
 })
