@@ -90,6 +90,43 @@ describe('createEncoder (client ↔ worker host)', () => {
     expect(await enc.score(candidates, signal())).toBeNull()
   })
 
+  it('once ready, a re-sent history crosses the boundary as its newest maxLen tokens and still scores as the whole one (issue 14)', async () => {
+    const { artifact, bytes } = await tinyArtifact()
+    const sent: ToWorker[] = []
+    const enc = createEncoderClient({
+      model: BASE + 'model.json',
+      clock: () => NOW,
+      createWorker: () => {
+        const w = fakeWorker({ 'model.json': JSON.stringify(artifact), 'weights.bin': bytes })
+        const post = w.postMessage.bind(w)
+        w.postMessage = (m: ToWorker) => {
+          sent.push(m)
+          post(m)
+        }
+        return w
+      },
+    })
+    const history = tinyHistory(1000, NOW - 1000 * 90_000)
+    enc.setHistory(history) // before ready: the context length is not known yet, so all of it
+    await enc.whenReady()
+    enc.setHistory(history)
+    const [first, again] = sent.filter((m) => m.type === 'history') as Array<Extract<ToWorker, { type: 'history' }>>
+    expect(first!.events).toHaveLength(1000)
+    expect(first!.skipped).toBeUndefined()
+    const maxLen = artifact.config.maxLen
+    expect(again!.events).toEqual(history.slice(1000 - maxLen)) // one token per view
+    expect(again!.skipped).toBe(1000 - maxLen)
+    const got = await enc.score(candidates, signal())
+    const model = loadModel(artifact, bytes)
+    const direct = new EncoderSession(model)
+    direct.setHistory(history)
+    const want = direct.scoreSync(candidates, NOW)
+    direct.dispose()
+    disposeModel(model)
+    got!.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 5))
+    enc.dispose()
+  })
+
   it('refuses tampered weights: integrity error, never ready, scores stay null', async () => {
     const { artifact, bytes } = await tinyArtifact()
     const bad = bytes.slice()

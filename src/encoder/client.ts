@@ -6,6 +6,7 @@ import type { StoredEvent } from '../events/types'
 import type { Candidate } from '../rank/types'
 import { BACKENDS } from './backend-names'
 import type { FromWorker, ToWorker, WireError, WorkerStats } from './messages'
+import { historyMessage } from './history-tail'
 import { ItemRows } from './item-rows'
 import type { EncoderHandle, EncoderOptions, EncoderStatus } from './types'
 import { TrustedWorker as Worker } from '../trusted-types'
@@ -71,6 +72,8 @@ export function createEncoderClient(options: ClientOptions): EncoderHandle & { s
   // data), and each item once (item-rows.ts). Feed mode (issue 10): its carried `vector` goes
   // too; neighbours are the profile's, which runs on the page, so they stay here.
   const itemRows = new ItemRows()
+  // Tokens of history the worker's model can see (0 until it says, at 'ready': send it all).
+  let contextTokens = 0
   const progress = (p: LoadProgress) => {
     try {
       options.onProgress?.(p)
@@ -103,6 +106,7 @@ export function createEncoderClient(options: ClientOptions): EncoderHandle & { s
         return
       case 'ready':
         status.ready = true
+        contextTokens = m.contextTokens
         status.backend = m.backend
         status.reason = m.reason
         delete status.error
@@ -142,7 +146,7 @@ export function createEncoderClient(options: ClientOptions): EncoderHandle & { s
     status: () => ({ ...status }),
     whenReady: () => readyPromise,
     setHistory(events: ReadonlyArray<StoredEvent>) {
-      send({ type: 'history', events: events.slice() })
+      send(historyMessage(events, contextTokens))
     },
     append(event: StoredEvent) {
       send({ type: 'append', event })

@@ -28,6 +28,8 @@ export function toWire(err: unknown): WireError {
  */
 export class WorkerHost {
   private events: StoredEvent[] = []
+  /** Tokens of older history the page did not send (history-tail.ts). */
+  private skipped = 0
   private runtime: Runtime | null = null
   private runtimeModule: RuntimeModule | null = null
   private backend: BackendName | null = null
@@ -59,7 +61,8 @@ export class WorkerHost {
         return
       case 'history':
         this.events = msg.events.slice()
-        this.runtime?.setHistory(this.events)
+        this.skipped = Number.isSafeInteger(msg.skipped) && msg.skipped! > 0 ? msg.skipped! : 0
+        this.runtime?.setHistory(this.events, this.skipped)
         return
       case 'append':
         this.events.push(msg.event)
@@ -124,13 +127,13 @@ export class WorkerHost {
         runtime.dispose()
         return
       }
-      runtime.setHistory(this.events)
+      runtime.setHistory(this.events, this.skipped)
       this.runtime = runtime
       this.backend = active.backend
       const reason = fetched.fromCache ? `${active.reason}; weights from cache` : active.reason
       // No separate 'ready' progress message: the page emits it when it handles 'ready', after
       // its status says ready, so an onProgress listener that reranks at once gets the encoder.
-      this.post({ type: 'ready', backend: active.backend, reason })
+      this.post({ type: 'ready', backend: active.backend, reason, contextTokens: runtime.contextTokens })
     } catch (err) {
       this.post({ type: 'error', error: toWire(err) })
     }

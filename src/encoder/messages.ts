@@ -6,7 +6,11 @@ import type { SessionStats } from './session'
 /** Messages between the page-side handle (client.ts) and the encoder worker (worker.ts). */
 export type ToWorker =
   | { type: 'init'; model: string; sha256?: string; backend?: BackendName }
-  | { type: 'history'; events: StoredEvent[] }
+  /**
+   * The history, or its newest part (history-tail.ts): `skipped` is the number of tokens in the
+   * older events that were left on the page (0 or absent: `events` is all of it).
+   */
+  | { type: 'history'; events: StoredEvent[]; skipped?: number }
   | { type: 'append'; event: StoredEvent }
   /**
    * Candidates travel as item rows (issue 14): `rows[i]` is the row of candidate i in the
@@ -53,7 +57,8 @@ export interface WorkerStats {
 
 export type FromWorker =
   | { type: 'progress'; progress: WireProgress }
-  | { type: 'ready'; backend: BackendName; reason: string }
+  /** `contextTokens`: the model's maxLen, so the page sends only the history it can see (history-tail.ts). */
+  | { type: 'ready'; backend: BackendName; reason: string; contextTokens: number }
   | { type: 'error'; error: WireError }
   | { type: 'scores'; id: number; scores: Float32Array | null; error?: WireError }
   | { type: 'stats'; id: number; stats: WorkerStats }

@@ -149,8 +149,14 @@ export class Runtime {
     }
   }
 
-  setHistory(events: ReadonlyArray<StoredEvent>): void {
-    this.session.setHistory(events)
+  /** The model's context length in tokens (the page sends at least this much history). */
+  get contextTokens(): number {
+    return this.model.cfg.maxLen
+  }
+
+  /** `skipped`: tokens in older events the page did not send (history-tail.ts). */
+  setHistory(events: ReadonlyArray<StoredEvent>, skipped = 0): void {
+    this.session.setHistory(events, skipped)
     this.scheduleFlush()
   }
 

@@ -108,7 +108,7 @@ export interface SessionStats {
  */
 export class EncoderSession {
   private events: StoredEvent[] = []
-  /** Total tokens in `events`. */
+  /** Total tokens of the history: those in `events` plus the older ones left on the page. */
   private total = 0
   private start = 0
   private cache: EncoderCache | null = null
@@ -140,10 +140,14 @@ export class EncoderSession {
     return this.total
   }
 
-  /** Replace the history; the encode happens lazily at the next score (or `flush`). */
-  setHistory(events: ReadonlyArray<StoredEvent>): void {
+  /**
+   * Replace the history; the encode happens lazily at the next score (or `flush`). `skipped`:
+   * the tokens of older events left out (history-tail.ts), counted so that the context starts
+   * where it would for the whole history; `events` must then hold at least maxLen tokens.
+   */
+  setHistory(events: ReadonlyArray<StoredEvent>, skipped = 0): void {
     this.events = [...events].sort((a, b) => a.timestamp - b.timestamp)
-    this.total = this.events.reduce((a, e) => a + tokenCount(e), 0)
+    this.total = this.events.reduce((a, e) => a + tokenCount(e), Number.isSafeInteger(skipped) && skipped > 0 ? skipped : 0)
     this.dirty = true
   }
 

@@ -3,6 +3,7 @@
  * that "read the last 200 events" times the store's real `recent(200)` on IndexedDB (the
  * engine's `history()` answers from memory), and a client for bench-worker.ts.
  */
+import { historyMessage } from '../../../src/encoder/history-tail'
 import type { WorkerStats } from '../../../src/encoder/messages'
 import type { Engine, EngineOptions } from '../../../src/engine/types'
 import type { TrackInput } from '../../../src/events/types'
@@ -208,6 +209,7 @@ export async function rerankSuite(a: {
       out.backend = engine.info().backend
       out.reason = engine.info().backendReason
       const w = encoderWorker()!
+      let contextTokens = 0
       for (let i = 0; i < a.roundTrips; i++) {
         const s = performance.now()
         await workerStats(w)
@@ -220,11 +222,13 @@ export async function rerankSuite(a: {
       // which measures the JIT, not the encoder, and a long-lived shop page is past it.
       {
         const events = await engine.history()
+        // What the engine's client posts (history-tail.ts): the newest maxLen tokens and the count left out.
+        contextTokens = ((await (await fetch(a.model)).json()) as { config: { maxLen: number } }).config.maxLen
         const cands = a.pool.slice(0, Math.max(...a.candidates))
         const w0 = performance.now()
         let n = 0
         while (n < 3 || (n < 40 && performance.now() - w0 < (a.warmupMs ?? 0))) {
-          w.postMessage({ type: 'history', events })
+          w.postMessage(historyMessage(events, contextTokens))
           await engine.rerank(cands, rank)
           n++
         }
@@ -235,11 +239,11 @@ export async function rerankSuite(a: {
         const cands = a.pool.slice(0, c)
         await engine.rerank(cands, rank) // unmeasured: first call with this candidate count
         if (a.states.includes('warm')) {
-          // The engine re-sends the whole history to its worker whenever it reloads it (forget,
+          // The engine re-sends the history (the part the model can see) to its worker whenever it reloads it (forget,
           // clear, another tab's write); doing exactly that here makes the worker re-encode in full.
           const events = await engine.history()
           const reps: RerankRep[] = []
-          for (let i = 0; i < a.reps; i++) reps.push(await measure(engine, w, cands, undefined, () => w.postMessage({ type: 'history', events })))
+          for (let i = 0; i < a.reps; i++) reps.push(await measure(engine, w, cands, undefined, () => w.postMessage(historyMessage(events, contextTokens))))
           out.runs.push({ candidates: c, state: 'warm', reps })
         }
         if (a.states.includes('cached')) {
