@@ -38,6 +38,27 @@ describe('engine', () => {
     expect(r.items.map((i) => i.explanation.map((x) => x.text).join()).join(' ')).toMatch(/Horror/)
   })
 
+  it('a rerank that follows a profile rebuild ranks in a later task; one that follows nothing does not wait (issue 14: no long task)', async () => {
+    const first = await make()
+    for (const id of ['m2', 'm6', 'm10', 'm3']) await first.e.track({ type: 'view_item', items: [asItem(catalogue.find((c) => c.id === id) as Candidate)] })
+    // A second engine on the same database loads those events and rebuilds the profile from them.
+    const { e } = await make({}, first.idb)
+    const race = async () => {
+      let ticked = false
+      setTimeout(() => (ticked = true), 0) // a task queued before the rerank starts
+      const r = await e.rerank(catalogue, { limit: 10 })
+      return { ticked, r }
+    }
+    const after = await race()
+    expect(after.r.path).toBe('profile')
+    expect(after.ticked).toBe(true) // the page's task ran between the rebuild and the ranking
+    expect((await race()).ticked).toBe(false) // nothing rebuilt: the answer comes in the same task
+    await e.forget('m3')
+    const forgot = await race()
+    expect(forgot.ticked).toBe(true)
+    expect(forgot.r.items.map((i) => i.id)).toEqual((await e.rerank(catalogue, { limit: 10 })).items.map((i) => i.id))
+  })
+
   it('keeps history in IndexedDB: a second engine on the same database sees it', async () => {
     const idb = new IDBFactory()
     const { e } = await make({}, idb)

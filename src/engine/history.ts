@@ -29,6 +29,8 @@ export class HistoryView {
   private readonly ids = new Set<string>()
   private profileNow: InterestProfile
   private stale = false
+  /** The derived state was rebuilt since `takeRebuilt` last asked (engine.ts: yield before ranking). */
+  private rebuilt = false
   private readonly purchased = new Map<string, number>()
   private encoder: EncoderHandle | null = null
   private blocked: readonly string[] = []
@@ -155,6 +157,7 @@ export class HistoryView {
   fresh(): { profile: InterestProfile; purchases: ReadonlyMap<string, number>; blockedItems: ReadonlySet<string>; historySize: number; impressions: ImpressionLog } {
     if (this.stale) {
       this.stale = false
+      this.rebuilt = true
       const { events, blockedItems } = personalHistory(this.events, this.blocked)
       this.blockedItems = blockedItems
       this.personal = events.reduce((n, e) => (e.type === 'view_item_list' ? n : n + 1), 0)
@@ -165,6 +168,13 @@ export class HistoryView {
       this.encoder?.setHistory(events)
     }
     return { profile: this.profileNow, purchases: this.purchased, blockedItems: this.blockedItems, historySize: this.personal, impressions: this.shown }
+  }
+
+  /** Whether the derived state was rebuilt since the last call (and forget that it was). */
+  takeRebuilt(): boolean {
+    const r = this.rebuilt
+    this.rebuilt = false
+    return r
   }
 
   private notePurchase(e: StoredEvent): void {

@@ -29,6 +29,7 @@
 import { LocalRankError, ModelError } from '../errors'
 import { sha256Hex } from '../hash'
 import type { SimilarityTable } from './types'
+import { yieldToPage } from '../yield'
 
 export const SIMILARITY_FORMAT = 'localrank-similarity'
 export const SIMILARITY_VERSION = 1
@@ -261,13 +262,6 @@ export async function parseSimilarityTableAsync(input: unknown, budgetMs = 8): P
       start = performance.now()
     }
   }
-}
-
-/** Let the page run (input, rendering) before continuing: scheduler.yield where it exists. */
-function yieldToPage(): Promise<void> {
-  const s = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler
-  if (s && typeof s.yield === 'function') return s.yield()
-  return new Promise((ok) => setTimeout(ok, 0))
 }
 
 /** The parser as a generator that yields at regular points, so callers choose when to pause. */
