@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { BackendError, ModelError, ValidationError } from '../errors'
 import type { LoadProgress } from '../engine/types'
+import type { StoredEvent } from '../events/types'
 import { initTf } from '../offline/train/tf-node'
 import type { BackendProbe } from './backend'
 import { createEncoderClient, type WorkerLike } from './client'
@@ -8,7 +9,7 @@ import { WorkerHost } from './host'
 import type { FromWorker, ToWorker } from './messages'
 import { disposeModel, EncoderSession, loadModel } from './session'
 import { tinyArtifact, tinyHistory, tinyItem } from './testing'
-import { modelSha256 } from './weights'
+import { modelSha256, type ModelArtifact } from './weights'
 
 beforeAll(async () => {
   await initTf('cpu')
@@ -47,6 +48,19 @@ function fakeWorker(files: Record<string, Uint8Array | string>, probe = cpuOnly)
 
 const signal = () => new AbortController().signal
 
+/** Scores of `candidates` at NOW from a session run directly (no worker) on `history`. */
+function directScores(artifact: ModelArtifact, bytes: Uint8Array, history: StoredEvent[]): Float32Array {
+  const model = loadModel(artifact, bytes)
+  const direct = new EncoderSession(model)
+  try {
+    direct.setHistory(history)
+    return direct.scoreSync(candidates, NOW)
+  } finally {
+    direct.dispose()
+    disposeModel(model)
+  }
+}
+
 describe('createEncoder (client ↔ worker host)', () => {
   it('answers null until warm, then scores with the history it was given while loading', async () => {
     const { artifact, bytes } = await tinyArtifact()
@@ -77,12 +91,7 @@ describe('createEncoder (client ↔ worker host)', () => {
     expect(readyOnProgress).toBe(true)
     const got = await enc.score(candidates, signal())
     // The same scores as a session run directly on the same history.
-    const model = loadModel(artifact, bytes)
-    const direct = new EncoderSession(model)
-    direct.setHistory(history)
-    const want = direct.scoreSync(candidates, NOW)
-    direct.dispose()
-    disposeModel(model)
+    const want = directScores(artifact, bytes, history)
     expect(got).toHaveLength(candidates.length)
     got!.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 5))
     enc.dispose()
@@ -117,12 +126,7 @@ describe('createEncoder (client ↔ worker host)', () => {
     expect(again!.events).toEqual(history.slice(1000 - maxLen)) // one token per view
     expect(again!.skipped).toBe(1000 - maxLen)
     const got = await enc.score(candidates, signal())
-    const model = loadModel(artifact, bytes)
-    const direct = new EncoderSession(model)
-    direct.setHistory(history)
-    const want = direct.scoreSync(candidates, NOW)
-    direct.dispose()
-    disposeModel(model)
+    const want = directScores(artifact, bytes, history)
     got!.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 5))
     enc.dispose()
   })
@@ -206,13 +210,8 @@ describe('score requests that miss their deadline (issue 13 #26)', () => {
     expect(stats.session!.fullEncodes - base).toBeLessThanOrEqual(2)
     expect(stats.scoresRun).toBe(1)
     expect(stats.scoresCancelled).toBe(N)
-    const model = loadModel(artifact, bytes)
-    const direct = new EncoderSession(model)
-    direct.setHistory(last)
-    const want = direct.scoreSync(candidates, NOW)
+    const want = directScores(artifact, bytes, last)
     got!.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 5))
-    direct.dispose()
-    disposeModel(model)
     enc.dispose()
   })
 })

@@ -61,7 +61,7 @@ export class WorkerHost {
         return
       case 'history':
         this.events = msg.events.slice()
-        this.skipped = Number.isSafeInteger(msg.skipped) && msg.skipped! > 0 ? msg.skipped! : 0
+        this.skipped = msg.skipped ?? 0 // checked where it is used (EncoderSession.setHistory)
         this.runtime?.setHistory(this.events, this.skipped)
         return
       case 'append':

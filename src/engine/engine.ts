@@ -435,7 +435,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
                 : null
         const early = off()
         if (early) return early
-        view.fresh()
+        let fresh = view.fresh()
         if (view.takeRebuilt()) {
           // The profile was just rebuilt (a load, another tab's write, a forget): rank in the next
           // task, so that the rebuild and the ranking are two tasks, not one long one (issue 14).
@@ -443,8 +443,9 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
           await yieldToPage()
           const late = off()
           if (late) return late
+          fresh = view.fresh() // another tab may have written meanwhile
         }
-        const { profile, purchases, blockedItems, historySize, impressions } = view.fresh()
+        const { profile, purchases, blockedItems, historySize, impressions } = fresh
         const now = clock()
         // Signal-dependent default (src/tuned/signals.ts, issue 11 part 4): content-only evidence
         // that matches most of the list does not reorder it, unless the page set the profile's
