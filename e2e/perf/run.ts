@@ -447,7 +447,7 @@ async function rerankSection(h: Harness, plan: Plan, model: boolean, pool: Candi
     "warm: the history is re-sent to the engine's worker inside the timed window (the message the engine itself sends after forget/clear/another tab's write), so each rep is a full re-encode of the context + scoring; the worker's counters confirm one full encode per rep (fullEncodes).",
   )
   s.notes.push(
-    `warm-up: before the first timed size, the timed engine runs unmeasured full encodes at the largest list for ~${WARMUP_MS / 1000} s (at least 3, at most 40; --quick: 3), so V8 has tiered the worker's WASM up (Liftoff → TurboFan) before any rep is timed: ${warmups.join('; ') || 'none run'}.`,
+    `warm-up: before the first timed size, the timed engine runs unmeasured full encodes at the largest list for ~${WARMUP_MS / 1000} s (at least 3, at most 400; --quick: 3), so V8 has tiered the worker's WASM up (Liftoff → TurboFan) before any rep is timed: ${warmups.join('; ') || 'none run'}.`,
   )
   s.notes.push('cached: no new event since the last rerank and a clock that does not move, so the worker reuses the user vector and only embeds and scores the candidates.')
   s.notes.push(

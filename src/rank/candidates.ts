@@ -16,6 +16,8 @@ export interface SanitizedCandidates<C extends Candidate> {
    * over the list re-read and re-checked every field, ~40% of the check's own time).
    */
   features: Candidate[]
+  /** Valid candidate id → its index in `valid` (the duplicate check's own map, kept for lookups by id). */
+  index: ReadonlyMap<string, number>
   issues: CandidateIssue[]
 }
 
@@ -47,7 +49,7 @@ export function sanitizeCandidates<C extends Candidate>(input: unknown, strict =
   const valid: C[] = []
   const features: Candidate[] = []
   const scores = new Float64Array(n)
-  const seen = new Set<string>()
+  const seen = new Map<string, number>()
   // The field path is built only when something is reported (`candidates[${i}]` for each of
   // 2,000 valid candidates was a string per candidate for nothing; issue 14).
   for (let i = 0; i < n; i++) {
@@ -66,7 +68,7 @@ export function sanitizeCandidates<C extends Candidate>(input: unknown, strict =
       report(i, `candidates[${i}].id`, `duplicate of an earlier candidate "${id}"`, 'dropped')
       continue
     }
-    seen.add(id)
+    seen.set(id, valid.length)
     const s = (c as { score?: unknown }).score
     let score = Number.NaN
     if (s !== undefined) {
@@ -115,7 +117,7 @@ export function sanitizeCandidates<C extends Candidate>(input: unknown, strict =
     features.push(f)
     valid.push((typeof (c as Candidate).id === 'string' ? c : { ...c, id }) as C)
   }
-  return { valid, serverScores: valid.length === n ? scores : scores.slice(0, valid.length), features, issues }
+  return { valid, serverScores: valid.length === n ? scores : scores.slice(0, valid.length), features, index: seen, issues }
 }
 
 /**

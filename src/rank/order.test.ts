@@ -32,3 +32,11 @@ describe('rankOrder', () => {
     }
   })
 })
+
+describe('rankOrder with NaN', () => {
+  it('puts a NaN score after every number, −Infinity included, ties among NaNs in index order', () => {
+    const final = Float64Array.from([Number.NaN, 1, Number.NEGATIVE_INFINITY, Number.NaN, -1e308, 0])
+    expect(Array.from(rankOrder(final, new Uint8Array(6)))).toEqual([1, 5, 4, 2, 0, 3])
+    expect(Array.from(rankOrder(final, Uint8Array.from([0, 1, 0, 0, 0, 0])))).toEqual([5, 4, 2, 0, 3, 1])
+  })
+})

@@ -108,6 +108,19 @@ describe('rankCandidates', () => {
     expect(r.items.map((i) => i.id)).toEqual(['m1', 'm2', 'm3', 'm0'])
     expect(r.items[3]?.explanation[0]?.source).toBe('demotion')
   })
+  it('demotes the same items whether the purchases or the list is the longer side (both lookups)', () => {
+    // 2 purchases of 4 candidates: looked up in the list's index; 6 of 4 (some not in the list,
+    // one outside the window): each candidate looked up in the purchases.
+    const few = new Map([
+      ['m2', NOW - 1000],
+      ['m0', NOW - 2000],
+    ])
+    const many = new Map([...few, ['x1', NOW], ['x2', NOW], ['m3', NOW - 40 * 86400e3], ['x3', NOW]])
+    for (const purchases of [few, many]) {
+      const r = rankCandidates(list(4), { now: NOW, purchases })
+      expect(r.items.map((i) => i.id)).toEqual(['m1', 'm3', 'm0', 'm2'])
+    }
+  })
   it('uses encoder scores when given and names the path', () => {
     const enc = Float32Array.from([0, 0, 0, 5])
     const r = rankCandidates(list(4), { now: NOW, encoderScores: enc, config: { weights: { server: 1, profile: 1, encoder: 2 } } })

@@ -38,20 +38,20 @@ export function rankAll<C extends Candidate>(candidates: ReadonlyArray<C>, ctx: 
   const features: Candidate[] = []
   const scores: number[] = []
   const issues: SanitizedCandidates<C>['issues'] = []
-  const seen = new Set<string>()
+  const seen = new Map<string, number>()
   for (let from = 0; from < candidates.length; from += MAX_CANDIDATES) {
     const part = sanitizeCandidates<C>(candidates.slice(from, from + MAX_CANDIDATES), ctx.strict)
     for (const is of part.issues) issues.push({ ...is, index: is.index + from })
     part.valid.forEach((c, i) => {
       // Duplicates across pieces: the first copy wins, as within one piece.
       if (seen.has(c.id)) return void issues.push({ index: from + i, field: `candidates[${from + i}].id`, reason: `duplicate of an earlier candidate "${c.id}"`, action: 'dropped' })
-      seen.add(c.id)
+      seen.set(c.id, valid.length)
       valid.push(c)
       features.push(part.features[i]!)
       scores.push(part.serverScores[i]!)
     })
   }
-  return finishRanking(prepareRanking(candidates, ctx, { valid, serverScores: Float64Array.from(scores), features, issues }), ctx, options)
+  return finishRanking(prepareRanking(candidates, ctx, { valid, serverScores: Float64Array.from(scores), features, index: seen, issues }), ctx, options)
 }
 
 /** The fused scores of a ranking, aligned with the (valid) input order. */
