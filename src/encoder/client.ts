@@ -6,7 +6,7 @@ import type { StoredEvent } from '../events/types'
 import type { Candidate } from '../rank/types'
 import { BACKENDS } from './backend-names'
 import type { FromWorker, ToWorker, WireError, WorkerStats } from './messages'
-import { historyMessage } from './history-tail'
+import { forModel, historyMessage } from './history-tail'
 import { ItemRows } from './item-rows'
 import type { EncoderHandle, EncoderOptions, EncoderStatus } from './types'
 import { TrustedWorker as Worker } from '../trusted-types'
@@ -149,7 +149,7 @@ export function createEncoderClient(options: ClientOptions): EncoderHandle & { s
       send(historyMessage(events, contextTokens))
     },
     append(event: StoredEvent) {
-      send({ type: 'append', event })
+      send({ type: 'append', event: forModel(event) })
     },
     score(candidates: ReadonlyArray<Candidate>, signal: AbortSignal): Promise<Float32Array | null> {
       if (disposed || !status.ready || signal?.aborted) return Promise.resolve(null)

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Item, StoredEvent } from '../events/types'
 import { initTf } from '../offline/train/tf-node'
-import { historyTail } from './history-tail'
+import { forModel, historyMessage, historyTail } from './history-tail'
 import { disposeModel, EncoderSession, loadModel, type LoadedModel } from './session'
 import { tinyArtifact, tinyItem } from './testing'
 import { tokenCount } from './tokens'
@@ -99,5 +99,40 @@ describe('historyTail: the page sends only what the encoder can see (issue 14)',
     const shuffled = [events[5]!, ...events.slice(0, 5), ...events.slice(6)]
     expect(historyTail(shuffled, 24)).toEqual({ events: shuffled, skipped: 0 })
     expect(historyTail(events, 24).events.length).toBe(24)
+  })
+})
+
+describe('forModel: what of an event crosses into the worker', () => {
+  const withNeighbours = (es: StoredEvent[]) =>
+    es.map((e, k) => ({ ...e, items: e.items.map((it, j) => (j % 2 === 0 ? { ...it, neighbours: [[`n${k}`, 0.5] as [string, number], [`m${j}`, 0.25] as [string, number]] } : it)) }))
+
+  it("drops the items' neighbours, keeps every other field, leaves the page's events untouched, and scores exactly the same", async () => {
+    const events = withNeighbours(toEvents(Array.from({ length: 40 }, (_, i) => ({ kind: i % 7 === 0 ? 'purchase' : i % 11 === 0 ? 'search' : 'view', item: i, n: 3, gap: 60_000 }))))
+    const before = structuredClone(events)
+    const msg = historyMessage(events, MAX_LEN)
+    expect(events).toEqual(before) // nothing stripped in place
+    expect(msg.events.some((e) => e.items.some((it) => it.neighbours !== undefined))).toBe(false)
+    const original = events.slice(events.length - msg.events.length)
+    expect(msg.events.map((e) => ({ ...e, items: e.items.map((it) => ({ ...it })) }))).toEqual(
+      original.map((e) => ({ ...e, items: e.items.map(({ neighbours: _, ...it }) => it) })),
+    )
+    // An event without neighbours is passed as it is.
+    const plain = toEvents([{ kind: 'view', item: 3, n: 2, gap: 1 }])[0]!
+    expect(forModel(plain)).toBe(plain)
+    const a = new EncoderSession(model)
+    const b = new EncoderSession(model)
+    try {
+      a.setHistory(events)
+      b.setHistory(msg.events, msg.skipped)
+      const now = events[events.length - 1]!.timestamp + 60_000
+      expect(await b.score(cands, now)).toEqual(await a.score(cands, now))
+      const [late] = withNeighbours(toEvents([{ kind: 'view', item: 7, n: 2, gap: 1 }], 99, now))
+      a.append(late!)
+      b.append(forModel(late!))
+      expect(await b.score(cands, now + 60_000)).toEqual(await a.score(cands, now + 60_000))
+    } finally {
+      a.dispose()
+      b.dispose()
+    }
   })
 })

@@ -33,5 +33,28 @@ export function historyTail(events: ReadonlyArray<StoredEvent>, keepTokens: numb
 /** The 'history' message the page posts (client.ts; the bench posts the same one). */
 export function historyMessage(events: ReadonlyArray<StoredEvent>, contextTokens: number): Extract<ToWorker, { type: 'history' }> {
   const t = historyTail(events, contextTokens)
-  return { type: 'history', events: t.events, ...(t.skipped > 0 ? { skipped: t.skipped } : {}) }
+  return { type: 'history', events: t.events.map(forModel), ...(t.skipped > 0 ? { skipped: t.skipped } : {}) }
+}
+
+/**
+ * An event as the worker needs it: without its items' `neighbours`, which only the page's
+ * profile reads (the model reads the type, query, time and each item's id, category, tags,
+ * brand, price, title and vector: tokens.ts, features.ts). A feed-mode shop's stored items
+ * carry up to 8 neighbour pairs each (events/compact.ts), and every one was structured-cloned
+ * into the worker on every history re-send and every tracked event, for nothing. An event
+ * without neighbours is sent as it is (no copy).
+ */
+export function forModel(e: StoredEvent): StoredEvent {
+  const items = e.items
+  let i = 0
+  while (i < items.length && (items[i] as { neighbours?: unknown }).neighbours === undefined) i++
+  if (i === items.length) return e
+  return {
+    ...e,
+    items: items.map((it) => {
+      if (it.neighbours === undefined) return it
+      const { neighbours: _, ...rest } = it
+      return rest
+    }),
+  }
 }
