@@ -113,9 +113,7 @@ describe('forModel: what of an event crosses into the worker', () => {
     expect(events).toEqual(before) // nothing stripped in place
     expect(msg.events.some((e) => e.items.some((it) => it.neighbours !== undefined))).toBe(false)
     const original = events.slice(events.length - msg.events.length)
-    expect(msg.events.map((e) => ({ ...e, items: e.items.map((it) => ({ ...it })) }))).toEqual(
-      original.map((e) => ({ ...e, items: e.items.map(({ neighbours: _, ...it }) => it) })),
-    )
+    expect(msg.events.map((e) => ({ ...e, items: e.items.map((it) => ({ ...it })) }))).toEqual(original.map((e) => ({ ...e, items: e.items.map(({ neighbours: _, ...it }) => it) })))
     // An event without neighbours is passed as it is.
     const plain = toEvents([{ kind: 'view', item: 3, n: 2, gap: 1 }])[0]!
     expect(forModel(plain)).toBe(plain)
