@@ -9,9 +9,10 @@ import type { ToWorker } from '../encoder/messages'
 import type { ClientOptions } from '../encoder/client'
 import { tinyArtifact, tinyItem } from '../encoder/testing'
 import { initTf } from '../offline/train/tf-node'
+import { MemoryBackend } from '../store/memory-store'
 
 const BASE = 'https://shop.example/model/'
-const seen: { options: ClientOptions[]; scoreNow: number[] } = { options: [], scoreNow: [] }
+const seen: { options: ClientOptions[]; scoreNow: number[]; posts: ToWorker[] } = { options: [], scoreNow: [], posts: [] }
 let files: Record<string, Uint8Array | string> = {}
 
 vi.mock('../encoder', async () => {
@@ -22,6 +23,7 @@ vi.mock('../encoder', async () => {
     return body === undefined ? new Response('', { status: 404 }) : new Response(body as BodyInit)
   }) as typeof fetch
   const onPost = (m: ToWorker) => {
+    seen.posts.push(m)
     if (m.type === 'score') seen.scoreNow.push(m.now)
   }
   return {
@@ -57,6 +59,59 @@ describe('engine → encoder wiring', () => {
       expect(seen.options.at(-1)?.clock).toBe(clock)
       expect(seen.scoreNow.at(-1)).toBe(t)
     } finally {
+      await e.dispose()
+    }
+  }, 30_000)
+
+  // Issue 14: the worker's incremental encode used to start only after IndexedDB committed, so
+  // a rerank right after `await track()` waited for it; the event now goes to the worker first.
+  it('a tracked event reaches the encoder while its write is still in flight; a write that fails is taken back out of the encoder too', async () => {
+    const { createEngine } = await import('./engine')
+    let t = Date.UTC(2020, 0, 1)
+    const e = await createEngine({ storage: 'memory', clock: () => t, model: BASE + 'model.json', deadlineMs: 5_000 })
+    const run = MemoryBackend.prototype.run
+    seen.posts.length = 0
+    try {
+      await vi.waitFor(() => expect(e.info().model?.ready).toBe(true), { timeout: 10_000, interval: 20 })
+      for (let i = 0; i < 3; i++) {
+        await e.track({ type: 'view_item', items: [tinyItem(i)] })
+        t += 60_000
+      }
+      const appended = () => seen.posts.flatMap((m) => (m.type === 'append' ? [m.event.items[0]!.id] : []))
+      // Hold every write until released.
+      let release!: () => void
+      const gate = new Promise<void>((ok) => (release = ok))
+      const held = vi.spyOn(MemoryBackend.prototype, 'run').mockImplementation(async function (this: MemoryBackend, mode, fn) {
+        if (mode === 'readwrite') await gate
+        return run.call(this, mode, fn) as never
+      })
+      let done = false
+      const p = e.track({ type: 'view_item', items: [tinyItem(7)] }).then(() => (done = true))
+      await vi.waitFor(() => expect(appended()).toContain(tinyItem(7).id), { timeout: 2_000, interval: 1 })
+      expect(done).toBe(false) // the write has not finished: the encoder heard first
+      release()
+      await p
+      held.mockRestore()
+      t += 60_000
+      // A write that fails (not a storage failure the store falls back from): the event leaves
+      // the engine's copy, and the encoder is sent a history without it before the next ranking.
+      const failing = vi.spyOn(MemoryBackend.prototype, 'run').mockImplementation(async function (this: MemoryBackend, mode, fn) {
+        if (mode === 'readwrite') throw new Error('the disk is on fire')
+        return run.call(this, mode, fn) as never
+      })
+      const before = seen.posts.length
+      expect(await e.track({ type: 'view_item', items: [tinyItem(9)] })).toBeNull()
+      failing.mockRestore()
+      expect(appended()).toContain(tinyItem(9).id) // it did go out early …
+      expect((await e.history()).map((x) => x.items[0]!.id)).not.toContain(tinyItem(9).id)
+      const cands = Array.from({ length: 12 }, (_, i) => ({ ...tinyItem(i), score: 12 - i }))
+      expect((await e.rerank(cands)).path).toBe('encoder')
+      const resent = seen.posts.slice(before).filter((m) => m.type === 'history')
+      expect(resent.length).toBeGreaterThan(0) // … and was taken back by a re-sent history
+      const last = resent.at(-1) as Extract<ToWorker, { type: 'history' }>
+      expect(last.events.map((x) => x.items[0]!.id)).toEqual([0, 1, 2, 7].map((i) => tinyItem(i).id))
+    } finally {
+      vi.restoreAllMocks()
       await e.dispose()
     }
   }, 30_000)

@@ -413,13 +413,23 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
         await effects
         if (state.consent === 'denied' || state.paused || !lc.store) return null
         inflight.set(event.id, event)
+        // Into this tab's copy (profile and encoder) before the write, not after it: the
+        // worker's incremental encode (~0.4 ms) then runs while IndexedDB commits (~5-7 ms),
+        // and a rerank right after `await track()` finds the encoder's state current instead
+        // of waiting for it (issue 14: that wait was most of the "incremental" rerank). A write
+        // that fails takes the event back out: the view then rebuilds its profile and re-sends
+        // the history, so nothing the store does not hold stays in either.
+        view.add([event])
+        let stored = false
         try {
           await lc.append([event])
+          stored = true
         } finally {
           inflight.delete(event.id)
+          if (!stored) view.remove(new Set([event.id]))
         }
         if ((state as EngineState).consent === 'denied') return null // withdrawn while writing: the wipe took it
-        view.add([event]) // already there when the store's change came first; a memory fallback emits none
+        view.add([event]) // a no-op when held (above, or the store's change); back in after a switch (a fallback's reset) while writing
         return event
       }),
 
