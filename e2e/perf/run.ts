@@ -451,7 +451,7 @@ async function rerankSection(h: Harness, plan: Plan, model: boolean, pool: Candi
   )
   s.notes.push('cached: no new event since the last rerank and a clock that does not move, so the worker reuses the user vector and only embeds and scores the candidates.')
   s.notes.push(
-    'incremental: one track() (IndexedDB write, then the event goes to the worker, which encodes it against its KV cache) before the timed rerank; counters show incremental vs full encodes (a full one when the context crosses a step boundary of maxLen/4 tokens).',
+    'incremental: one awaited track() before the timed rerank (the event goes to the worker, which encodes it against its KV cache, while IndexedDB commits it); counters show incremental vs full encodes (a full one when the context crosses a step boundary of maxLen/4 tokens).',
   )
   s.notes.push('The encoder sees at most maxLen = 200 tokens (one per single-item event): histories of 200 and 1,000 events encode a 150–200-token context, so they cost about the same.')
   return s
