@@ -108,9 +108,8 @@ describe('rankCandidates', () => {
     expect(r.items.map((i) => i.id)).toEqual(['m1', 'm2', 'm3', 'm0'])
     expect(r.items[3]?.explanation[0]?.source).toBe('demotion')
   })
-  it('demotes the same items whether the purchases or the list is the longer side (both lookups)', () => {
-    // 2 purchases of 4 candidates: looked up in the list's index; 6 of 4 (some not in the list,
-    // one outside the window): each candidate looked up in the purchases.
+  it('demotes the same items whether the purchases or the list is the longer side', () => {
+    // 2 purchases of 4 candidates, then 6 (some not in the list, one outside the window).
     const few = new Map([
       ['m2', NOW - 1000],
       ['m0', NOW - 2000],
