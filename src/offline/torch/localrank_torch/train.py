@@ -320,4 +320,14 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        # Everything is written and closed (the export, the report; the checkpoint is replaced
+        # atomically), so a DDP worker leaves without Python's finalization: in about one 2-process
+        # run in a handful, rank 0 returned from main() and then hung for good in a futex wait while
+        # the interpreter shut down (torch 1.13's gloo/c10d threads; traced with faulthandler), and
+        # torchrun waited on it until the caller's timeout.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
