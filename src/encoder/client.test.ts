@@ -215,3 +215,42 @@ describe('score requests that miss their deadline (issue 13 #26)', () => {
     enc.dispose()
   })
 })
+
+describe('when the worker scores a request (issue 14)', () => {
+  it('at once when nothing waits to be encoded; after the queued messages when an encode is due', async () => {
+    const { artifact, bytes } = await tinyArtifact()
+    const posted: FromWorker[] = []
+    const fetchFn = (async (input: RequestInfo | URL) => {
+      const body = ({ 'model.json': JSON.stringify(artifact), 'weights.bin': bytes } as Record<string, Uint8Array | string>)[String(input).slice(BASE.length)]
+      return body === undefined ? new Response('', { status: 404 }) : new Response(body as BodyInit)
+    }) as typeof fetch
+    const host = new WorkerHost((m) => posted.push(m), { probe: async () => cpuOnly, loader: { fetch: fetchFn } })
+    host.handle({ type: 'init', model: BASE + 'model.json' })
+    while (!posted.some((m) => m.type === 'ready' || m.type === 'error')) await new Promise((r) => setTimeout(r, 1))
+    expect(posted.find((m) => m.type === 'error')).toBeUndefined()
+    const answered = (id: number) => posted.find((m): m is Extract<FromWorker, { type: 'scores' }> => m.type === 'scores' && m.id === id)
+    // Whether request `id` was answered before a task queued just before its message (as a
+    // 'cancel' already in the worker's queue would be) gets to run.
+    const scoreAndCheck = async (id: number, items?: string): Promise<boolean> => {
+      let before = false
+      const probe = new Promise<void>((ok) => setTimeout(() => ok(void (before = answered(id) !== undefined)), 0))
+      host.handle({ type: 'score', id, rows: Int32Array.from(candidates, (_, i) => i), now: NOW, ...(items ? { items } : {}) })
+      await probe
+      while (!answered(id)) await new Promise((r) => setTimeout(r, 1))
+      return before
+    }
+    const history = tinyHistory(10)
+    host.handle({ type: 'history', events: history })
+    // An encode is due: the request waits its turn (a cancel queued meanwhile would be seen first).
+    expect(await scoreAndCheck(1, JSON.stringify(candidates.map((c, i) => [i, c])))).toBe(false)
+    const want = directScores(artifact, bytes, history)
+    answered(1)!.scores!.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 5))
+    // The state is current: scored as the message is handled, with the same scores.
+    expect(await scoreAndCheck(2)).toBe(true)
+    expect(Array.from(answered(2)!.scores!)).toEqual(Array.from(answered(1)!.scores!))
+    const stats = host.stats()
+    expect(stats.scoresRun).toBe(2)
+    expect(stats.session).toMatchObject({ fullEncodes: 1 })
+    host.handle({ type: 'dispose' })
+  })
+})

@@ -149,6 +149,14 @@ export class Runtime {
     }
   }
 
+  /**
+   * No encode is waiting: the history has been encoded (an append encodes at once when it can;
+   * anything else schedules a flush), so a score now costs only the dot products.
+   */
+  get current(): boolean {
+    return this.flushTimer === null
+  }
+
   /** The model's context length in tokens (the page sends at least this much history). */
   get contextTokens(): number {
     return this.model.cfg.maxLen
