@@ -33,6 +33,28 @@ describe('rankOrder', () => {
   })
 })
 
+describe('rankOrder with near-ties', () => {
+  it('orders scores that differ only in their last bits by score, not by index (the packed index hides those bits)', () => {
+    const r = rng(11)
+    const view = new DataView(new ArrayBuffer(8))
+    // One value, nudged by a few ulps: every key shares its upper bits, and the low bits that
+    // decide the order are the ones the index takes in the sort.
+    const nudged = (x: number, ulps: number) => {
+      view.setFloat64(0, x)
+      view.setUint32(4, view.getUint32(4) + ulps)
+      return view.getFloat64(0)
+    }
+    for (const n of [2, 3, 17, 100, 2000]) {
+      for (const base of [1.25, -0.75, 3e-5]) {
+        const final = Float64Array.from({ length: n }, () => (r() < 0.2 ? base : nudged(base, Math.floor(r() * 40))))
+        const demoted = Uint8Array.from({ length: n }, () => (r() < 0.1 ? 1 : 0))
+        expect(Array.from(rankOrder(final, demoted))).toEqual(reference(final, demoted))
+        expect(Array.from(rankOrder(final, new Uint8Array(n)))).toEqual(reference(final, new Uint8Array(n)))
+      }
+    }
+  })
+})
+
 describe('rankOrder with NaN', () => {
   it('puts a NaN score after every number, −Infinity included, ties among NaNs in index order', () => {
     const final = Float64Array.from([Number.NaN, 1, Number.NEGATIVE_INFINITY, Number.NaN, -1e308, 0])
