@@ -52,6 +52,12 @@ describe('rankOrder with near-ties', () => {
         expect(Array.from(rankOrder(final, new Uint8Array(n)))).toEqual(reference(final, new Uint8Array(n)))
       }
     }
+    // One long run whose true order is the reverse of the index order (each score a few ulps
+    // above the one before it): the case an insertion sort would take quadratic time over.
+    for (const n of [17, 300, 5000]) {
+      const final = Float64Array.from({ length: n }, (_, i) => nudged(2.5, 3 * i))
+      expect(Array.from(rankOrder(final, new Uint8Array(n)))).toEqual(reference(final, new Uint8Array(n)))
+    }
   })
 })
 
