@@ -46,9 +46,9 @@ export class WorkerHost {
    * The exception: a request that finds the queue empty and the encoder's state current (no
    * encode waiting: `Runtime.current`) is scored as its message is handled. Its cost is then
    * only the dot products (~0.2 ms for 2,000 candidates), so the wait for a cancel saves
-   * nothing worth a task hop, and the hop was on every rerank's critical path: 0.07 ms on an
-   * idle 2-core worker, 0.2 ms when the page's message had queued behind an encode (issue 14,
-   * traced in Chromium at 50 events and 2,000 candidates). A request that would start an
+   * nothing worth a task hop, and the hop was on every rerank's critical path (0.02–0.08 ms
+   * between the request's arrival and its scoring, traced in Chromium with a 5 µs clock at 50
+   * events and 2,000 candidates; 0–0.01 ms now; issue 14). A request that would start an
    * encode still waits its turn, so N missed deadlines still cost no encodes.
    */
   private queue: Array<{ id: number; rows: Int32Array; items: string | undefined; now: number; cancelled: boolean }> = []
