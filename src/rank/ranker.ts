@@ -258,8 +258,8 @@ export function finishRanking<C extends Candidate>(p: PreparedRanking<C>, ctx: R
  * the candidate's index, so equal keys sort in index order (ties stay in the server's order)
  * and the index comes back out of the sorted key. Two scores that differ only in those low
  * bits (within ~2^-38 of each other, relative) then sort by index, not by score: a pass over
- * the sorted keys finds each run of equal upper bits and orders it by the full key (such runs
- * are rare and short). Demoted items are then moved after the rest by a stable partition. A
+ * the sorted keys finds each run of equal upper bits and sorts it by the full key when it is
+ * out of that order (rare: exact ties, the common runs, already are). Demoted items are then moved after the rest by a stable partition. A
  * NaN score sorts after every number.
  */
 export function rankOrder(final: Float64Array, demoted: Uint8Array): Int32Array {
@@ -298,28 +298,21 @@ export function rankOrder(final: Float64Array, demoted: Uint8Array): Int32Array 
   keys.sort()
   const a = new Int32Array(n)
   for (let k = 0; k < n; k++) a[k] = (kw[2 * k + LO] as number) & mask
-  // Runs of equal upper bits: by the full low half, then index (each run is in index order
-  // already). Short runs by insertion; a long one (scores packed within ~2^-38 of each other
-  // by a hostile or odd list) by a comparator sort, so no input makes this quadratic.
+  // Runs of equal upper bits: by the full low half, then index. Each run is in index order
+  // already, so a run of exact ties (the usual kind: every candidate without a score and a
+  // signal) is already right and costs one look; a run of scores within ~2^-38 of each other
+  // that is out of order (rare, or a hostile list) gets a comparator sort, never a quadratic one.
   const upper = (k: number) => (kw[2 * k + LO] as number) & keep
   let start = 0
   while (start < n) {
+    const h = kw[2 * start + HI]
+    const u = upper(start)
     let end = start + 1
-    while (end < n && kw[2 * end + HI] === kw[2 * start + HI] && upper(end) === upper(start)) end++
-    if (end - start > 16) {
-      a.subarray(start, end).sort((x, y) => (fullLo[x] as number) - (fullLo[y] as number) || x - y)
-    } else {
-      for (let k = start + 1; k < end; k++) {
-        const i = a[k] as number
-        const l = fullLo[i] as number
-        let j = k
-        while (j > start && (fullLo[a[j - 1] as number] as number) > l) {
-          a[j] = a[j - 1] as number
-          j--
-        }
-        a[j] = i
-      }
+    let ordered = true
+    for (; end < n && kw[2 * end + HI] === h && upper(end) === u; end++) {
+      if ((fullLo[a[end] as number] as number) < (fullLo[a[end - 1] as number] as number)) ordered = false
     }
+    if (!ordered) a.subarray(start, end).sort((x, y) => (fullLo[x] as number) - (fullLo[y] as number) || x - y)
     start = end
   }
   if (!anyDemoted) return a
