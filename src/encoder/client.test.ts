@@ -20,12 +20,17 @@ const NOW = 1_700_100_000_000
 const candidates = Array.from({ length: 12 }, (_, i) => ({ ...tinyItem(i), score: 12 - i }))
 const cpuOnly: BackendProbe = { webgpu: null, webgpuMissing: 'navigator.gpu is absent', wasm: false, simd: false, threads: false }
 
-/** An in-process "worker": messages are structured-cloned and delivered asynchronously, as postMessage does. */
-function fakeWorker(files: Record<string, Uint8Array | string>, probe = cpuOnly): WorkerLike & { host: WorkerHost } {
-  const fetchFn = (async (input: RequestInfo | URL) => {
+/** A `fetch` that answers BASE + name from `files`, 404 for anything else. */
+function filesFetch(files: Record<string, Uint8Array | string>): typeof fetch {
+  return (async (input: RequestInfo | URL) => {
     const body = files[String(input).slice(BASE.length)]
     return body === undefined ? new Response('', { status: 404 }) : new Response(body as BodyInit)
   }) as typeof fetch
+}
+
+/** An in-process "worker": messages are structured-cloned and delivered asynchronously, as postMessage does. */
+function fakeWorker(files: Record<string, Uint8Array | string>, probe = cpuOnly): WorkerLike & { host: WorkerHost } {
+  const fetchFn = filesFetch(files)
   const w = {
     onmessage: null as ((ev: MessageEvent<FromWorker>) => void) | null,
     onerror: null,
@@ -220,11 +225,8 @@ describe('when the worker scores a request (issue 14)', () => {
   it('at once when nothing waits to be encoded; after the queued messages when an encode is due', async () => {
     const { artifact, bytes } = await tinyArtifact()
     const posted: FromWorker[] = []
-    const fetchFn = (async (input: RequestInfo | URL) => {
-      const body = ({ 'model.json': JSON.stringify(artifact), 'weights.bin': bytes } as Record<string, Uint8Array | string>)[String(input).slice(BASE.length)]
-      return body === undefined ? new Response('', { status: 404 }) : new Response(body as BodyInit)
-    }) as typeof fetch
-    const host = new WorkerHost((m) => posted.push(m), { probe: async () => cpuOnly, loader: { fetch: fetchFn } })
+    const fetch = filesFetch({ 'model.json': JSON.stringify(artifact), 'weights.bin': bytes })
+    const host = new WorkerHost((m) => posted.push(m), { probe: async () => cpuOnly, loader: { fetch } })
     host.handle({ type: 'init', model: BASE + 'model.json' })
     while (!posted.some((m) => m.type === 'ready' || m.type === 'error')) await new Promise((r) => setTimeout(r, 1))
     expect(posted.find((m) => m.type === 'error')).toBeUndefined()
