@@ -63,6 +63,7 @@ Recipe (defaults: run a of src/offline/train/runs/README.md, the shipped model)
                         uniform-100, full ranking, or their sum
   --id-dropout X (0.1) --seed N (1) --eval-every N (3) --patience N (5) --eval-lens A,B (50,100,200)
   --quantize float32|float16|uint8 (float16) --protocol-seed N (42) --log-every N
+  --ema X (0: off)      validate, select and export a moving average of the weights (decay X per step)
   --d N --heads N --blocks N --ffn N --feat-buckets N (64, 2, 2, 128, 4096)
   --no-time --no-gap    the ablation: no time-decay bias / no gap input to the gate
   --help`
@@ -80,6 +81,7 @@ const SPEC: FlagSpec = {
   'init-model': 'string',
   select: 'string',
   'log-every': 'number',
+  ema: 'number',
 }
 
 /** Trainer flags passed through to localrank_torch.train unchanged. */
@@ -102,6 +104,7 @@ const PASS = [
   'loss',
   'gbce-t',
   'select',
+  'ema',
 ]
 
 const SMOKE_USERS = 48
