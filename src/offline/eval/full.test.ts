@@ -39,7 +39,8 @@ function fullLists(limit: number) {
     .slice(0, limit)
     .map((u) => {
       const keep = Array.from(order).filter((i) => universe[i] === u.test!.itemId || !u.interacted.has(universe[i]!))
-      return { u, list: keep.map(cand), hint: { universe: Int32Array.from(keep) }, index }
+      const list = keep.map(cand)
+      return { u, list, hint: { universe: Int32Array.from(keep), server: Float64Array.from(list, (c) => c.score ?? 0) }, index }
     })
 }
 

@@ -205,36 +205,6 @@ export class ProfileFullScorer {
     return this.fuse(cands, this.raw(cands, universe, profile, history, now))
   }
 
-  /**
-   * A view of `profile` whose `value(c)` answers from `raw` (the list's exact profile values,
-   * by the candidate's universe index) and whose other methods are the profile's own: lets a
-   * rule that asks the profile about every candidate (src/tuned/signals.ts) run on a
-   * 100,000-item list without 100,000 walks.
-   */
-  viewOf(profile: InterestProfile, universe: Int32Array, raw: Float64Array): InterestProfile {
-    const pos = new Int32Array(this.cols.items.length).fill(-1)
-    for (let i = 0; i < universe.length; i++) pos[universe[i]!] = i
-    const index = this.cols.index
-    const value = (item: Candidate, now: number) => {
-      const u = index.get(item.id)
-      const i = u === undefined ? -1 : pos[u]!
-      return i >= 0 ? raw[i]! : profile.value(item, now)
-    }
-    const bound = new Map<PropertyKey, unknown>()
-    return new Proxy(profile, {
-      get(target, key, receiver) {
-        if (key === 'value') return value
-        let b = bound.get(key)
-        if (b === undefined) {
-          const v = Reflect.get(target, key, receiver) as unknown
-          if (typeof v !== 'function') return v
-          bound.set(key, (b = (v as (...a: unknown[]) => unknown).bind(target)))
-        }
-        return b
-      },
-    })
-  }
-
   /** The profile's value of every candidate (bit-identical to `profile.value(cleanFeatures(c), now)`). */
   raw(cands: ReadonlyArray<Candidate>, universe: Int32Array, profile: InterestProfile, history: HistoryFeatures, now: number): Float64Array {
     const n = cands.length
@@ -280,11 +250,11 @@ export class ProfileFullScorer {
     return raw
   }
 
-  /** The ranker's fusion of the server signal and the profile's raw values. */
-  fuse(cands: ReadonlyArray<Candidate>, raw: Float64Array): Float64Array {
+  /** The ranker's fusion of the server signal and the profile's raw values (`scores`: the candidates' finite `score`s as a column, when the caller has one). */
+  fuse(cands: ReadonlyArray<Candidate>, raw: Float64Array, scores?: Float64Array): Float64Array {
     const n = cands.length
     const z = standardise(raw)
-    const server = this.server(cands)
+    const server = this.server(cands, scores)
     const ws = this.cfg.weights.server
     const wp = this.cfg.weights.profile
     const out = new Float64Array(n)
@@ -293,7 +263,7 @@ export class ProfileFullScorer {
   }
 
   /** ẑ of the server signal; with the rank transform it depends only on the list's length (cached). */
-  private server(cands: ReadonlyArray<Candidate>): Float64Array {
+  private server(cands: ReadonlyArray<Candidate>, column?: Float64Array): Float64Array {
     const t = this.cfg.serverTransform
     if (t === 'rank') {
       let s = this.serverCache.get(cands.length)
@@ -303,7 +273,10 @@ export class ProfileFullScorer {
       }
       return s
     }
-    const scores = Float64Array.from(cands, (c) => (typeof c.score === 'number' && Number.isFinite(c.score) ? c.score : Number.NaN))
+    // The runner's column (ListHint.server) holds every candidate's finite score (each has one:
+    // its train-set popularity), so it equals what the ranker reads from the objects.
+    const scores =
+      column && column.length === cands.length ? column : Float64Array.from(cands, (c) => (typeof c.score === 'number' && Number.isFinite(c.score) ? c.score : Number.NaN))
     return standardise(serverSignal(scores, t))
   }
 }

@@ -121,6 +121,8 @@ export async function runEvaluation(ctx: EvalContext, models: ReadonlyArray<Mode
   const labelsOf = (id: string): string[] => ctx.dataset.meta.get(id)?.labels ?? []
   const full = opts.protocols.includes('full')
   const allCands: Candidate[] = full ? universe.map(candidateOf) : []
+  // The server's score by universe index, read once (ListHint.server).
+  const serverOfUniverse = full ? Float64Array.from(allCands, (c) => c.score ?? 0) : new Float64Array(0)
   const orders = new Map<Phase, Int32Array>()
   if (full) for (const ph of opts.phases) orders.set(ph, fullOrder(universe, ctx.popularity, ctx.seed, ph))
   const excluded = new Uint8Array(full ? universe.length : 0)
@@ -174,7 +176,7 @@ export async function runEvaluation(ctx: EvalContext, models: ReadonlyArray<Mode
   const listOf = (ids: ReadonlyArray<string>, target: string): CaseList => {
     const list = serverList(ids, candidateOf)
     const uix = Int32Array.from(list, (c) => universeIndex.get(c.id)!)
-    return { list, hint: { universe: uix }, targetAt: list.findIndex((c) => c.id === target) }
+    return { list, hint: { universe: uix, server: Float64Array.from(list, (c) => c.score ?? 0) }, targetAt: list.findIndex((c) => c.id === target) }
   }
   const fullListOf = (u: UserSplit, phase: Phase, target: string): CaseList => {
     const order = orders.get(phase)!
@@ -192,8 +194,12 @@ export async function runEvaluation(ctx: EvalContext, models: ReadonlyArray<Mode
     }
     for (const id of u.interacted) excluded[universeIndex.get(id)!] = 0
     const list = new Array<Candidate>(k)
-    for (let q = 0; q < k; q++) list[q] = allCands[uix[q]!]!
-    return { list, hint: { universe: k === uix.length ? uix : uix.subarray(0, k) }, targetAt: at }
+    const server = new Float64Array(k)
+    for (let q = 0; q < k; q++) {
+      list[q] = allCands[uix[q]!]!
+      server[q] = serverOfUniverse[uix[q]!]!
+    }
+    return { list, hint: { universe: k === uix.length ? uix : uix.subarray(0, k), server }, targetAt: at }
   }
 
   let done = 0

@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../../../events/types'
 import type { Candidate } from '../../../rank/types'
 import { rngFor } from '../../protocol/prng'
-import type { EvalContext, ModelSpec, UserSession } from '../types'
+import type { EvalContext, ListHint, ModelSpec, UserSession } from '../types'
 
 /**
  * Baselines that do not use the shopper's profile. Where a baseline's own signal ties
@@ -15,11 +15,18 @@ const SPARSE_FROM = 2000
 /** Secondary key: `primary + TIE · popularity / (max popularity + 1)`, small enough never to outrank a primary difference. */
 const TIE = 1e-9
 
-function withPopularity(primary: Float64Array, candidates: ReadonlyArray<Candidate>): Float64Array {
+function withPopularity(primary: Float64Array, candidates: ReadonlyArray<Candidate>, hint?: ListHint): Float64Array {
+  const pop = serverScores(candidates, hint)
   let max = 0
-  for (let i = 0; i < candidates.length; i++) max = Math.max(max, candidates[i]!.score ?? 0)
-  for (let i = 0; i < primary.length; i++) primary[i] = primary[i]! + (TIE * (candidates[i]!.score ?? 0)) / (max + 1)
+  for (let i = 0; i < pop.length; i++) max = Math.max(max, pop[i]!)
+  for (let i = 0; i < primary.length; i++) primary[i] = primary[i]! + (TIE * pop[i]!) / (max + 1)
   return primary
+}
+
+/** The candidates' server scores (0 where absent): the runner's column when it gave one. */
+function serverScores(candidates: ReadonlyArray<Candidate>, hint?: ListHint): Float64Array {
+  if (hint?.server && hint.server.length === candidates.length) return hint.server
+  return Float64Array.from(candidates, (c) => c.score ?? 0)
 }
 
 /** The server's order: score = train-set popularity, exactly the list the ranker receives. */
@@ -30,11 +37,7 @@ export const popularity: ModelSpec = {
   create: () => ({
     session: () => ({
       add() {},
-      score: (cands) => {
-        const out = new Float64Array(cands.length)
-        for (let i = 0; i < cands.length; i++) out[i] = cands[i]!.score ?? 0
-        return out
-      },
+      score: (cands, _now, hint) => serverScores(cands, hint).slice(),
     }),
   }),
 }
@@ -111,7 +114,7 @@ export function recency(m = 5): ModelSpec {
                 out[i] = v
               }
             } else for (let i = 0; i < cands.length; i++) out[i] = of(cands[i]!)
-            return withPopularity(out, cands)
+            return withPopularity(out, cands, hint)
           },
         }
       },
@@ -143,7 +146,7 @@ export function cooccurrence(anchors: 'last' | 'all'): ModelSpec {
               const a = anchors === 'last' ? hist.slice(-1) : hist
               // The runner's universe indices are the training data's item numbers (same order).
               const idx = hint ? hint.universe : Int32Array.from(cands, (c) => index.get(c.id) ?? -1)
-              return withPopularity(cands.length > SPARSE_FROM ? co.sparseScores(a, idx) : co.scores(a, idx), cands)
+              return withPopularity(cands.length > SPARSE_FROM ? co.sparseScores(a, idx) : co.scores(a, idx), cands, hint)
             },
           }
         },

@@ -7,7 +7,7 @@ import { rerank, type RankerConfig } from '../../../rank'
 import type { Candidate } from '../../../rank/types'
 import { HistoryFeatures, ProfileFullScorer, rankAll, scoresOf } from '../full'
 import type { ListHint, ModelSpec } from '../types'
-import { profileSpeaks } from '../../../tuned/signals'
+import { profileSpeaks, profileSpeaksWith } from '../../../tuned/signals'
 
 /** Lists at least this long (the full protocol's) are scored by `ProfileFullScorer`: the same scores, in O(N) array work. */
 export const FULL_SCORER_MIN = 2000
@@ -58,11 +58,12 @@ export function profileModel(o: ProfileModelOptions): ModelSpec {
               const serverOrder = () => Float64Array.from(cands, (_, i) => -i)
               const rule = o.ranker?.weights?.profile === undefined
               if (hint && cands.length >= FULL_SCORER_MIN) {
-                // Whole catalogue: the exact values once, and the same rule asked of a view that answers from them.
+                // Whole catalogue: the exact values once, and the same rule answered from them
+                // (raw[i] is profile.value of candidate i, which is all the rule asks of `value`).
                 const fs = fullScorer()
                 const raw = fs.raw(cands, hint.universe, profile, history, now)
-                if (rule && !profileSpeaks(fs.viewOf(profile, hint.universe, raw), cands, now, sim !== undefined)) return serverOrder()
-                return fs.fuse(cands, raw)
+                if (rule && !profileSpeaksWith(profile, cands, (i) => raw[i]!, now, sim !== undefined)) return serverOrder()
+                return fs.fuse(cands, raw, hint.server)
               }
               if (rule && !profileSpeaks(profile, cands, now, sim !== undefined)) return serverOrder()
               const rctx = o.ranker ? { now, profile, purchases, encoder: null, config: o.ranker } : { now, profile, purchases, encoder: null }
