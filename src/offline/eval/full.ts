@@ -275,8 +275,7 @@ export class ProfileFullScorer {
     }
     // The runner's column (ListHint.server) holds every candidate's finite score (each has one:
     // its train-set popularity), so it equals what the ranker reads from the objects.
-    const scores =
-      column && column.length === cands.length ? column : Float64Array.from(cands, (c) => (typeof c.score === 'number' && Number.isFinite(c.score) ? c.score : Number.NaN))
+    const scores = column && column.length === cands.length ? column : Float64Array.from(cands, (c) => (typeof c.score === 'number' && Number.isFinite(c.score) ? c.score : Number.NaN))
     return standardise(serverSignal(scores, t))
   }
 }
