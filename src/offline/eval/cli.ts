@@ -268,16 +268,24 @@ export async function main(argv: string[]): Promise<CliResult> {
   // Without a tuning for this dataset the table is built with the library's DEFAULT_ARTIFACT_OPTIONS.
   const ctx = createContext(ds, { seed, ...(tuned ? { similarity: best.sim } : {}) }, split)
   const encoderDir = values.encoder ?? DEFAULT_ENCODER_DIR
-  const models = selectModels(registry(tuned, itemPaths, encoderDir), values.model, (name, why) => note(`skipping model ${name}: ${why}`), ctx)
+  // The rows a tuned file adds (`--config`) may be named in --model too; they come from the file.
+  const FILE_ROWS = ['profile-tuned', 'encoder+profile-tuned']
+  const asked = values.model?.split(',').map((x) => x.trim())
+  const fileRows = asked?.filter((x) => FILE_ROWS.includes(x)) ?? []
+  if (fileRows.length > 0 && !values.config) throw new Error(`model "${fileRows[0]}" is a row of a tuned file: pass --config FILE (a file written by npm run tune)`)
+  const rest = asked?.filter((x) => x !== '' && !FILE_ROWS.includes(x))
+  const models = rest && rest.length === 0 ? [] : selectModels(registry(tuned, itemPaths, encoderDir), rest?.join(','), (name, why) => note(`skipping model ${name}: ${why}`), ctx)
   if (values.config) {
     const rows = tunedFileRows(values.config)
     models.push(rows.profile)
-    // With an encoder row selected (and a model trained on this catalogue), also the encoder
-    // fused with the file's weights: a tuned file is what the browser loads beside the model.
+    // With an encoder row selected, or the fused row named (and a model trained on this
+    // catalogue), also the encoder fused with the file's weights: a tuned file is what the
+    // browser loads beside the model.
     const enc = rows.encoder(encoderDir)
-    if (models.some((m) => m.group === 'encoder')) {
+    if (models.some((m) => m.group === 'encoder') || fileRows.includes('encoder+profile-tuned')) {
       const why = enc.unavailable?.(ctx) ?? null
       if (why === null) models.push(enc)
+      else if (fileRows.includes(enc.name)) throw new Error(`model "${enc.name}" cannot run: ${why}`)
       else note(`skipping model ${enc.name}: ${why}`)
     }
   }

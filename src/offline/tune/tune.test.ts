@@ -145,5 +145,24 @@ describe('npm run tune (CLI)', () => {
     }
     const rows = (JSON.parse(readFileSync(j, 'utf8')) as { results: Array<{ model: string }> }).results.map((r) => r.model)
     expect(rows).toEqual(['popularity', 'profile-tuned'])
+    // The file's rows may be named in --model (the README's commands do): with --config they
+    // are the file's, alone they select nothing else; without --config the error says why.
+    const j2 = join(dir, 'eval-named.json')
+    const base = ['--dataset', join(dir, 'events.csv'), '--items', join(dir, 'items.csv'), '--protocol', 'uniform', '--limit-users', '40', '--bootstrap', '20']
+    const quiet = async (args: string[]) => {
+      const o = vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+      const e = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+      try {
+        return await evalMain(args)
+      } finally {
+        o.mockRestore()
+        e.mockRestore()
+      }
+    }
+    await quiet([...base, '--model', 'profile-tuned', '--config', out, '--json', j2])
+    expect((JSON.parse(readFileSync(j2, 'utf8')) as { results: Array<{ model: string }> }).results.map((r) => r.model)).toEqual(['profile-tuned'])
+    await expect(quiet([...base, '--model', 'popularity,profile-tuned'])).rejects.toThrow(/profile-tuned.*--config FILE/)
+    // encoder+profile-tuned named explicitly needs a model of this catalogue: refused, not skipped.
+    await expect(quiet([...base, '--model', 'encoder+profile-tuned', '--config', out])).rejects.toThrow(/encoder\+profile-tuned" cannot run/)
   }, 120_000)
 })
