@@ -38,7 +38,22 @@ interface CatNode {
   children: Map<string, CatNode> | null
 }
 
-const TITLE_CACHE_MAX = 4096
+/**
+ * Candidate title → its query tokens (`uniqueTokens`, a pure function of the string), shared by
+ * every profile of this realm: a profile rebuilt (a reload, another tab's write, a forget) and
+ * the evaluator's one profile per shopper would otherwise tokenize the same titles again
+ * (a quarter of the profile rows' time on the 1M-event log). Cleared when full; the arrays are
+ * never modified by their readers. Holds catalogue text only, never history.
+ */
+const titleTokens = new Map<string, string[]>()
+let titleCacheMax = 4096
+
+/** The shared title-token cache's size (offline tools over a 100,000-product catalogue raise it; the page keeps 4,096). */
+export function setTitleTokenCacheLimit(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`title token cache limit must be a positive integer (got ${n})`)
+  titleCacheMax = n
+  if (titleTokens.size > n) titleTokens.clear()
+}
 const KIND_ORDER: Record<Contribution['kind'], number> = { item: 0, category: 1, tag: 2, brand: 3, price: 4, query: 5, similar: 6 }
 
 /**
@@ -57,7 +72,6 @@ class Profile implements InterestProfile {
   private readonly catByKey = new Map<string, Entry>()
   private readonly prices: Array<Entry | undefined>
   private readonly mass: Entry
-  private readonly titleTokens = new Map<string, string[]>()
   // Fast path for the in-memory table: history items by table index, and the table's arrays.
   private readonly memSim: MemorySimilarityTable | null
   // simSlot[tableIndex] = 1 + position in simEntries (0 = not in the history). A dense
@@ -236,11 +250,11 @@ class Profile implements InterestProfile {
   }
 
   private tokensOf(title: string): string[] {
-    let toks = this.titleTokens.get(title)
+    let toks = titleTokens.get(title)
     if (!toks) {
-      if (this.titleTokens.size >= TITLE_CACHE_MAX) this.titleTokens.clear()
+      if (titleTokens.size >= titleCacheMax) titleTokens.clear()
       toks = uniqueTokens(title)
-      this.titleTokens.set(title, toks)
+      titleTokens.set(title, toks)
     }
     return toks
   }

@@ -115,7 +115,7 @@ export function prepareRanking<C extends Candidate>(candidates: ReadonlyArray<C>
       raw[i] = isBlocked[i] ? 0 : withHistory.value(features[i]!, ctx.now)
     }
     // The rule counts what the profile knows about each candidate, blocked or not (as the
-    // evaluator's profileSpeaks over the list does): only a blocked one needs its value now.
+    // rule's own profileSpeaks over the list does): only a blocked one needs its value now.
     const value = (i: number) => (isBlocked[i] ? withHistory.value(features[i]!, ctx.now) : (raw[i] as number))
     if (ctx.contentRule && !profileSpeaksWith(withHistory, features, value, ctx.now, ctx.contentRule.itemData)) {
       silenced = true

@@ -3,6 +3,7 @@ import { buildSimilarityArtifact, DEFAULT_ARTIFACT_OPTIONS, type ArtifactOptions
 import { trainingData, type TrainingData } from '../similarity/training'
 import type { Dataset } from '../data/types'
 import { leaveOneOut, type Split } from '../protocol/split'
+import { setTitleTokenCacheLimit } from '../../interest/profile'
 import { CatalogueColumns } from './full'
 import type { EvalContext } from './types'
 
@@ -21,6 +22,8 @@ export interface BuiltContext extends EvalContext {
 }
 
 export function createContext(dataset: Dataset, opts: ContextOptions, split: Split = leaveOneOut(dataset)): BuiltContext {
+  // One profile per shopper replays the same catalogue titles: keep each title's tokens once.
+  setTitleTokenCacheLimit(Math.max(4096, dataset.items.size + 1))
   let train: TrainingData | undefined = opts.train
   const arts = new Map<string, SimilarityArtifact>()
   let co: Cooccurrence | undefined

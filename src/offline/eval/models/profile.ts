@@ -5,9 +5,10 @@ import { MAX_CANDIDATES } from '../../../rank/candidates'
 import type { ArtifactOptions } from '../../similarity/artifact'
 import { rerank, type RankerConfig } from '../../../rank'
 import type { Candidate } from '../../../rank/types'
+import { SILENCED_REASON } from '../../../rank/ranker'
 import { HistoryFeatures, ProfileFullScorer, rankAll, scoresOf } from '../full'
 import type { ListHint, ModelSpec } from '../types'
-import { profileSpeaks, profileSpeaksWith } from '../../../tuned/signals'
+import { profileSpeaksWith } from '../../../tuned/signals'
 
 /** Lists at least this long (the full protocol's) are scored by `ProfileFullScorer`: the same scores, in O(N) array work. */
 export const FULL_SCORER_MIN = 2000
@@ -65,10 +66,13 @@ export function profileModel(o: ProfileModelOptions): ModelSpec {
                 if (rule && !profileSpeaksWith(profile, cands, (i) => raw[i]!, now, sim !== undefined)) return serverOrder()
                 return fs.fuse(cands, raw, hint.server)
               }
-              if (rule && !profileSpeaks(profile, cands, now, sim !== undefined)) return serverOrder()
-              const rctx = o.ranker ? { now, profile, purchases, encoder: null, config: o.ranker } : { now, profile, purchases, encoder: null }
-              if (cands.length > MAX_CANDIDATES) return scoresOf(rankAll(cands, rctx, { explain: false }), cands.length)
-              return scoresOf(await rerank(cands, rctx, { explain: false }), cands.length)
+              // The rule as the engine applies it: inside the ranker, on the profile values it
+              // computes for the ranking anyway (one walk per candidate, not two).
+              const contentRule = rule ? { itemData: sim !== undefined } : null
+              const rctx = o.ranker ? { now, profile, purchases, encoder: null, contentRule, config: o.ranker } : { now, profile, purchases, encoder: null, contentRule }
+              const res = cands.length > MAX_CANDIDATES ? rankAll(cands, rctx, { explain: false }) : await rerank(cands, rctx, { explain: false })
+              if (res.path === 'server' && res.reason === SILENCED_REASON) return serverOrder()
+              return scoresOf(res, cands.length)
             },
           }
         },
